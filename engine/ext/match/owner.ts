@@ -1,0 +1,4 @@
+/** PLACEHOLDER for -m owner; being written. */
+import { placeholderMatch } from '../placeholder.js';
+
+export const owner = placeholderMatch('owner');

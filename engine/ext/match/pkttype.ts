@@ -1,0 +1,4 @@
+/** PLACEHOLDER for -m pkttype; being written. */
+import { placeholderMatch } from '../placeholder.js';
+
+export const pkttype = placeholderMatch('pkttype');

@@ -1,0 +1,4 @@
+/** PLACEHOLDER for -m sctp; being written. */
+import { placeholderMatch } from '../placeholder.js';
+
+export const sctp = placeholderMatch('sctp');

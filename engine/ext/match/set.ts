@@ -1,0 +1,4 @@
+/** PLACEHOLDER for -m set; being written. */
+import { placeholderMatch } from '../placeholder.js';
+
+export const set = placeholderMatch('set');

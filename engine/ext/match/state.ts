@@ -1,0 +1,4 @@
+/** PLACEHOLDER for -m state; being written. */
+import { placeholderMatch } from '../placeholder.js';
+
+export const state = placeholderMatch('state');

@@ -1,0 +1,4 @@
+/** PLACEHOLDER for -m string; being written. */
+import { placeholderMatch } from '../placeholder.js';
+
+export const string = placeholderMatch('string');

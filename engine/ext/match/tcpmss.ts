@@ -1,0 +1,4 @@
+/** PLACEHOLDER for -m tcpmss; being written. */
+import { placeholderMatch } from '../placeholder.js';
+
+export const tcpmss = placeholderMatch('tcpmss');

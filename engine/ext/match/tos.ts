@@ -1,0 +1,4 @@
+/** PLACEHOLDER for -m tos; being written. */
+import { placeholderMatch } from '../placeholder.js';
+
+export const tos = placeholderMatch('tos');

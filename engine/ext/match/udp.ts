@@ -1,0 +1,4 @@
+/** PLACEHOLDER for -m udp; being written. */
+import { placeholderMatch } from '../placeholder.js';
+
+export const udp = placeholderMatch('udp');

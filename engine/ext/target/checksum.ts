@@ -1,0 +1,4 @@
+/** PLACEHOLDER for -j CHECKSUM; being written. */
+import { placeholderTarget } from '../placeholder.js';
+
+export const CHECKSUM = placeholderTarget('CHECKSUM');

@@ -1,0 +1,4 @@
+/** PLACEHOLDER for -j MASQUERADE; being written. */
+import { placeholderTarget } from '../placeholder.js';
+
+export const MASQUERADE = placeholderTarget('MASQUERADE');

@@ -1,0 +1,4 @@
+/** PLACEHOLDER for -j REDIRECT; being written. */
+import { placeholderTarget } from '../placeholder.js';
+
+export const REDIRECT = placeholderTarget('REDIRECT');

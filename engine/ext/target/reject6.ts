@@ -1,0 +1,4 @@
+/** PLACEHOLDER for -j REJECT; being written. */
+import { placeholderTarget } from '../placeholder.js';
+
+export const REJECT6 = placeholderTarget('REJECT');

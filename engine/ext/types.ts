@@ -1,0 +1,96 @@
+/**
+ * The contract every match and target extension fulfils: its option table (as data), how it
+ * parses and checks its options, its canonical save form, where the kernel allows it, and (from
+ * the engine on) what it does to a packet.
+ */
+import type { Family } from '../net/addr.js';
+
+/** The five iptables tables. */
+export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
+
+/** The five netfilter hooks, named as their built-in chains. */
+export type HookName = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
+
+/** Hooks in kernel numbering order (NF_INET_PRE_ROUTING = 0 …). */
+export const HOOKS: readonly HookName[] = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
+
+/** One long option of an extension, as getopt_long sees it. */
+export interface OptionSpec {
+  /** Long name without the leading `--`. */
+  name: string;
+  /** Number of arguments: 0 (a flag), 1, or 2 (the second read from the next word, as `--tcp-flags` does). */
+  args: 0 | 1 | 2;
+  /** May be preceded by `!`. */
+  invert?: boolean;
+  /** May be given more than once in one rule (otherwise a second use is an error). */
+  multi?: boolean;
+}
+
+/** What the rule's header says so far, for extensions that depend on it (`-p`, family). */
+export interface RuleHeaderView {
+  /** Protocol number from `-p` (0 for none/all). */
+  readonly proto: number;
+  /** `! -p`. */
+  readonly protoInv: boolean;
+}
+
+/** Context given to an extension while it parses one rule. */
+export interface ParseContext {
+  readonly family: Family;
+  readonly table: TableName;
+  readonly chain: string;
+  readonly header: RuleHeaderView;
+  /** Throws a parse error at the option being parsed. */
+  fail(message: string): never;
+}
+
+/** Context for the kernel-side check of an extension when its table is committed. */
+export interface CheckContext {
+  readonly family: Family;
+  readonly table: TableName;
+  /** Hooks from which the rule can be reached (by jumps from built-in chains). */
+  readonly hooks: ReadonlySet<HookName>;
+  readonly header: RuleHeaderView;
+}
+
+/** The parts shared by matches and targets. */
+interface ExtensionBase<S> {
+  /** Name as written after `-m`/`-j` and printed by iptables-save. */
+  readonly name: string;
+  /** Other names accepted after `-m`/`-j` that load this extension (saved under `name`). */
+  readonly aliases?: readonly string[];
+  /** Families it exists in; both when absent. */
+  readonly families?: readonly Family[];
+  /** Its options. */
+  readonly options: readonly OptionSpec[];
+  /** Tables the kernel allows it in; every table when absent. */
+  readonly tables?: readonly TableName[];
+  /** Hooks the kernel allows it from; every hook when absent. */
+  readonly hooks?: readonly HookName[];
+  /** Protocol the rule must name with `-p` (not inverted), as the kernel's `.proto` requires. */
+  readonly proto?: number;
+  /** A fresh parse state. */
+  create(ctx: ParseContext): S;
+  /** Parse one of its options; `arg` holds the arguments (none, one or two words). */
+  parse(state: S, option: string, args: readonly string[], invert: boolean, ctx: ParseContext): void;
+  /** Cross-option checks once the rule is read (iptables' final_check). */
+  finalCheck?(state: S, ctx: ParseContext): void;
+  /** Canonical save text that follows `-m name` / `-j NAME`, each option with a leading space. */
+  save(state: S, family: Family): string;
+  /** Further kernel checks at commit (checkentry); return a message to refuse the table. */
+  check?(state: S, ctx: CheckContext): string | null;
+}
+
+/** A match extension (`-m name`). */
+export interface MatchExtension<S = unknown> extends ExtensionBase<S> {
+  readonly kind: 'match';
+}
+
+/** A target extension (`-j NAME`). */
+export interface TargetExtension<S = unknown> extends ExtensionBase<S> {
+  readonly kind: 'target';
+}
+
+/** Either kind of extension. */
+export type Extension = MatchExtension | TargetExtension;
+

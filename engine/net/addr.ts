@@ -1,0 +1,224 @@
+/**
+ * IPv4 and IPv6 addresses as iptables parses and prints them. An address is an array of 32-bit
+ * words (one for IPv4, four for IPv6, network order, each word unsigned), so that the same code
+ * masks and compares both families.
+ */
+
+/** Address family of a ruleset or packet. */
+export type Family = 'ipv4' | 'ipv6';
+
+/** An address as 32-bit words, most significant first. */
+export type Words = number[];
+
+/** An address with its mask, as a rule's `-s`/`-d` holds it. */
+export interface Prefix {
+  addr: Words;
+  mask: Words;
+}
+
+/** Number of 32-bit words in an address of this family. */
+export function wordCount(family: Family): number {
+  return family === 'ipv4' ? 1 : 4;
+}
+
+/** C `strtoul(s, &end, 0)` over the whole string: decimal, 0x hex or 0 octal; null if not all digits. */
+export function strtoulBase0(s: string): number | null {
+  let m: RegExpMatchArray | null;
+  if ((m = /^0[xX]([0-9a-fA-F]+)$/.exec(s))) return parseInt(m[1]!, 16);
+  if (/^0[0-7]*$/.test(s)) return parseInt(s, 8);
+  if (/^[1-9][0-9]*$/.test(s)) return parseInt(s, 10);
+  return null;
+}
+
+/**
+ * libxtables `__numeric_to_ipaddr`: up to four dotted parts, each 0..255 in C base-0 notation;
+ * fewer parts are completed with zeros (`10.1` is 10.1.0.0) unless parsing a mask.
+ */
+export function parseIPv4Numeric(text: string, isMask = false): number | null {
+  const parts = text.split('.');
+  if (parts.length > 4 || (isMask && parts.length !== 4)) return null;
+  let v = 0;
+  for (let i = 0; i < 4; i++) {
+    let b = 0;
+    if (i < parts.length) {
+      const n = strtoulBase0(parts[i]!);
+      if (n === null || n > 255) return null;
+      b = n;
+    }
+    v = v * 256 + b;
+  }
+  return v;
+}
+
+/** inet_pton(AF_INET): exactly four decimal parts 0..255, no leading zeros beyond one digit. */
+export function parseIPv4Strict(text: string): number | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (!m) return null;
+  let v = 0;
+  for (let i = 1; i <= 4; i++) {
+    const p = m[i]!;
+    if (p.length > 1 && p[0] === '0') return null;
+    const n = Number(p);
+    if (n > 255) return null;
+    v = v * 256 + n;
+  }
+  return v;
+}
+
+/** Dotted-quad text of an IPv4 address. */
+export function formatIPv4(v: number): string {
+  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}
+
+/** inet_pton(AF_INET6); null if the text is not an IPv6 address. */
+export function parseIPv6(text: string): Words | null {
+  if (text.length < 2 || text.length > 45) return null;
+  let s = text;
+  const tail: number[] = [];
+  const lastColon = s.lastIndexOf(':');
+  if (lastColon < 0) return null;
+  const afterColon = s.slice(lastColon + 1);
+  if (afterColon.includes('.')) {
+    const v4 = parseIPv4Strict(afterColon);
+    if (v4 === null) return null;
+    tail.push(v4 >>> 16, v4 & 0xffff);
+    s = s.slice(0, lastColon + 1);
+    if (!s.endsWith('::')) s = s.slice(0, -1);
+  }
+  const need = 8 - tail.length;
+  const split = (part: string): number[] | null => {
+    if (part === '') return [];
+    const out: number[] = [];
+    for (const g of part.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  let groups: number[];
+  const dbl = s.indexOf('::');
+  if (dbl >= 0) {
+    if (s.indexOf('::', dbl + 1) >= 0) return null;
+    const l = split(s.slice(0, dbl));
+    const r = split(s.slice(dbl + 2));
+    if (!l || !r || l.length + r.length > need - 1) return null;
+    groups = [...l, ...new Array<number>(need - l.length - r.length).fill(0), ...r];
+  } else {
+    const g = split(s);
+    if (!g || g.length !== need) return null;
+    groups = g;
+  }
+  groups.push(...tail);
+  const w: Words = [];
+  for (let i = 0; i < 4; i++) w.push(((groups[2 * i]! << 16) | groups[2 * i + 1]!) >>> 0);
+  return w;
+}
+
+/** glibc inet_ntop(AF_INET6): longest run (≥2) of zero groups as `::`, embedded IPv4 where glibc prints it. */
+export function formatIPv6(w: Words): string {
+  const g: number[] = [];
+  for (let i = 0; i < 4; i++) g.push(w[i]! >>> 16, w[i]! & 0xffff);
+  let bestBase = -1, bestLen = 0, curBase = -1, curLen = 0;
+  for (let i = 0; i < 8; i++) {
+    if (g[i] === 0) {
+      if (curBase === -1) { curBase = i; curLen = 1; } else curLen++;
+    } else if (curBase !== -1) {
+      if (bestBase === -1 || curLen > bestLen) { bestBase = curBase; bestLen = curLen; }
+      curBase = -1;
+    }
+  }
+  if (curBase !== -1 && (bestBase === -1 || curLen > bestLen)) { bestBase = curBase; bestLen = curLen; }
+  if (bestBase !== -1 && bestLen < 2) bestBase = -1;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (bestBase !== -1 && i >= bestBase && i < bestBase + bestLen) {
+      if (i === bestBase) out += ':';
+      continue;
+    }
+    if (i !== 0) out += ':';
+    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
+      out += formatIPv4(w[3]!);
+      break;
+    }
+    out += g[i]!.toString(16);
+  }
+  if (bestBase !== -1 && bestBase + bestLen === 8) out += ':';
+  return out;
+}
+
+/** Text of an address of either family. */
+export function formatAddr(family: Family, w: Words): string {
+  return family === 'ipv4' ? formatIPv4(w[0]!) : formatIPv6(w);
+}
+
+/** A mask of `len` leading one bits. */
+export function maskFromLength(family: Family, len: number): Words {
+  const out: Words = [];
+  for (let i = 0; i < wordCount(family); i++) {
+    const bits = Math.max(0, Math.min(32, len - 32 * i));
+    out.push(bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0);
+  }
+  return out;
+}
+
+/** Prefix length of a contiguous mask, or -1 when the mask is not contiguous. */
+export function maskLength(mask: Words): number {
+  let len = 0;
+  let ended = false;
+  for (const word of mask) {
+    for (let b = 31; b >= 0; b--) {
+      const one = (word >>> b) & 1;
+      if (one) {
+        if (ended) return -1;
+        len++;
+      } else ended = true;
+    }
+  }
+  return len;
+}
+
+/** `addr & mask`, word by word. */
+export function applyMask(addr: Words, mask: Words): Words {
+  return addr.map((w, i) => (w & mask[i]!) >>> 0);
+}
+
+/** True when every word is zero. */
+export function isZero(w: Words): boolean {
+  return w.every((x) => x === 0);
+}
+
+/** True when both addresses are equal. */
+export function wordsEqual(a: Words, b: Words): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return a.length === b.length;
+}
+
+/** Parse a numeric address of the family as iptables does (IPv4 completes short forms). */
+export function parseAddr(family: Family, text: string): Words | null {
+  if (family === 'ipv4') {
+    const v = parseIPv4Numeric(text);
+    return v === null ? null : [v];
+  }
+  return parseIPv6(text);
+}
+
+/** Parse a mask after `/`: a prefix length (C base-0 number) or a dotted/colon mask. */
+export function parseMask(family: Family, text: string): Words | null {
+  if (family === 'ipv4') {
+    const dotted = parseIPv4Numeric(text, true);
+    if (dotted !== null) return [dotted];
+  } else {
+    const w = parseIPv6(text);
+    if (w !== null) return w;
+  }
+  const n = strtoulBase0(text);
+  if (n === null || n > (family === 'ipv4' ? 32 : 128)) return null;
+  return maskFromLength(family, n);
+}
+
+/** `addr/len` or `addr/mask` as iptables-save prints a masked address. */
+export function formatPrefix(family: Family, p: Prefix): string {
+  const len = maskLength(p.mask);
+  const m = len >= 0 ? String(len) : formatAddr(family, p.mask);
+  return `${formatAddr(family, p.addr)}/${m}`;
+}

@@ -1,0 +1,26 @@
+# -m statistic: random and nth modes (xt_statistic). Probabilities are stored as round(p*2^31).
+:INPUT,FORWARD,OUTPUT
+-m statistic --mode random --probability 0.5;-m statistic --mode random --probability 0.50000000000;OK
+-m statistic --mode random --probability 0.3333333333;-m statistic --mode random --probability 0.33333333349;OK
+-m statistic --mode random --probability 0.25;-m statistic --mode random --probability 0.25000000000;OK
+-m statistic --mode random --probability 0.2;-m statistic --mode random --probability 0.20000000019;OK
+-m statistic --mode random --probability 0.33333;-m statistic --mode random --probability 0.33332999982;OK
+-m statistic --mode random --probability 0.000244140625;-m statistic --mode random --probability 0.00024414062;OK
+-m statistic --mode random --probability 0.500244140625;-m statistic --mode random --probability 0.50024414062;OK
+-m statistic --mode random --probability 1;-m statistic --mode random --probability 1.00000000000;OK
+-m statistic --mode random --probability 0;-m statistic --mode random --probability 0.00000000000;OK
+-m statistic --mode random ! --probability 0.1111111111;-m statistic --mode random ! --probability 0.11111111101;OK
+-m statistic --probability 0.5 --mode random;-m statistic --mode random --probability 0.50000000000;OK
+-m statistic --mode nth --every 3 --packet 1;=;OK
+-m statistic --mode nth --every 3 --packet 0;=;OK
+-m statistic --mode nth ! --every 2 --packet 1;=;OK
+-m statistic --mode nth --every 3;;FAIL
+-m statistic --mode nth --every 3 --packet 3;;FAIL
+-m statistic --mode random;;FAIL
+-m statistic --mode random --probability 1.5;;FAIL
+-m statistic --mode random --probability -0.1;;FAIL
+-m statistic --mode random --probability abc;;FAIL
+-m statistic --mode sometimes --probability 0.5;;FAIL
+-m statistic --probability 0.5;;FAIL
+-m statistic --mode random --probability 0.5 --probability 0.2;;FAIL
+-m statistic --mode random -j ACCEPT --probability 0.5;-m statistic --mode random --probability 0.50000000000 -j ACCEPT;OK
