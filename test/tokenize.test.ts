@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tokenizeLine } from '../engine/ruleset/tokenize.js';
 
-const words = (s: string): string[] => tokenizeLine(s).map((t) => t.text);
+const words = (s: string): string[] => tokenizeLine(s).words;
 
 describe('restore tokeniser (add_param_to_argv)', () => {
   it('splits on spaces and tabs', () => {
@@ -22,6 +22,7 @@ describe('restore tokeniser (add_param_to_argv)', () => {
     expect(words('--comment "abc')).toEqual(['--comment', 'abc\n']);
   });
   it('reports columns', () => {
-    expect(tokenizeLine('-A  INPUT').map((t) => t.col)).toEqual([1, 5]);
+    expect(tokenizeLine('-A  INPUT').cols).toEqual([1, 5]);
+    expect(tokenizeLine('x "a b"', 6).cols).toEqual([7, 9]);
   });
 });

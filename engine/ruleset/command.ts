@@ -10,7 +10,7 @@ import { NatsimError, parseError, type SourceLocation } from '../errors.js';
 import type { Extension, OptionSpec, ParseContext, TableName } from '../ext/types.js';
 import { findMatch, findTarget } from '../ext/registry.js';
 import { parseProtocol, parseUint, protocolName } from '../ext/values.js';
-import type { Token } from './tokenize.js';
+import type { Words } from './tokenize.js';
 import { blankRule, type Counters, type MatchInstance, type Rule, type RuleTarget } from './model.js';
 
 /** A parsed command. */
@@ -80,17 +80,18 @@ export const MAX_CHAIN_NAME = 28;
 interface Loaded {
   ext: Extension;
   state: unknown;
-  seen: Set<string>;
+  seen: string[];
   /** Target, or a match instance. */
   isTarget: boolean;
 }
 
-/** Parse the words of one command. `tokens` excludes any `[p:b]` counter prefix. */
-export function parseCommand(tokens: readonly Token[], env: CommandEnv): Command {
-  return new CommandParser(tokens, env).run();
+/** Parse the words of one command (without any `[p:b]` counter prefix). */
+export function parseCommand(words: Words, env: CommandEnv): Command {
+  return new CommandParser(env).parse(words);
 }
 
-class CommandParser {
+/** A parser for the command lines of one table; reusable line after line. */
+export class CommandParser {
   private i = 0;
   private invert = false;
   private tokenCol = 1;
@@ -118,8 +119,10 @@ class CommandParser {
   private isGoto = false;
   private counters: Counters | null = null;
   private ctx: ParseContext;
+  private words: string[] = [];
+  private cols: number[] = [];
 
-  constructor(private readonly tokens: readonly Token[], private readonly env: CommandEnv) {
+  constructor(private readonly env: CommandEnv) {
     const self = this;
     this.ctx = {
       family: env.family,
@@ -140,15 +143,27 @@ class CommandParser {
     return parseError(message, loc);
   }
 
-  private next(): Token | undefined {
-    return this.tokens[this.i++];
+  private next(): string | undefined {
+    return this.words[this.i++];
   }
 
-  run(): Command {
-    while (this.i < this.tokens.length) {
-      const tok = this.next()!;
-      const w = tok.text;
-      this.tokenCol = tok.col;
+  private reset(w: Words): void {
+    this.words = w.words; this.cols = w.cols;
+    this.i = 0; this.invert = false; this.tokenCol = 1; this.currentOption = '';
+    this.cmd = null; this.chain = ''; this.cmdArgs = []; this.seenBase.clear();
+    this.srcText = null; this.dstText = null; this.srcInv = false; this.dstInv = false;
+    this.inIface = null; this.inInv = false; this.outIface = null; this.outInv = false;
+    this.proto = 0; this.protoInv = false; this.protoName = null; this.protoUsed = false;
+    this.frag = null; this.loaded = []; this.target = null; this.jumpTo = null; this.isGoto = false;
+    this.counters = null;
+  }
+
+  /** Parse one command line's words. */
+  parse(w: Words): Command {
+    this.reset(w);
+    while (this.i < this.words.length) {
+      this.tokenCol = this.cols[this.i]!;
+      const w = this.next()!;
       if (w === '!' ) {
         if (this.invert) throw this.error('multiple consecutive ! not allowed');
         this.invert = true;
@@ -169,8 +184,11 @@ class CommandParser {
   /** Every long option visible now: base first, then extensions newest first. */
   private lookupLong(name: string): { base?: BaseOpt; ext?: Loaded; spec?: OptionSpec } | 'ambiguous' | null {
     for (const b of BASE_OPTS) if (b.name === name) return { base: b };
-    const exts = this.extensionsNewestFirst();
-    for (const l of exts) for (const s of l.ext.options) if (s.name === name) return { ext: l, spec: s };
+    const loaded = this.loaded;
+    for (let i = loaded.length - 1; i >= 0; i--) {
+      const l = loaded[i]!;
+      for (const s of l.ext.options) if (s.name === name) return { ext: l, spec: s };
+    }
     // getopt_long abbreviations: a unique prefix (options that are the same entry count once).
     let found: { base?: BaseOpt; ext?: Loaded; spec?: OptionSpec } | null = null;
     let key = '';
@@ -181,20 +199,16 @@ class CommandParser {
         found = { base: b }; key = k;
       }
     }
-    exts.forEach((l, idx) => {
+    for (let idx = loaded.length - 1; idx >= 0; idx--) {
+      const l = loaded[idx]!;
       for (const s of l.ext.options) {
         if (!s.name.startsWith(name)) continue;
         const k = `ext:${idx}:${s.name}`;
-        if (found && key !== k) { key = 'AMBIGUOUS'; return; }
+        if (found && key !== k) return 'ambiguous';
         found = { ext: l, spec: s }; key = k;
       }
-    });
-    if (key === 'AMBIGUOUS') return 'ambiguous';
+    }
     return found;
-  }
-
-  private extensionsNewestFirst(): Loaded[] {
-    return [...this.loaded].reverse();
   }
 
   private longOption(word: string): void {
@@ -209,7 +223,7 @@ class CommandParser {
       const b = found.base;
       let arg: string | undefined;
       if (b.args === 1) {
-        arg = inline ?? this.next()?.text;
+        arg = inline ?? this.next();
         if (arg === undefined) throw this.error(`option "--${b.name}" requires an argument`);
       } else if (b.args === 'optional') {
         arg = inline ?? this.optionalArg();
@@ -223,10 +237,10 @@ class CommandParser {
   }
 
   private optionalArg(): string | undefined {
-    const t = this.tokens[this.i];
-    if (t && t.text.length > 0 && t.text[0] !== '-' && t.text[0] !== '!') {
+    const t = this.words[this.i];
+    if (t !== undefined && t.length > 0 && t[0] !== '-' && t[0] !== '!') {
       this.i++;
-      return t.text;
+      return t;
     }
     return undefined;
   }
@@ -240,7 +254,7 @@ class CommandParser {
     let arg: string | undefined;
     const rest = word.slice(2);
     if (kind === 1) {
-      arg = rest !== '' ? rest : this.next()?.text;
+      arg = rest !== '' ? rest : this.next();
       if (arg === undefined) throw this.error(`option "-${c}" requires an argument`);
     } else if (kind === 'optional') {
       arg = rest !== '' ? rest : this.optionalArg();
@@ -305,7 +319,7 @@ class CommandParser {
         return;
       }
       case 'c': {
-        const bytes = this.next()?.text;
+        const bytes = this.next();
         const p = parseUint(arg!, 0, Number.MAX_SAFE_INTEGER);
         const b = bytes === undefined ? null : parseUint(bytes, 0, Number.MAX_SAFE_INTEGER);
         if (p === null || b === null) throw this.error('-c requires packet and byte counter');
@@ -330,8 +344,8 @@ class CommandParser {
   /** Positional arguments that follow some commands: a rule number, a policy, a new name. */
   private readCommandArgs(c: string): void {
     const peekNum = (): number | null => {
-      const t = this.tokens[this.i];
-      if (t && /^[0-9]+$/.test(t.text)) { this.i++; return Number(t.text); }
+      const t = this.words[this.i];
+      if (t !== undefined && /^[0-9]+$/.test(t)) { this.i++; return Number(t); }
       return null;
     };
     switch (c) {
@@ -343,8 +357,8 @@ class CommandParser {
       }
       case 'R': {
         const t = this.next();
-        if (!t || !/^[0-9]+$/.test(t.text) || Number(t.text) < 1) throw this.error(`-R requires a rule number`);
-        this.cmdArgs = [t.text];
+        if (t === undefined || !/^[0-9]+$/.test(t) || Number(t) < 1) throw this.error(`-R requires a rule number`);
+        this.cmdArgs = [t];
         return;
       }
       case 'D': case 'Z': {
@@ -357,14 +371,14 @@ class CommandParser {
       }
       case 'P': {
         const t = this.next();
-        if (!t) throw this.error('-P requires a chain and a policy');
-        this.cmdArgs = [t.text];
+        if (t === undefined) throw this.error('-P requires a chain and a policy');
+        this.cmdArgs = [t];
         return;
       }
       case 'E': {
         const t = this.next();
-        if (!t) throw this.error('-E requires old-chain-name and new-chain-name');
-        this.cmdArgs = [t.text];
+        if (t === undefined) throw this.error('-E requires old-chain-name and new-chain-name');
+        this.cmdArgs = [t];
         return;
       }
     }
@@ -379,7 +393,7 @@ class CommandParser {
     this.currentOption = isTarget ? ext.name : ext.name;
     const state = ext.create(this.ctx);
     this.currentOption = '';
-    const l: Loaded = { ext, state, seen: new Set(), isTarget };
+    const l: Loaded = { ext, state, seen: [], isTarget };
     this.loaded.push(l);
     return l;
   }
@@ -401,23 +415,23 @@ class CommandParser {
     this.invert = false;
     const spelled = `--${spec.name}`;
     if (inv && !spec.invert) throw this.error(`${l.ext.name}: option "${spelled}" cannot be inverted`);
-    if (l.seen.has(spec.name) && !spec.multi) throw this.error(`${l.ext.name}: option "${spelled}" can only be used once`);
-    l.seen.add(spec.name);
+    if (l.seen.includes(spec.name) && !spec.multi) throw this.error(`${l.ext.name}: option "${spelled}" can only be used once`);
+    l.seen.push(spec.name);
     const args: string[] = [];
     if (spec.args >= 1) {
-      const a = inline ?? this.next()?.text;
+      const a = inline ?? this.next();
       if (a === undefined) throw this.error(`option "${spelled}" requires an argument`);
       args.push(a);
     } else if (inline !== null) {
       throw this.error(`option "${spelled}" doesn't allow an argument`);
     }
     if (spec.args === 2) {
-      const t = this.tokens[this.i];
-      if (!t || t.text.startsWith('-') || t.text.startsWith('!')) {
+      const t = this.words[this.i];
+      if (t === undefined || t.startsWith('-') || t.startsWith('!')) {
         throw this.error(`${l.ext.name}: option "${spelled}" requires two arguments`);
       }
       this.i++;
-      args.push(t.text);
+      args.push(t);
     }
     this.currentOption = l.ext.name;
     l.ext.parse(l.state, spec.name, args, inv, this.ctx);

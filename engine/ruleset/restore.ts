@@ -7,7 +7,7 @@ import { NatsimError, parseError, rulesetError, type SourceLocation } from '../e
 import type { Family } from '../net/addr.js';
 import type { TableName } from '../ext/types.js';
 import { findTarget } from '../ext/registry.js';
-import { MAX_CHAIN_NAME, parseCommand, type Command } from './command.js';
+import { CommandParser, MAX_CHAIN_NAME, type Command, type CommandEnv } from './command.js';
 import { checkTable } from './check.js';
 import { newTable, TABLE_NAMES, type Chain, type Counters, type Rule, type Ruleset, type Table } from './model.js';
 import { ruleText } from './save.js';
@@ -38,7 +38,7 @@ export function restore(rs: Ruleset, text: string, opts: RestoreOptions = {}): v
   for (let idx = 0; idx < lines.length; idx++) {
     const line = lines[idx]!;
     const lineNo = idx + 1;
-    const loc = (col = 1): SourceLocation => ({ ...(file !== undefined ? { file } : {}), line: lineNo, col });
+    const loc = (col = 1): SourceLocation => (file !== undefined ? { file, line: lineNo, col } : { line: lineNo, col });
     const isLast = idx === lines.length - 1;
     if (line === '' && !(isLast && !lastHasNewline)) continue;
     if (line === '') continue;
@@ -77,6 +77,8 @@ interface Block {
   table: Table;
   startLine: number;
   skip: boolean;
+  env: CommandEnv;
+  parser: CommandParser;
   /** Jump references per chain, computed on demand and dropped on any rule change. */
   refs: Map<string, number> | null;
 }
@@ -100,7 +102,9 @@ function startBlock(rs: Ruleset, name: TableName, opts: RestoreOptions, lineNo: 
   }
   // The restored table's policy counters read [0:0] unless the input sets them with -c.
   for (const c of table.chains.values()) if (c.builtin) c.policyCounters = { packets: 0, bytes: 0 };
-  return { table, startLine: lineNo, skip, refs: null };
+  const env: CommandEnv = { family: rs.family, table: name, restore: true, line: lineNo, isChain: (n: string) => table.chains.has(n) };
+  if (opts.file !== undefined) env.file = opts.file;
+  return { table, startLine: lineNo, skip, refs: null, env, parser: new CommandParser(env) };
 }
 
 function cloneTable(t: Table): Table {
@@ -172,15 +176,8 @@ function commandLine(family: Family, b: Block, line: string, opts: RestoreOption
     rest = line.slice(close + 1);
     offset = close + 1;
   }
-  const tokens = tokenizeLine(rest);
-  if (offset) for (const t of tokens) t.col += offset;
-  const t = b.table;
-  const env = {
-    family, table: t.name, restore: true, line: lineNo,
-    isChain: (n: string) => t.chains.has(n),
-    ...(opts.file !== undefined ? { file: opts.file } : {}),
-  };
-  const cmd = parseCommand(tokens, env);
+  b.env.line = lineNo;
+  const cmd = b.parser.parse(tokenizeLine(rest, offset));
   if (b.skip) return;
   const where = loc();
   if ('rules' in cmd) {

@@ -6,30 +6,32 @@
  * line, its newline included.
  */
 
-/** A word and the 1-based column where it starts. */
-export interface Token {
-  text: string;
-  col: number;
-  /** The word came (at least partly) from a quoted region. */
-  quoted: boolean;
+/** The words of a line and the 1-based column where each starts (parallel arrays). */
+export interface Words {
+  words: string[];
+  cols: number[];
 }
 
 /** Split a line (without its trailing newline) into words, as iptables-restore does. */
-export function tokenizeLine(line: string): Token[] {
-  const out: Token[] = [];
+export function tokenizeLine(line: string, colOffset = 0): Words {
+  const words: string[] = [];
+  const cols: number[] = [];
+  const n = line.length;
   // Fast path: no quote characters at all.
   if (line.indexOf('"') < 0) {
-    const n = line.length;
     let i = 0;
     while (i < n) {
       let c = line.charCodeAt(i);
-      while (i < n && (c === 32 || c === 9 || c === 10)) c = line.charCodeAt(++i);
-      if (i >= n) break;
+      while (c === 32 || c === 9 || c === 10) {
+        if (++i >= n) return { words, cols };
+        c = line.charCodeAt(i);
+      }
       const start = i;
       while (i < n && c !== 32 && c !== 9 && c !== 10) c = line.charCodeAt(++i);
-      out.push({ text: line.slice(start, i), col: start + 1, quoted: false });
+      words.push(line.slice(start, i));
+      cols.push(start + 1 + colOffset);
     }
-    return out;
+    return { words, cols };
   }
   let buf = '';
   let start = -1;
@@ -37,17 +39,17 @@ export function tokenizeLine(line: string): Token[] {
   let escaped = false;
   let quoted = false;
   const text = line + '\n';
+  const flush = (): void => {
+    words.push(buf);
+    cols.push(start + 1 + colOffset);
+    buf = ''; start = -1; quoted = false;
+  };
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (inQuote) {
       if (escaped) { buf += ch; escaped = false; continue; }
       if (ch === '\\') { escaped = true; continue; }
-      if (ch === '"') {
-        inQuote = false;
-        out.push({ text: buf, col: start + 1, quoted: true });
-        buf = ''; start = -1; quoted = false;
-        continue;
-      }
+      if (ch === '"') { inQuote = false; flush(); continue; }
       buf += ch;
       continue;
     }
@@ -59,13 +61,12 @@ export function tokenizeLine(line: string): Token[] {
     }
     if (ch === ' ' || ch === '\t' || ch === '\n') {
       if (buf.length === 0 && !quoted) continue;
-      out.push({ text: buf, col: start + 1, quoted });
-      buf = ''; start = -1; quoted = false;
+      flush();
       continue;
     }
     if (start < 0) start = i;
     buf += ch;
   }
-  if (inQuote) out.push({ text: buf, col: start + 1, quoted: true });
-  return out;
+  if (inQuote) flush();
+  return { words, cols };
 }
