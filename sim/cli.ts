@@ -62,6 +62,9 @@ export async function main(argv: string[], streams: Streams = defaultStreams): P
       .example('$0 demo', 'run the built-in demo'),
     () => { runDemo(streams, colours(process.stdout, argv.includes('--no-color'))); })
     .command('scenarios', 'list the built-in scenarios', () => undefined, () => { streams.out(listScenarios().join('\n') + '\n'); })
+    .example('$0 demo', 'the seed\'s story: kube-dns over 4 coredns pods, exact shares')
+    .example('$0 rules save --noflush base.rules kube-proxy.rules', 'what iptables-save would print after both restores')
+    .example('iptables-save | $0 rules check -', 'check a live dump from standard input')
     .option('no-color', { describe: 'no colours (also: NO_COLOR=1, or output not a terminal)', type: 'boolean' })
     .demandCommand(1, 'name a command (try --help)')
     .strict()

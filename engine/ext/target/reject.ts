@@ -1,4 +1,69 @@
-/** PLACEHOLDER for -j REJECT; being written. */
-import { placeholderTarget } from '../placeholder.js';
+/**
+ * `-j REJECT [--reject-with type]` for IPv4: drop the packet and answer with an ICMP error or a
+ * TCP RST (filter table, INPUT/FORWARD/OUTPUT). The type is matched as iptables 1.8.9 does: the
+ * argument may be any case-insensitive prefix of a name or its alias, the first entry in table
+ * order winning (`icmp-p` is icmp-proto-unreachable, an empty word icmp-net-unreachable). The
+ * canonical name is saved, the default `icmp-port-unreachable` included. `tcp-reset` needs
+ * `-p tcp` (not inverted) in the rule, a kernel check at COMMIT.
+ */
+import type { ParseContext, TargetExtension } from '../types.js';
+import { IPPROTO } from '../values.js';
 
-export const REJECT = placeholderTarget('REJECT');
+/** One reject type: canonical name and alias, in libipt_REJECT's table order. */
+export interface RejectType { name: string; alias: string }
+
+/** IPv4 reject types (`enum ipt_reject_with` order; echo-reply is no longer offered). */
+export const REJECT_TYPES: readonly RejectType[] = [
+  { name: 'icmp-net-unreachable', alias: 'net-unreach' },
+  { name: 'icmp-host-unreachable', alias: 'host-unreach' },
+  { name: 'icmp-proto-unreachable', alias: 'proto-unreach' },
+  { name: 'icmp-port-unreachable', alias: 'port-unreach' },
+  { name: 'icmp-net-prohibited', alias: 'net-prohib' },
+  { name: 'icmp-host-prohibited', alias: 'host-prohib' },
+  { name: 'tcp-reset', alias: 'tcp-rst' },
+  { name: 'icmp-admin-prohibited', alias: 'admin-prohib' },
+];
+
+/** The first type whose name or alias starts with `arg`, ignoring case; null if none. */
+export function findRejectType(types: readonly RejectType[], arg: string): RejectType | null {
+  const a = arg.toLowerCase();
+  for (const t of types) if (t.name.startsWith(a) || t.alias.startsWith(a)) return t;
+  return null;
+}
+
+/** Parse state: the canonical type name. */
+export interface RejectState { with: string }
+
+function parseReject4(s: RejectState, arg: string, ctx: ParseContext): void {
+  const t = findRejectType(REJECT_TYPES, arg);
+  if (t) {
+    s.with = t.name;
+    return;
+  }
+  const a = arg.toLowerCase();
+  if ('echo-reply'.startsWith(a) || 'echoreply'.startsWith(a)) {
+    ctx.fail('--reject-with echo-reply no longer supported');
+  }
+  ctx.fail(`unknown reject type "${arg}" (expected one of ${REJECT_TYPES.map((x) => x.name).join(', ')})`);
+}
+
+/** The REJECT target (IPv4). */
+export const REJECT: TargetExtension<RejectState> = {
+  kind: 'target',
+  name: 'REJECT',
+  families: ['ipv4'],
+  options: [{ name: 'reject-with', args: 1 }],
+  tables: ['filter'],
+  hooks: ['INPUT', 'FORWARD', 'OUTPUT'],
+  create: () => ({ with: 'icmp-port-unreachable' }),
+  parse(s, _opt, [arg], _invert, ctx) {
+    parseReject4(s, arg!, ctx);
+  },
+  check(s, ctx) {
+    if (s.with === 'tcp-reset' && (ctx.header.proto !== IPPROTO.TCP || ctx.header.protoInv)) {
+      return 'REJECT --reject-with tcp-reset needs -p tcp (not inverted) in the same rule';
+    }
+    return null;
+  },
+  save: (s) => ` --reject-with ${s.with}`,
+};

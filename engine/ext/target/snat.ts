@@ -1,4 +1,35 @@
-/** PLACEHOLDER for -j SNAT; being written. */
-import { placeholderTarget } from '../placeholder.js';
+/**
+ * `-j SNAT --to-source [ip[-ip]][:port[-port]] [--random] [--random-fully] [--persistent]`:
+ * rewrite the source of a new connection (nat table, POSTROUTING and INPUT). `--to` is the
+ * getopt abbreviation of `--to-source`. Its structures (IPv4 revision 0, IPv6 revision 1) have no
+ * base port: a `/base` is accepted, and saved as `/0`, as iptables 1.8.9 does.
+ */
+import type { TargetExtension } from '../types.js';
+import { emptyNatRange, NAT_FLAG_OPTIONS, parseNatTo, saveNatRange, setNatFlag, type NatRange } from './nat-range.js';
 
-export const SNAT = placeholderTarget('SNAT');
+interface SnatState { range: NatRange; given: boolean }
+
+/** The SNAT target. */
+export const SNAT: TargetExtension<SnatState> = {
+  kind: 'target',
+  name: 'SNAT',
+  options: [
+    { name: 'to-source', args: 1 },
+    NAT_FLAG_OPTIONS.random, NAT_FLAG_OPTIONS['random-fully'], NAT_FLAG_OPTIONS.persistent,
+  ],
+  tables: ['nat'],
+  hooks: ['POSTROUTING', 'INPUT'],
+  create: (ctx) => ({ range: emptyNatRange(ctx.family), given: false }),
+  parse(s, opt, [arg], _invert, ctx) {
+    if (opt === 'to-source') {
+      parseNatTo(ctx, arg!, s.range, ctx.family);
+      s.given = true;
+    } else {
+      setNatFlag(s.range, opt);
+    }
+  },
+  finalCheck(s, ctx) {
+    if (!s.given) ctx.fail('option "--to-source" must be specified');
+  },
+  save: (s, family) => saveNatRange(s.range, family, 'to-source', { portsOnly: false, keepBase: false }),
+};
