@@ -1,0 +1,320 @@
+/**
+ * The host model: interfaces with their addresses, routes with longest-prefix match, the local
+ * routing table the kernel derives from the addresses, `ip_forward`, and the address types
+ * `-m addrtype` matches on. Loads what `ip -j addr show` and `ip -j route show` print on a real
+ * node, or a short hand-written form for scenarios.
+ */
+import { NatsimError, EXIT_BAD_INPUT } from '../errors.js';
+import { applyMask, formatAddr, maskFromLength, parseIPv4Strict, parseIPv6, wordsEqual, type Family, type Words } from '../net/addr.js';
+import { parseMac } from '../wire/ethernet.js';
+
+/** One address on an interface. */
+export interface IfAddr {
+  family: Family;
+  addr: Words;
+  prefixLen: number;
+  /** `global`, `link`, `host`, … as `ip addr` prints it. */
+  scope: string;
+  /** A secondary address (skipped by MASQUERADE's source choice). */
+  secondary: boolean;
+}
+
+/** One interface. */
+export interface Interface {
+  name: string;
+  index: number;
+  /** Link-layer type: `ether`, `loopback`, `none`, … */
+  linkType: string;
+  mac: Uint8Array | null;
+  up: boolean;
+  /** Addresses in the order the kernel lists them (its `ifa_list`). */
+  addrs: IfAddr[];
+}
+
+/** Kernel route types (`RTN_*`), as `ip route` names them. */
+export type RouteType = 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat';
+
+/** One route. */
+export interface Route {
+  family: Family;
+  table: 'main' | 'local';
+  type: RouteType;
+  dst: Words;
+  prefixLen: number;
+  gateway: Words | null;
+  dev: string | null;
+  prefsrc: Words | null;
+  metric: number;
+}
+
+/** A node: its interfaces, its routes (main and local tables) and whether it forwards. */
+export interface Host {
+  interfaces: Map<string, Interface>;
+  routes: Route[];
+  forwarding: { ipv4: boolean; ipv6: boolean };
+}
+
+/** The result of a route lookup. */
+export interface RouteResult {
+  type: RouteType;
+  dev: string | null;
+  gateway: Words | null;
+  prefsrc: Words | null;
+  route: Route;
+}
+
+function bad(file: string, message: string): NatsimError {
+  return new NatsimError('PARSE', message, { file }, EXIT_BAD_INPUT);
+}
+
+function needAddr(file: string, family: Family, text: unknown, what: string): Words {
+  let w: Words | null = null;
+  if (typeof text === 'string') {
+    if (family === 'ipv4') { const v = parseIPv4Strict(text); w = v === null ? null : [v]; } else w = parseIPv6(text);
+  }
+  if (!w) {
+    throw bad(file, `${what}: expected an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address, got ${JSON.stringify(text)}`);
+  }
+  return w;
+}
+
+/** Derive the kernel's local table from the interfaces' addresses (`fib_add_ifaddr`). */
+export function localRoutes(interfaces: Iterable<Interface>): Route[] {
+  const out: Route[] = [];
+  for (const ifc of interfaces) {
+    for (const a of ifc.addrs) {
+      const full = a.family === 'ipv4' ? 32 : 128;
+      const base = { family: a.family, table: 'local' as const, gateway: null, dev: ifc.name, prefsrc: a.addr, metric: 0 };
+      out.push({ ...base, type: 'local', dst: a.addr, prefixLen: full });
+      if (a.family === 'ipv4' && ifc.linkType === 'loopback' && a.prefixLen < 32) {
+        out.push({ ...base, type: 'local', dst: applyMask(a.addr, maskFromLength('ipv4', a.prefixLen)), prefixLen: a.prefixLen });
+      }
+      if (a.family === 'ipv4' && a.prefixLen < 31) {
+        const mask = maskFromLength('ipv4', a.prefixLen)[0]!;
+        out.push({ ...base, type: 'broadcast', dst: [((a.addr[0]! & mask) | ~mask) >>> 0], prefixLen: 32 });
+      }
+    }
+  }
+  return out;
+}
+
+/** Load the JSON of `ip -j addr show` and `ip -j route show` (IPv4, and optionally `ip -j -6 route show`). */
+export function hostFromIpJson(addrJson: string, routeJson: string, opts: { route6Json?: string; forwarding?: boolean; files?: [string, string, string?] } = {}): Host {
+  const [fa, fr, fr6] = opts.files ?? ['ip-addr.json', 'ip-route.json', 'ip-route6.json'];
+  let links: unknown;
+  try { links = JSON.parse(addrJson); } catch (e) { throw bad(fa, `not JSON: ${(e as Error).message} (expected the output of \`ip -j addr show\`)`); }
+  if (!Array.isArray(links)) throw bad(fa, 'expected a JSON array, as `ip -j addr show` prints');
+  const interfaces = new Map<string, Interface>();
+  links.forEach((l: Record<string, unknown>, i) => {
+    if (typeof l?.ifname !== 'string') throw bad(fa, `entry ${i}: no "ifname" (expected the output of \`ip -j addr show\`)`);
+    const flags = Array.isArray(l.flags) ? (l.flags as string[]) : [];
+    const addrs: IfAddr[] = [];
+    for (const [j, a] of ((l.addr_info as Record<string, unknown>[] | undefined) ?? []).entries()) {
+      if (a.family !== 'inet' && a.family !== 'inet6') continue;
+      const family: Family = a.family === 'inet' ? 'ipv4' : 'ipv6';
+      addrs.push({
+        family,
+        addr: needAddr(fa, family, a.local, `${l.ifname} addr_info[${j}].local`),
+        prefixLen: Number(a.prefixlen),
+        scope: typeof a.scope === 'string' ? a.scope : 'global',
+        secondary: a.secondary === true,
+      });
+    }
+    interfaces.set(l.ifname, {
+      name: l.ifname,
+      index: Number(l.ifindex ?? i + 1),
+      linkType: typeof l.link_type === 'string' ? l.link_type : 'ether',
+      mac: typeof l.address === 'string' ? parseMac(l.address) : null,
+      up: flags.includes('UP'),
+      addrs,
+    });
+  });
+  const routes: Route[] = [];
+  const readRoutes = (text: string, family: Family, file: string): void => {
+    let list: unknown;
+    try { list = JSON.parse(text); } catch (e) { throw bad(file, `not JSON: ${(e as Error).message} (expected the output of \`ip -j route show\`)`); }
+    if (!Array.isArray(list)) throw bad(file, 'expected a JSON array, as `ip -j route show` prints');
+    list.forEach((r: Record<string, unknown>, i) => routes.push(routeFromJson(r, family, file, i)));
+  };
+  readRoutes(routeJson, 'ipv4', fr);
+  if (opts.route6Json !== undefined) readRoutes(opts.route6Json, 'ipv6', fr6 ?? 'ip-route6.json');
+  routes.push(...localRoutes(interfaces.values()));
+  const fwd = opts.forwarding ?? true;
+  return { interfaces, routes, forwarding: { ipv4: fwd, ipv6: fwd } };
+}
+
+function routeFromJson(r: Record<string, unknown>, family: Family, file: string, i: number): Route {
+  const dstText = String(r.dst ?? '');
+  let dst: Words, prefixLen: number;
+  if (dstText === 'default') {
+    dst = family === 'ipv4' ? [0] : [0, 0, 0, 0];
+    prefixLen = 0;
+  } else {
+    const [a, len] = dstText.split('/');
+    dst = needAddr(file, family, a, `route ${i} dst`);
+    prefixLen = len === undefined ? (family === 'ipv4' ? 32 : 128) : Number(len);
+  }
+  return {
+    family,
+    table: r.table === 'local' ? 'local' : 'main',
+    type: (typeof r.type === 'string' ? r.type : 'unicast') as RouteType,
+    dst, prefixLen,
+    gateway: typeof r.gateway === 'string' ? needAddr(file, family, r.gateway, `route ${i} gateway`) : null,
+    dev: typeof r.dev === 'string' ? r.dev : null,
+    prefsrc: typeof r.prefsrc === 'string' ? needAddr(file, family, r.prefsrc, `route ${i} prefsrc`) : null,
+    metric: typeof r.metric === 'number' ? r.metric : 0,
+  };
+}
+
+/** Short hand-written form of a host, for scenarios. */
+export interface HostSpec {
+  /** Interfaces: name, addresses as `addr/len`, optional MAC, link type. */
+  interfaces: { name: string; addrs?: string[]; mac?: string; linkType?: string }[];
+  /** Routes in `ip route` syntax: `default via 172.18.0.1 dev eth0`, `10.244.0.0/24 dev cni0`. */
+  routes?: string[];
+  /** `net.ipv4.ip_forward` (and IPv6 forwarding); default true. */
+  forwarding?: boolean;
+}
+
+/** Build a host from the short form; connected routes are added for every address, as the kernel does. */
+export function hostFromSpec(spec: HostSpec, file = 'host'): Host {
+  const interfaces = new Map<string, Interface>();
+  const hasLo = spec.interfaces.some((i) => i.name === 'lo');
+  const list = hasLo ? spec.interfaces : [{ name: 'lo', addrs: ['127.0.0.1/8', '::1/128'], linkType: 'loopback' }, ...spec.interfaces];
+  const routes: Route[] = [];
+  list.forEach((s, i) => {
+    const addrs: IfAddr[] = (s.addrs ?? []).map((t, j) => {
+      const [a, len] = t.split('/');
+      const family: Family = a!.includes(':') ? 'ipv6' : 'ipv4';
+      const addr = needAddr(file, family, a, `${s.name} address ${j}`);
+      const prefixLen = len === undefined ? (family === 'ipv4' ? 32 : 128) : Number(len);
+      if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > (family === 'ipv4' ? 32 : 128)) throw bad(file, `${s.name} address ${t}: bad prefix length`);
+      return { family, addr, prefixLen, scope: s.linkType === 'loopback' || s.name === 'lo' ? 'host' : 'global', secondary: false };
+    });
+    // Later addresses in an already-covered subnet are secondaries, as the kernel marks them.
+    addrs.forEach((a, k) => {
+      a.secondary = addrs.slice(0, k).some((b) => b.family === a.family && b.prefixLen === a.prefixLen && wordsEqual(applyMask(b.addr, maskFromLength(a.family, a.prefixLen)), applyMask(a.addr, maskFromLength(a.family, a.prefixLen))));
+    });
+    const ifc: Interface = { name: s.name, index: i + 1, linkType: s.linkType ?? (s.name === 'lo' ? 'loopback' : 'ether'), mac: s.mac ? parseMac(s.mac) : null, up: true, addrs };
+    if (s.mac && !ifc.mac) throw bad(file, `${s.name}: bad MAC address ${s.mac}`);
+    interfaces.set(s.name, ifc);
+    for (const a of addrs) {
+      if (a.secondary || ifc.linkType === 'loopback') continue;
+      if (a.family === 'ipv4' && a.prefixLen === 32) continue;
+      routes.push({ family: a.family, table: 'main', type: 'unicast', dst: applyMask(a.addr, maskFromLength(a.family, a.prefixLen)), prefixLen: a.prefixLen, gateway: null, dev: s.name, prefsrc: a.family === 'ipv4' ? a.addr : null, metric: a.family === 'ipv6' ? 256 : 0 });
+    }
+  });
+  for (const [i, text] of (spec.routes ?? []).entries()) routes.push(parseRouteText(text, file, i));
+  routes.push(...localRoutes(interfaces.values()));
+  const fwd = spec.forwarding ?? true;
+  return { interfaces, routes, forwarding: { ipv4: fwd, ipv6: fwd } };
+}
+
+/** One route in `ip route` syntax. */
+export function parseRouteText(text: string, file = 'host', i = 0): Route {
+  const words = text.trim().split(/\s+/);
+  let type: RouteType = 'unicast';
+  if (['blackhole', 'unreachable', 'prohibit', 'local', 'broadcast', 'throw'].includes(words[0]!)) type = words.shift() as RouteType;
+  const dstText = words.shift();
+  if (dstText === undefined) throw bad(file, `route ${i}: empty`);
+  const family: Family = dstText.includes(':') || words.includes('-6') ? 'ipv6' : 'ipv4';
+  let dst: Words, prefixLen: number;
+  if (dstText === 'default') { dst = family === 'ipv4' ? [0] : [0, 0, 0, 0]; prefixLen = 0; } else {
+    const [a, len] = dstText.split('/');
+    dst = needAddr(file, family, a, `route "${text}"`);
+    prefixLen = len === undefined ? (family === 'ipv4' ? 32 : 128) : Number(len);
+    dst = applyMask(dst, maskFromLength(family, prefixLen));
+  }
+  const r: Route = { family, table: 'main', type, dst, prefixLen, gateway: null, dev: null, prefsrc: null, metric: 0 };
+  for (let k = 0; k < words.length; k += 2) {
+    const key = words[k]!, val = words[k + 1];
+    if (val === undefined) throw bad(file, `route "${text}": "${key}" needs a value`);
+    if (key === 'via') r.gateway = needAddr(file, family, val, `route "${text}" via`);
+    else if (key === 'dev') r.dev = val;
+    else if (key === 'src') r.prefsrc = needAddr(file, family, val, `route "${text}" src`);
+    else if (key === 'metric') r.metric = Number(val);
+    else if (key === 'proto' || key === 'scope' || key === 'table') continue;
+    else throw bad(file, `route "${text}": unknown keyword "${key}" (expected via, dev, src, metric)`);
+  }
+  if (type === 'unicast' && r.dev === null && r.gateway === null) throw bad(file, `route "${text}": needs "dev IFACE" or "via GATEWAY"`);
+  return r;
+}
+
+function matches(r: Route, family: Family, addr: Words): boolean {
+  return r.family === family && wordsEqual(applyMask(addr, maskFromLength(family, r.prefixLen)), r.dst);
+}
+
+/** Route lookup as `fib_lookup`: the local table first, then the main table by longest prefix, then lowest metric. */
+export function lookupRoute(host: Host, family: Family, dst: Words): RouteResult | null {
+  let best: Route | null = null;
+  for (const table of ['local', 'main'] as const) {
+    for (const r of host.routes) {
+      if (r.table !== table || !matches(r, family, dst)) continue;
+      if (!best || r.prefixLen > best.prefixLen || (r.prefixLen === best.prefixLen && r.metric < best.metric)) best = r;
+    }
+    if (best) break;
+  }
+  if (!best) return null;
+  let dev = best.dev;
+  // A gateway route without a device uses the device of the route to the gateway.
+  if (dev === null && best.gateway) dev = lookupRoute(host, family, best.gateway)?.dev ?? null;
+  return { type: best.type, dev, gateway: best.gateway, prefsrc: best.prefsrc, route: best };
+}
+
+/** Address types of `-m addrtype`, with their RTN_* bit numbers. */
+export const ADDR_TYPES = ['UNSPEC', 'UNICAST', 'LOCAL', 'BROADCAST', 'ANYCAST', 'MULTICAST', 'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT', 'THROW', 'NAT', 'XRESOLVE'] as const;
+/** An address type name. */
+export type AddrType = (typeof ADDR_TYPES)[number];
+
+/**
+ * The type of an address as `xt_addrtype` sees it. IPv4: 0.0.0.0 and 255.255.255.255 are
+ * BROADCAST, 224/4 MULTICAST, a hit in the local table gives its type (LOCAL or BROADCAST), else
+ * UNICAST. With `dev`, a local-table hit counts only on that device (`--limit-iface-in/out`).
+ * IPv6: ff00::/8 MULTICAST, a local address LOCAL, an address with a route UNICAST, else UNREACHABLE.
+ */
+export function addrType(host: Host, family: Family, addr: Words, dev?: string): AddrType {
+  if (family === 'ipv4') {
+    const a = addr[0]!;
+    if (a === 0 || a === 0xffffffff) return 'BROADCAST';
+    if (a >>> 28 === 0xe) return 'MULTICAST';
+    for (const r of host.routes) {
+      if (r.table === 'local' && matches(r, family, addr) && (dev === undefined || r.dev === dev)) return r.type === 'broadcast' ? 'BROADCAST' : 'LOCAL';
+    }
+    return 'UNICAST';
+  }
+  if (addr[0]! >>> 24 === 0xff) return 'MULTICAST';
+  for (const r of host.routes) {
+    if (r.table === 'local' && r.type === 'local' && matches(r, family, addr) && (dev === undefined || r.dev === dev)) return 'LOCAL';
+  }
+  return lookupRoute(host, family, addr) ? 'UNICAST' : 'UNREACHABLE';
+}
+
+/**
+ * MASQUERADE's source (`inet_select_addr(out, nexthop, RT_SCOPE_UNIVERSE)`): the first primary
+ * global address of the out device whose subnet holds the next hop, else its first primary
+ * global address, else any device's; null when there is none (the packet is dropped).
+ */
+export function masqueradeSource(host: Host, family: Family, outDev: string, nexthop: Words): Words | null {
+  const eligible = (a: IfAddr): boolean => a.family === family && !a.secondary && a.scope !== 'link' && a.scope !== 'host';
+  const ifc = host.interfaces.get(outDev);
+  const own = ifc ? ifc.addrs.filter(eligible) : [];
+  const inSubnet = own.find((a) => wordsEqual(applyMask(a.addr, maskFromLength(family, a.prefixLen)), applyMask(nexthop, maskFromLength(family, a.prefixLen))));
+  if (inSubnet) return inSubnet.addr;
+  if (own[0]) return own[0].addr;
+  for (const other of host.interfaces.values()) {
+    const a = other.addrs.find(eligible);
+    if (a) return a.addr;
+  }
+  return null;
+}
+
+/** The first address of a device in its list (REDIRECT in PREROUTING uses it). */
+export function firstAddress(host: Host, family: Family, dev: string): Words | null {
+  return host.interfaces.get(dev)?.addrs.find((a) => a.family === family)?.addr ?? null;
+}
+
+/** `addr/len` text of an interface address. */
+export function formatIfAddr(a: IfAddr): string {
+  return `${formatAddr(a.family, a.addr)}/${a.prefixLen}`;
+}
+

@@ -1,0 +1,70 @@
+/** The host model: `ip -j` JSON from a real namespace, the short form, route lookup, address types. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { addrType, hostFromIpJson, hostFromSpec, lookupRoute, masqueradeSource, firstAddress } from '../engine/host/host.js';
+import { formatIPv4, parseIPv4Strict, parseIPv6 } from '../engine/net/addr.js';
+import { NatsimError } from '../engine/errors.js';
+
+const fx = (f: string): string => readFileSync(join(import.meta.dirname, 'fixtures/host', f), 'utf8');
+const v4 = (s: string): number[] => [parseIPv4Strict(s)!];
+
+// Captured with `ip -j addr show`, `ip -j route show`, `ip -j -6 route show` in a namespace with
+// eth0 172.18.0.2/16 (+ secondary 172.18.0.3), 2001:db8::2/64, cni0 10.244.0.1/24,
+// default via 172.18.0.1, 10.96.0.0/12 via 172.18.0.1.
+const host = hostFromIpJson(fx('addr.json'), fx('route.json'), { route6Json: fx('route6.json') });
+
+describe('host from ip -j JSON', () => {
+  it('reads interfaces and addresses in kernel order, with secondaries', () => {
+    expect([...host.interfaces.keys()]).toEqual(['lo', 'eth0', 'cni0']);
+    const eth0 = host.interfaces.get('eth0')!;
+    expect(eth0.addrs.map((a) => [a.family, a.prefixLen, a.secondary])).toEqual([['ipv4', 16, false], ['ipv4', 16, true], ['ipv6', 64, false]]);
+    expect(eth0.mac).not.toBeNull();
+  });
+  it('looks up routes by longest prefix, local table first', () => {
+    expect(lookupRoute(host, 'ipv4', v4('10.244.0.7'))).toMatchObject({ type: 'unicast', dev: 'cni0', gateway: null });
+    expect(lookupRoute(host, 'ipv4', v4('10.96.0.10'))).toMatchObject({ dev: 'eth0', gateway: v4('172.18.0.1') });
+    expect(lookupRoute(host, 'ipv4', v4('8.8.8.8'))).toMatchObject({ dev: 'eth0', gateway: v4('172.18.0.1') });
+    expect(lookupRoute(host, 'ipv4', v4('172.18.0.3'))).toMatchObject({ type: 'local' });
+    expect(lookupRoute(host, 'ipv6', parseIPv6('2001:db8::9')!)).toMatchObject({ dev: 'eth0' });
+    expect(lookupRoute(host, 'ipv6', parseIPv6('2001:db9::9')!)).toBeNull();
+  });
+  it('address types as xt_addrtype sees them', () => {
+    expect(addrType(host, 'ipv4', v4('172.18.0.2'))).toBe('LOCAL');
+    expect(addrType(host, 'ipv4', v4('127.0.0.53'))).toBe('LOCAL');
+    expect(addrType(host, 'ipv4', v4('172.18.255.255'))).toBe('BROADCAST');
+    expect(addrType(host, 'ipv4', v4('255.255.255.255'))).toBe('BROADCAST');
+    expect(addrType(host, 'ipv4', v4('0.0.0.0'))).toBe('BROADCAST');
+    expect(addrType(host, 'ipv4', v4('224.0.0.1'))).toBe('MULTICAST');
+    expect(addrType(host, 'ipv4', v4('10.96.0.10'))).toBe('UNICAST');
+    expect(addrType(host, 'ipv4', v4('172.18.0.2'), 'cni0')).toBe('UNICAST');
+    expect(addrType(host, 'ipv6', parseIPv6('2001:db8::2')!)).toBe('LOCAL');
+    expect(addrType(host, 'ipv6', parseIPv6('ff02::1')!)).toBe('MULTICAST');
+  });
+  it('MASQUERADE picks the primary address of the out device in the next hop\'s subnet', () => {
+    expect(formatIPv4(masqueradeSource(host, 'ipv4', 'cni0', v4('10.244.0.7'))![0]!)).toBe('10.244.0.1');
+    expect(formatIPv4(masqueradeSource(host, 'ipv4', 'eth0', v4('172.18.0.1'))![0]!)).toBe('172.18.0.2');
+    expect(formatIPv4(firstAddress(host, 'ipv4', 'eth0')![0]!)).toBe('172.18.0.2');
+  });
+  it('bad JSON names the file and what was expected', () => {
+    expect(() => hostFromIpJson('{', '[]', { files: ['a.json', 'r.json'] })).toThrow(/not JSON.*ip -j addr show/);
+    expect(() => hostFromIpJson('[{"ifname":"x","addr_info":[{"family":"inet","local":"1.2.3"}]}]', '[]')).toThrow(NatsimError);
+  });
+});
+
+describe('host from the short form', () => {
+  const h = hostFromSpec({
+    interfaces: [{ name: 'eth0', addrs: ['172.18.0.2/16'] }, { name: 'cni0', addrs: ['10.244.0.1/24'] }],
+    routes: ['default via 172.18.0.1 dev eth0', 'blackhole 192.0.2.0/24'],
+  });
+  it('adds connected routes and the local table', () => {
+    expect(lookupRoute(h, 'ipv4', v4('10.244.0.9'))).toMatchObject({ dev: 'cni0', gateway: null });
+    expect(lookupRoute(h, 'ipv4', v4('1.1.1.1'))).toMatchObject({ dev: 'eth0' });
+    expect(lookupRoute(h, 'ipv4', v4('192.0.2.1'))).toMatchObject({ type: 'blackhole' });
+    expect(addrType(h, 'ipv4', v4('127.0.0.1'))).toBe('LOCAL');
+    expect(addrType(h, 'ipv4', v4('10.244.0.255'))).toBe('BROADCAST');
+  });
+  it('refuses bad routes with a reason', () => {
+    expect(() => hostFromSpec({ interfaces: [], routes: ['10.0.0.0/8 gw 1.2.3.4'] })).toThrow(/unknown keyword "gw"/);
+  });
+});
