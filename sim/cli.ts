@@ -11,6 +11,7 @@ import { loadInputs, rulesSave, summarize } from './commands/rules.js';
 import { runDemo } from './commands/demo.js';
 import { colours } from './style.js';
 import { listScenarios } from './scenario.js';
+import { STDIN_ARG } from './io.js';
 
 /** Output sinks, replaceable in tests. */
 export interface Streams {
@@ -33,8 +34,9 @@ function rulesInputs<T>(y: Argv<T>) {
 }
 
 /** Run natsim with these arguments; resolves to the exit status. */
-export async function main(argv: string[], streams: Streams = defaultStreams): Promise<number> {
+export async function main(rawArgv: string[], streams: Streams = defaultStreams): Promise<number> {
   let status = 0;
+  const argv = rawArgv.map((a) => (a === '-' ? STDIN_ARG : a));
   const c = colours(process.stderr, argv.includes('--no-color'));
   const parser = yargs(argv)
     .scriptName('natsim')

@@ -31,8 +31,8 @@ export type Command =
 export interface CommandEnv {
   family: Family;
   table: TableName;
-  /** Whether a chain of that name exists in the table now. */
-  isChain(name: string): boolean;
+  /** The table's own name string of the chain called `name`, or undefined when there is none. */
+  chainName(name: string): string | undefined;
   /** Source file name, for error locations. */
   file?: string;
   line?: number;
@@ -73,6 +73,8 @@ const INVERTIBLE = new Set(['s', 'd', 'i', 'o', 'p', 'f']);
 const COMMANDS = new Set(['A', 'C', 'D', 'R', 'I', 'L', 'S', 'F', 'Z', 'N', 'X', 'E', 'P']);
 const VERDICTS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE']);
 const BUILTIN_NAMES = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
+const HOST_MASK4 = maskFromLength('ipv4', 32);
+const HOST_MASK6 = maskFromLength('ipv6', 128);
 /** Longest chain name: XT_EXTENSION_MAXNAMELEN − 1. */
 export const MAX_CHAIN_NAME = 28;
 
@@ -87,14 +89,13 @@ interface Loaded {
 
 /** Parse the words of one command (without any `[p:b]` counter prefix). */
 export function parseCommand(words: Words, env: CommandEnv): Command {
-  return new CommandParser(env).parse(words);
+  return new CommandParser(env).parse(words.words, () => words.cols);
 }
 
 /** A parser for the command lines of one table; reusable line after line. */
 export class CommandParser {
   private i = 0;
   private invert = false;
-  private tokenCol = 1;
   private currentOption = '';
   private cmd: string | null = null;
   private chain = '';
@@ -120,7 +121,9 @@ export class CommandParser {
   private counters: Counters | null = null;
   private ctx: ParseContext;
   private words: string[] = [];
-  private cols: number[] = [];
+  /** Columns of the words, computed only when an error needs one. */
+  private colsOf: () => number[] = () => [];
+  private tokenIndex = -1;
 
   constructor(private readonly env: CommandEnv) {
     const self = this;
@@ -136,8 +139,8 @@ export class CommandParser {
     };
   }
 
-  private error(message: string, col = this.tokenCol): NatsimError {
-    const loc: SourceLocation = { col };
+  private error(message: string, col?: number): NatsimError {
+    const loc: SourceLocation = { col: col ?? (this.tokenIndex >= 0 ? this.colsOf()[this.tokenIndex] ?? 1 : 1) };
     if (this.env.file !== undefined) loc.file = this.env.file;
     if (this.env.line !== undefined) loc.line = this.env.line;
     return parseError(message, loc);
@@ -147,9 +150,9 @@ export class CommandParser {
     return this.words[this.i++];
   }
 
-  private reset(w: Words): void {
-    this.words = w.words; this.cols = w.cols;
-    this.i = 0; this.invert = false; this.tokenCol = 1; this.currentOption = '';
+  private reset(words: string[], colsOf: () => number[]): void {
+    this.words = words; this.colsOf = colsOf;
+    this.i = 0; this.invert = false; this.tokenIndex = -1; this.currentOption = '';
     this.cmd = null; this.chain = ''; this.cmdArgs = []; this.seenBase.clear();
     this.srcText = null; this.dstText = null; this.srcInv = false; this.dstInv = false;
     this.inIface = null; this.inInv = false; this.outIface = null; this.outInv = false;
@@ -158,11 +161,11 @@ export class CommandParser {
     this.counters = null;
   }
 
-  /** Parse one command line's words. */
-  parse(w: Words): Command {
-    this.reset(w);
+  /** Parse one command line's words; `colsOf` gives their columns when an error is reported. */
+  parse(words: string[], colsOf: () => number[]): Command {
+    this.reset(words, colsOf);
     while (this.i < this.words.length) {
-      this.tokenCol = this.cols[this.i]!;
+      this.tokenIndex = this.i;
       const w = this.next()!;
       if (w === '!' ) {
         if (this.invert) throw this.error('multiple consecutive ! not allowed');
@@ -438,13 +441,14 @@ export class CommandParser {
     this.currentOption = '';
   }
 
-  private parseAddrList(text: string, letter: string): Prefix[] {
+  private parseAddrList(text: string): Prefix[] {
     const family = this.env.family;
     const out: Prefix[] = [];
-    for (const item of text.split(',')) {
+    const items = text.indexOf(',') < 0 ? [text] : text.split(',');
+    for (const item of items) {
       const slash = item.lastIndexOf('/');
       const addrText = slash >= 0 ? item.slice(0, slash) : item;
-      let mask = maskFromLength(family, family === 'ipv4' ? 32 : 128);
+      let mask = family === 'ipv4' ? HOST_MASK4 : HOST_MASK6;
       if (slash >= 0) {
         const m = parseMask(family, item.slice(slash + 1));
         if (m === null) throw this.error(`invalid mask \`${item.slice(slash + 1)}' specified`);
@@ -455,14 +459,13 @@ export class CommandParser {
       const p = { addr: applyMask(addr, mask), mask };
       if (!out.some((q) => wordsEqual(q.addr, p.addr) && wordsEqual(q.mask, p.mask))) out.push(p);
     }
-    void letter;
     return out;
   }
 
   private finish(): Command {
     const c = this.cmd;
     this.currentOption = '';
-    this.tokenCol = 1;
+    this.tokenIndex = -1;
     if (c === null) throw this.error('no command specified');
     const chain = this.chain;
     const ruleCmd = c === 'A' || c === 'I' || c === 'D' || c === 'R' || c === 'C';
@@ -502,18 +505,19 @@ export class CommandParser {
         target = { kind: 'ext', ext: this.target.ext as never, state: this.target.state };
       } else if (VERDICTS.has(name) && !this.isGoto) {
         target = { kind: 'verdict', verdict: name as 'ACCEPT' };
-      } else if (this.env.isChain(name)) {
+      } else if (this.env.chainName(name) !== undefined) {
         if (BUILTIN_NAMES.has(name)) throw this.error(`cannot ${this.isGoto ? 'goto' : 'jump to'} built-in chain ${name}`);
-        target = { kind: 'jump', chain: name, goto: this.isGoto };
+        target = { kind: 'jump', chain: this.env.chainName(name)!, goto: this.isGoto };
       } else if (this.isGoto) {
         throw this.error(`goto '${name}' is not a chain`);
       } else {
         throw this.error(`Couldn't load target \`${name}': No such file or directory (no chain of that name in table ${this.env.table})`);
       }
     }
-    const matches: MatchInstance[] = this.loaded.filter((l) => !l.isTarget).map((l) => ({ ext: l.ext as never, state: l.state }));
-    const srcs: (Prefix | null)[] = this.srcText !== null ? this.parseAddrList(this.srcText, 's') : [null];
-    const dsts: (Prefix | null)[] = this.dstText !== null ? this.parseAddrList(this.dstText, 'd') : [null];
+    const matches: MatchInstance[] = [];
+    for (const l of this.loaded) if (!l.isTarget) matches.push({ ext: l.ext as never, state: l.state });
+    const srcs: (Prefix | null)[] = this.srcText !== null ? this.parseAddrList(this.srcText) : [null];
+    const dsts: (Prefix | null)[] = this.dstText !== null ? this.parseAddrList(this.dstText) : [null];
     if ((c === 'R') && (srcs.length > 1 || dsts.length > 1)) throw this.error('Replacement rule does not specify a unique address');
     const rules: Rule[] = [];
     for (const s of srcs) {

@@ -11,7 +11,7 @@ import { CommandParser, MAX_CHAIN_NAME, type Command, type CommandEnv } from './
 import { checkTable } from './check.js';
 import { newTable, TABLE_NAMES, type Chain, type Counters, type Rule, type Ruleset, type Table } from './model.js';
 import { ruleText } from './save.js';
-import { tokenizeLine } from './tokenize.js';
+import { splitWords, tokenizeLine } from './tokenize.js';
 
 /** Options of a restore, as iptables-restore's flags. */
 export interface RestoreOptions {
@@ -102,7 +102,7 @@ function startBlock(rs: Ruleset, name: TableName, opts: RestoreOptions, lineNo: 
   }
   // The restored table's policy counters read [0:0] unless the input sets them with -c.
   for (const c of table.chains.values()) if (c.builtin) c.policyCounters = { packets: 0, bytes: 0 };
-  const env: CommandEnv = { family: rs.family, table: name, restore: true, line: lineNo, isChain: (n: string) => table.chains.has(n) };
+  const env: CommandEnv = { family: rs.family, table: name, restore: true, line: lineNo, chainName: (n: string) => table.chains.get(n)?.name };
   if (opts.file !== undefined) env.file = opts.file;
   return { table, startLine: lineNo, skip, refs: null, env, parser: new CommandParser(env) };
 }
@@ -177,7 +177,7 @@ function commandLine(family: Family, b: Block, line: string, opts: RestoreOption
     offset = close + 1;
   }
   b.env.line = lineNo;
-  const cmd = b.parser.parse(tokenizeLine(rest, offset));
+  const cmd = b.parser.parse(splitWords(rest), () => tokenizeLine(rest, offset).cols);
   if (b.skip) return;
   const where = loc();
   if ('rules' in cmd) {

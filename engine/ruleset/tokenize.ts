@@ -12,6 +12,25 @@ export interface Words {
   cols: number[];
 }
 
+/** Just the words of a line (the loader's fast path; columns are recomputed only for errors). */
+export function splitWords(line: string): string[] {
+  if (line.indexOf('"') >= 0) return tokenizeLine(line).words;
+  const words: string[] = [];
+  const n = line.length;
+  let i = 0;
+  while (i < n) {
+    let c = line.charCodeAt(i);
+    while (c === 32 || c === 9 || c === 10) {
+      if (++i >= n) return words;
+      c = line.charCodeAt(i);
+    }
+    const start = i;
+    while (i < n && c !== 32 && c !== 9 && c !== 10) c = line.charCodeAt(++i);
+    words.push(line.slice(start, i));
+  }
+  return words;
+}
+
 /** Split a line (without its trailing newline) into words, as iptables-restore does. */
 export function tokenizeLine(line: string, colOffset = 0): Words {
   const words: string[] = [];
