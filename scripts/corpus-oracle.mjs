@@ -2,6 +2,8 @@
 // Runs corpus files (test/corpus/*.t) through the real kernel: for each line and chain,
 // iptables-restore the rule in a throwaway network namespace, iptables-save it, and compare
 // with the line's expectation. Needs root, ip netns and iptables (legacy back end by default).
+// A line `%COMMAND` runs the shell command inside the namespace before the lines that follow
+// (e.g. `%ipset create natsim-a hash:ip` for -m set); natsim's own corpus test ignores it.
 // Usage: node scripts/corpus-oracle.mjs [--nft] FILE.t ...
 import { readFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -24,6 +26,14 @@ try {
     const lines = readFileSync(file, 'utf8').split('\n');
     lines.forEach((line, idx) => {
       if (line === '' || line.startsWith('#')) return;
+      if (line.startsWith('%')) {
+        const r = sh('ip', ['netns', 'exec', ns, 'sh', '-c', line.slice(1)]);
+        if (r.status !== 0) {
+          bad++;
+          console.log(`${file}:${idx + 1}: set-up command failed: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
+        }
+        return;
+      }
       if (line === '@ipv4' || line === '@ipv6') { family = line.slice(1); return; }
       if (line.startsWith('*')) { table = line.slice(1); return; }
       if (line.startsWith(':')) { chains = line.slice(1).split(','); return; }

@@ -1,4 +1,5 @@
-/** PLACEHOLDER for -m hl; being written. */
-import { placeholderMatch } from '../placeholder.js';
+/** `-m hl --hl-eq|--hl-lt|--hl-gt N` (IPv6 only): compares the hop limit (libip6t_hl, xt_hl.c `hl_mt6`). */
+import { hopLimitMatch } from '../hoplimit-match.js';
 
-export const hl = placeholderMatch('hl');
+/** The hl match. */
+export const hl = hopLimitMatch('hl', 'ipv6', 'HL');

@@ -1,4 +1,32 @@
-/** PLACEHOLDER for -m icmp6; being written. */
-import { placeholderMatch } from '../placeholder.js';
+/**
+ * `-m icmp6 --icmpv6-type TYPE[/CODE]` (IPv6, implicit after `-p ipv6-icmp`): ICMPv6 type and
+ * code range; names are stored as numbers (libip6t_icmp6, ip6_tables.c `icmp6_match`).
+ */
+import type { MatchExtension } from '../types.js';
+import { IPPROTO } from '../values.js';
+import { ICMPV6_NAMES, parseIcmpType, type IcmpType } from '../icmp-types.js';
 
-export const icmp6 = placeholderMatch('icmp6');
+/** Parsed options: the kernel's `ip6t_icmp`. */
+export interface Icmp6State extends IcmpType { invert: boolean; given: boolean }
+
+/** The icmp6 match. */
+export const icmp6: MatchExtension<Icmp6State> = {
+  kind: 'match',
+  name: 'icmp6',
+  families: ['ipv6'],
+  proto: IPPROTO.ICMPV6,
+  options: [{ name: 'icmpv6-type', args: 1, invert: true }],
+  create: () => ({ type: 0, codeMin: 0, codeMax: 0xff, invert: false, given: false }),
+  parse(s, _opt, [arg], invert, ctx) {
+    Object.assign(s, parseIcmpType(arg!, ICMPV6_NAMES, 'ICMPv6', ctx.fail));
+    s.invert = invert;
+    s.given = true;
+  },
+  finalCheck(s, ctx) {
+    if (!s.given) ctx.fail('option "--icmpv6-type" must be specified');
+  },
+  save(s) {
+    const code = s.codeMin !== 0 || s.codeMax !== 0xff ? `/${s.codeMin}` : '';
+    return `${s.invert ? ' !' : ''} --icmpv6-type ${s.type}${code}`;
+  },
+};

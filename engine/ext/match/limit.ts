@@ -1,4 +1,61 @@
-/** PLACEHOLDER for -m limit; being written. */
-import { placeholderMatch } from '../placeholder.js';
+/**
+ * `-m limit [--limit N/unit] [--limit-burst B]`: a token bucket per rule (libxt_limit, xt_limit.c).
+ * The rate is stored as a period of 10000·unit/N (default 3/hour) and saved in the largest clean
+ * unit; the burst (default 5) is saved only when it is not 5. The legacy kernel refuses a burst
+ * of 0 and slow rates whose credit computation overflows (`limit_mt_check`, -ERANGE).
+ */
+import type { MatchExtension } from '../types.js';
+import { needUint } from '../values.js';
+import { formatRate, parseRate } from '../rate.js';
 
-export const limit = placeholderMatch('limit');
+/** XT_LIMIT_SCALE: the period unit is 1/10000 s. */
+export const XT_LIMIT_SCALE = 10000;
+
+/**
+ * HZ · CREDITS_PER_JIFFY of the kernel the oracle runs (CONFIG_HZ=250: 250 · 128; HZ=1000 gives
+ * the same 32000). The credit arithmetic of xt_limit depends on it.
+ */
+const HZ_TIMES_CPJ = 32000;
+
+/** Parsed options: the kernel's `xt_rateinfo` (avg is the period, u32). */
+export interface LimitState { avg: number; burst: number }
+
+/** xt_limit `user2credits` in u32 arithmetic. */
+export function user2credits(user: number): number {
+  if (user > Math.floor(0xffffffff / HZ_TIMES_CPJ)) {
+    return Number(BigInt.asUintN(32, BigInt(Math.floor(user / XT_LIMIT_SCALE)) * BigInt(HZ_TIMES_CPJ)));
+  }
+  return Math.floor((user * HZ_TIMES_CPJ) / XT_LIMIT_SCALE);
+}
+
+/** The limit match. */
+export const limit: MatchExtension<LimitState> = {
+  kind: 'match',
+  name: 'limit',
+  options: [
+    { name: 'limit', args: 1 },
+    { name: 'limit-burst', args: 1 },
+  ],
+  create: () => ({ avg: Number((BigInt(XT_LIMIT_SCALE) * 3600n) / 3n), burst: 5 }),
+  parse(s, opt, [arg], _invert, ctx) {
+    if (opt === 'limit-burst') {
+      s.burst = needUint(ctx, 'limit-burst', arg!, 0, 10000);
+      return;
+    }
+    const r = parseRate(arg!, BigInt(XT_LIMIT_SCALE), 32);
+    if (r === 'too-fast') return ctx.fail(`Rate too fast "${arg}" (at most 10000/second)`);
+    if (r === 'bad') return ctx.fail(`bad rate "${arg}" (expected N[/second|/minute|/hour|/day], N > 0)`);
+    s.avg = Number(r.period);
+  },
+  check(s) {
+    const product = Number(BigInt.asUintN(32, BigInt(s.avg) * BigInt(s.burst)));
+    if (s.burst === 0 || user2credits(product) < user2credits(s.avg)) {
+      return `limit: Overflow, try lower: ${s.avg}/${s.burst} (the kernel refuses a burst of 0, and bursts too large for a slow rate)`;
+    }
+    return null;
+  },
+  save(s) {
+    const rate = formatRate(BigInt(s.avg), BigInt(XT_LIMIT_SCALE)).text;
+    return ` --limit ${rate}${s.burst !== 5 ? ` --limit-burst ${s.burst}` : ''}`;
+  },
+};

@@ -1,4 +1,27 @@
-/** PLACEHOLDER for -m state; being written. */
-import { placeholderMatch } from '../placeholder.js';
+/**
+ * `-m state [!] --state LIST`: iptables 1.8.9 loads it as conntrack revision 3 with the state
+ * alias flag, so it matches exactly as `--ctstate` and is saved back as `-m state` with the list
+ * in INVALID,NEW,RELATED,ESTABLISHED,UNTRACKED order (libxt_conntrack `state_*`).
+ */
+import type { MatchExtension } from '../types.js';
+import { formatStateList, parseStateList } from './ctstate.js';
 
-export const state = placeholderMatch('state');
+/** Parsed options: the state bits and the inversion. */
+export interface StateState { mask: number; invert: boolean; given: boolean }
+
+/** The state match. */
+export const state: MatchExtension<StateState> = {
+  kind: 'match',
+  name: 'state',
+  options: [{ name: 'state', args: 1, invert: true }],
+  create: () => ({ mask: 0, invert: false, given: false }),
+  parse(s, _opt, [arg], invert, ctx) {
+    s.mask = parseStateList(ctx, 'state', arg!);
+    s.invert = invert;
+    s.given = true;
+  },
+  finalCheck(s, ctx) {
+    if (!s.given) ctx.fail('state: option "--state" must be specified');
+  },
+  save: (s) => `${s.invert ? ' !' : ''} --state ${formatStateList(s.mask)}`,
+};

@@ -1,4 +1,5 @@
-/** PLACEHOLDER for -m ttl; being written. */
-import { placeholderMatch } from '../placeholder.js';
+/** `-m ttl --ttl-eq|--ttl-lt|--ttl-gt N` (IPv4 only): compares the IP TTL (libipt_ttl, xt_hl.c `ttl_mt`). */
+import { hopLimitMatch } from '../hoplimit-match.js';
 
-export const ttl = placeholderMatch('ttl');
+/** The ttl match. */
+export const ttl = hopLimitMatch('ttl', 'ipv4', 'TTL');

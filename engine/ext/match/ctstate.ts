@@ -1,0 +1,65 @@
+/**
+ * Connection-tracking state lists shared by `-m conntrack --ctstate` and `-m state --state`: the
+ * kernel's state bits (xt_conntrack.h), libxt_conntrack's comma-list parser (each item a
+ * case-insensitive prefix of a state name) and its fixed print order.
+ */
+import type { ParseContext } from '../types.js';
+
+/** State bits as xt_conntrack.h defines them. */
+export const CT_STATE = {
+  INVALID: 1 << 0,
+  ESTABLISHED: 1 << 1,
+  RELATED: 1 << 2,
+  NEW: 1 << 3,
+  SNAT: 1 << 6,
+  DNAT: 1 << 7,
+  UNTRACKED: 1 << 8,
+} as const;
+
+/** Name → bit, in the order libxt_conntrack tries the names when parsing. */
+const PARSE_ORDER: ReadonlyArray<[string, number]> = [
+  ['INVALID', CT_STATE.INVALID], ['NEW', CT_STATE.NEW], ['ESTABLISHED', CT_STATE.ESTABLISHED],
+  ['RELATED', CT_STATE.RELATED], ['UNTRACKED', CT_STATE.UNTRACKED], ['SNAT', CT_STATE.SNAT],
+  ['DNAT', CT_STATE.DNAT],
+];
+
+/** Name → bit, in the order iptables-save prints them. */
+const PRINT_ORDER: ReadonlyArray<[string, number]> = [
+  ['INVALID', CT_STATE.INVALID], ['NEW', CT_STATE.NEW], ['RELATED', CT_STATE.RELATED],
+  ['ESTABLISHED', CT_STATE.ESTABLISHED], ['UNTRACKED', CT_STATE.UNTRACKED], ['SNAT', CT_STATE.SNAT],
+  ['DNAT', CT_STATE.DNAT],
+];
+
+/** strncasecmp(item, name, len(item)) == 0 for a non-empty item: a case-insensitive prefix. */
+export function isNamePrefix(item: string, name: string): boolean {
+  return item.length > 0 && item.length <= name.length && name.slice(0, item.length).toUpperCase() === item.toUpperCase();
+}
+
+/**
+ * Parse a state list. `natStates` allows SNAT and DNAT (conntrack only). Each failing item is
+ * reported with the rest of the list, as iptables does.
+ */
+export function parseStateList(ctx: ParseContext, option: 'ctstate' | 'state', text: string): number {
+  const names = option === 'ctstate' ? PARSE_ORDER : PARSE_ORDER.filter(([n]) => n !== 'SNAT' && n !== 'DNAT');
+  const bad = (rest: string): never =>
+    ctx.fail(`Bad ${option} "${rest}" (expected a comma list of ${names.map(([n]) => n).join(', ')})`);
+  let mask = 0;
+  let rest = text;
+  for (;;) {
+    const comma = rest.indexOf(',');
+    const item = comma < 0 ? rest : rest.slice(0, comma);
+    if (comma < 0 && item === '' && option === 'state') {
+      ctx.fail('"--state" requires a list of states with no spaces, e.g. ESTABLISHED,RELATED');
+    }
+    const hit = names.find(([n]) => isNamePrefix(item, n));
+    if (!hit) return bad(rest);
+    mask |= hit[1];
+    if (comma < 0) return mask;
+    rest = rest.slice(comma + 1);
+  }
+}
+
+/** The list as iptables-save prints it: INVALID,NEW,RELATED,ESTABLISHED,UNTRACKED,SNAT,DNAT order. */
+export function formatStateList(mask: number): string {
+  return PRINT_ORDER.filter(([, b]) => mask & b).map(([n]) => n).join(',');
+}
