@@ -1,0 +1,196 @@
+/**
+ * `npm run bench`: generates a kube-proxy node dump of 10,000 ClusterIP services × 3 endpoints
+ * (about 150,000 lines) and measures natsim's load and save of it (medians after warm-up, with
+ * memory), a baseline in the same run (splitting the text into lines and tokenising every line),
+ * and, when running as root with `ip netns` and the legacy iptables tools, the kernel's own
+ * iptables-restore and iptables-save of the same file in throwaway namespaces. Prints a table
+ * with the targets (load < 1 s, save < 0.5 s, load faster than the kernel restore) and says
+ * plainly when one is missed; exits 0 either way.
+ * Options: --services N, --endpoints E, --runs R, --warmup W, --kernel-runs K, --no-kernel.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadRuleset } from '../../engine/ruleset/load.js';
+import type { Ruleset } from '../../engine/ruleset/model.js';
+import { saveRuleset } from '../../engine/ruleset/save.js';
+import { tokenizeLine } from '../../engine/ruleset/tokenize.js';
+import { EXAMPLE_NODE, syntheticCluster } from '../kube/examples.js';
+import { generateKubeRuleset } from '../kube/generate.js';
+import { kernelRestore, type KernelResult } from './kernel.js';
+import { canCollect, collect, memory, timeRuns, type Memory, type Timing } from './measure.js';
+
+/** Benchmark settings from the command line. */
+export interface BenchOptions {
+  services: number;
+  endpoints: number;
+  runs: number;
+  warmup: number;
+  kernelRuns: number;
+  kernel: boolean;
+}
+
+/** Targets printed beside the figures. */
+export const TARGETS = { loadMs: 1000, saveMs: 500 } as const;
+
+/** Parse `--name value` options (unknown ones are refused). */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  const o: BenchOptions = { services: 10000, endpoints: 3, runs: 5, warmup: 1, kernelRuns: 3, kernel: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const num = (): number => {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 0) throw new Error(`${a} needs a non-negative integer`);
+      return v;
+    };
+    switch (a) {
+      case '--services': o.services = num(); break;
+      case '--endpoints': o.endpoints = num(); break;
+      case '--runs': o.runs = Math.max(1, num()); break;
+      case '--warmup': o.warmup = num(); break;
+      case '--kernel-runs': o.kernelRuns = Math.max(1, num()); break;
+      case '--no-kernel': o.kernel = false; break;
+      default: throw new Error(`unknown option ${a} (known: --services --endpoints --runs --warmup --kernel-runs --no-kernel)`);
+    }
+  }
+  return o;
+}
+
+/** The baseline: split into lines and tokenise each rule or chain line; returns the word count. */
+export function tokenizeAll(text: string): number {
+  let words = 0;
+  for (const line of text.split('\n')) {
+    if (line === '' || line[0] === '#' || line[0] === '*') continue;
+    words += tokenizeLine(line).words.length;
+  }
+  return words;
+}
+
+/** Table blocks of a save, without `#` lines, sorted by table name (the kernel orders tables by age). */
+function tableBlocks(text: string): string[] {
+  const body = text.split('\n').filter((l) => !l.startsWith('#')).join('\n');
+  return body.split(/\n(?=\*)/).map((b) => b.trim()).filter((b) => b !== '').sort();
+}
+
+const ms = (x: number): string => `${x >= 100 ? x.toFixed(0) : x.toFixed(1)} ms`;
+const mib = (x: number): string => `${x.toFixed(0)} MiB`;
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
+const num = (n: number): string => n.toLocaleString('en-US');
+
+function row(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+}
+
+/** Run the benchmark and print its report. */
+export function runBench(opts: BenchOptions): void {
+  const out = (s = ''): void => { process.stdout.write(s + '\n'); };
+
+  const t0 = performance.now();
+  const services = syntheticCluster(opts.services, opts.endpoints);
+  const gen = generateKubeRuleset(services, EXAMPLE_NODE);
+  const genMs = performance.now() - t0;
+  const text = gen.dump;
+  const lines = text.split('\n').length - 1;
+  const file = join(tmpdir(), `natsim-bench-${process.pid}.rules`);
+  writeFileSync(file, text);
+
+  out(`natsim bench: ${num(opts.services)} ClusterIP services × ${opts.endpoints} endpoints, node ${EXAMPLE_NODE.ip}`);
+  out(`  dump: ${num(lines)} lines, ${(text.length / 2 ** 20).toFixed(1)} MiB; nat ${num(gen.counts.nat!.rules)} rules in ${num(gen.counts.nat!.chains)} chains (generated in ${ms(genMs)})`);
+  out(`  node ${process.version}, ${availableParallelism()} CPUs, gc ${canCollect() ? 'exposed' : 'NOT exposed (run with --expose-gc)'}; natsim figures are the median of ${opts.runs} runs after ${opts.warmup} warm-up`);
+  out();
+
+  // Baseline.
+  const base = timeRuns(() => tokenizeAll(text), opts.runs, opts.warmup);
+
+  // Load.
+  collect();
+  const memBefore = memory();
+  let load: { timing: Timing; result: Ruleset } | null = null;
+  let loadError: string | null = null;
+  try {
+    load = timeRuns(() => loadRuleset([{ text, file: 'bench.rules' }]), opts.runs, opts.warmup);
+  } catch (e) {
+    loadError = e instanceof Error ? e.message : String(e);
+  }
+  const memAfterLoad = memory();
+  collect();
+  const memRetained = memory();
+
+  // Save.
+  let save: { timing: Timing; result: string } | null = null;
+  let fixpoint: boolean | null = null;
+  if (load) {
+    const rs = load.result;
+    save = timeRuns(() => saveRuleset(rs, { comments: false }), opts.runs, opts.warmup);
+    fixpoint = save.result === text;
+  }
+  const memAfterSave = memory();
+
+  // Kernel.
+  let kernel: KernelResult = { ok: false, reason: 'skipped (--no-kernel)' };
+  if (opts.kernel) kernel = kernelRestore(file, opts.kernelRuns);
+  rmSync(file, { force: true });
+
+  // Report.
+  const widths = [34, 10, 10, 12, 14, 8];
+  out(row(['step', 'median', 'min', 'vs baseline', 'target', 'verdict'], widths));
+  out(row(['-'.repeat(34), '-'.repeat(10), '-'.repeat(10), '-'.repeat(12), '-'.repeat(14), '-'.repeat(8)], widths));
+  out(row(['baseline: split + tokenise', ms(base.timing.median), ms(base.timing.min), '1.00×', '', ''], widths));
+  const missed: string[] = [];
+  if (load) {
+    const ok = load.timing.median < TARGETS.loadMs;
+    if (!ok) missed.push(`load took ${ms(load.timing.median)} (target < ${TARGETS.loadMs} ms)`);
+    out(row(['natsim load (loadRuleset)', ms(load.timing.median), ms(load.timing.min), ratio(load.timing.median, base.timing.median), `< ${TARGETS.loadMs} ms`, ok ? 'met' : 'MISSED'], widths));
+  } else {
+    missed.push('load could not run');
+    out(row(['natsim load (loadRuleset)', 'failed', '', '', `< ${TARGETS.loadMs} ms`, 'n/a'], widths));
+  }
+  if (save) {
+    const ok = save.timing.median < TARGETS.saveMs;
+    if (!ok) missed.push(`save took ${ms(save.timing.median)} (target < ${TARGETS.saveMs} ms)`);
+    out(row(['natsim save (saveRuleset)', ms(save.timing.median), ms(save.timing.min), ratio(save.timing.median, base.timing.median), `< ${TARGETS.saveMs} ms`, ok ? 'met' : 'MISSED'], widths));
+  } else {
+    out(row(['natsim save (saveRuleset)', 'not run', '', '', `< ${TARGETS.saveMs} ms`, 'n/a'], widths));
+  }
+  if (kernel.ok) {
+    out(row([`kernel iptables-legacy-restore (×${kernel.restore.runs.length})`, ms(kernel.restore.median), ms(kernel.restore.min), ratio(kernel.restore.median, base.timing.median), '', ''], widths));
+    out(row([`kernel iptables-legacy-save (×${kernel.save.runs.length})`, ms(kernel.save.median), ms(kernel.save.min), ratio(kernel.save.median, base.timing.median), '', ''], widths));
+    out(row(['  (ip netns exec + process start)', ms(kernel.execOverhead), '', '', '', ''], widths));
+    if (load) {
+      const r = load.timing.median / kernel.restore.median;
+      if (r >= 1) missed.push(`load is slower than the kernel's restore (${r.toFixed(2)}×)`);
+      out(row(['natsim load / kernel restore', ratio(load.timing.median, kernel.restore.median), '', '', '< 1.00×', r < 1 ? 'met' : 'MISSED'], widths));
+    } else {
+      out(row(['natsim load / kernel restore', 'n/a', '', '', '< 1.00×', 'n/a'], widths));
+    }
+    if (save) out(row(['natsim save / kernel save', ratio(save.timing.median, kernel.save.median), '', '', '', ''], widths));
+  } else {
+    out(row(['kernel iptables-legacy-restore', 'n/a', '', '', '', ''], widths));
+    out(`  kernel comparison not run: ${kernel.reason}`);
+  }
+  out();
+  const memLine = (label: string, m: Memory): string => `${label.padEnd(34)}  peak RSS ${mib(m.peakRss).padStart(8)}   heap ${mib(m.heapUsed).padStart(8)}`;
+  out('memory');
+  out(memLine('  before load', memBefore));
+  out(memLine('  after the load runs', memAfterLoad));
+  out(memLine('  one ruleset held (after gc)', memRetained) + `   (+${mib(memRetained.heapUsed - memBefore.heapUsed)} for the ruleset)`);
+  out(memLine('  after the save runs', memAfterSave));
+  out();
+  out('checks');
+  out(`  natsim save(load(dump)) == dump: ${fixpoint === null ? 'not run' : fixpoint ? 'yes' : 'NO'}`);
+  if (kernel.ok) {
+    const same = tableBlocks(kernel.savedText).join('\n') === tableBlocks(text).join('\n');
+    out(`  kernel iptables-legacy-save == dump (table by table): ${same ? 'yes' : 'NO'}`);
+  }
+  if (loadError) out(`  load failed: ${loadError}`);
+  out();
+  if (missed.length === 0) out('all targets met');
+  else for (const m of missed) out(`TARGET MISSED: ${m}`);
+}
+
+try {
+  runBench(parseBenchArgs(process.argv.slice(2)));
+} catch (e) {
+  process.stdout.write(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+}
+process.exitCode = 0;
