@@ -1,0 +1,326 @@
+/**
+ * The packet half of the kernel conformance suite. Each case builds a host model
+ * (test/kernel/packet/*.json) as network namespaces, sends real traffic with Node's dgram/net
+ * (and ping) from neighbour namespaces, and reads back what the kernel did: per-endpoint
+ * counts, `iptables-save -c` counters, `conntrack -L`, and what each receiver saw.
+ *
+ * - Seed node: 4,000 UDP connections from the client to 10.96.0.10:53 (kube-dns, 4 endpoints),
+ *   200 TCP connections to the same service, and ICMP echo to a pod. The kernel's shares must
+ *   fit the exact kube-proxy shares (chi-square), every packet must reach the pods masqueraded
+ *   to 10.244.0.1 with random ports, conntrack entries must look as the notes say.
+ * - Home router: TCP both ways through MASQUERADE out of wan0 and a DNAT port forward.
+ *
+ * The natsim side (the same traffic through natsim's packet engine, compared with
+ * compare.ts) is pending until that engine exists. Needs root and `ip netns`; skips otherwise.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chainOf, countBy, readConntrack, readCounters, type CtEntry, type TableCounters } from './packet/collect.js';
+import { compareRuns, NATSIM_PENDING, type PacketRun } from './packet/compare.js';
+import { cascadeShares, chiSquareGoodnessOfFit, kernelProbability } from './packet/stats.js';
+import { buildTopology, kernelSkipReason, liveTestNamespaces, loadHostModel, NAMESPACE_PREFIX, run, type Topology } from './packet/topology.js';
+import {
+  makeScratch, pingSkipReason, rmScratch, runClients, runPing, startReceiver, waitQuietAndZero,
+  type ClientRun, type PingRun, type Receiver, type ReceiverRecord,
+} from './packet/traffic.js';
+
+const HERE = join(import.meta.dirname, 'packet');
+const SKIP = kernelSkipReason();
+const PING_SKIP = SKIP ?? pingSkipReason();
+const kernelDescribe = (title: string, fn: () => void) =>
+  describe.skipIf(SKIP !== null)(SKIP ? `${title} — skipped: ${SKIP}` : title, fn);
+
+/** The seed's service endpoints in kube-proxy's rule order, with their exact shares. */
+const SEED_ENDPOINTS = ['10.244.0.10', '10.244.0.5', '10.244.0.6', '10.244.0.9'];
+const SEED_SHARES = cascadeShares([0.25, 0.3333333333, 0.5].map(kernelProbability));
+const UDP_CONNECTIONS = 4000;
+const TCP_CONNECTIONS = 200;
+const PINGS = 3;
+const SERVICE = '10.96.0.10';
+const MASQ_SOURCE = '10.244.0.1';
+
+/** DNAT rule counters of one protocol, by endpoint address. */
+function dnatCounts(tables: TableCounters[], proto: 'udp' | 'tcp', port: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of tables.find((t) => t.table === 'nat')?.chains ?? []) {
+    for (const r of c.rules) {
+      const m = new RegExp(`-p ${proto} .*-j DNAT --to-destination ([\\d.]+):${port}$`).exec(r.rule);
+      if (m) out.set(m[1]!, (out.get(m[1]!) ?? 0) + r.packets);
+    }
+  }
+  return out;
+}
+
+async function stopAll(receivers: Receiver[]): Promise<Map<string, ReceiverRecord[]>> {
+  const out = new Map<string, ReceiverRecord[]>();
+  for (const r of receivers) out.set(r.neighbour, await r.stop());
+  return out;
+}
+
+/** Everything measured on the seed node. */
+interface SeedRun {
+  quietAfter: number;
+  udp: ClientRun;
+  tcp: ClientRun;
+  ping: PingRun | null;
+  counters: TableCounters[];
+  conntrack: CtEntry[];
+  conntrackSummary: number | null;
+  receivers: Map<string, ReceiverRecord[]>;
+  seconds: number;
+}
+
+kernelDescribe('kernel packet conformance: seed node (kube-dns behind 10.96.0.10)', () => {
+  let topo: Topology | undefined;
+  let scratch: string | undefined;
+  let k: SeedRun;
+
+  beforeAll(async () => {
+    const t0 = Date.now();
+    const { model, dir } = loadHostModel(join(HERE, 'seed-node.json'));
+    topo = buildTopology(model, dir);
+    scratch = makeScratch();
+    const receivers: Receiver[] = [];
+    try {
+      for (const n of model.neighbours) if (n.listen) receivers.push(await startReceiver(topo, n.name, scratch));
+      const quietAfter = await waitQuietAndZero(topo);
+      const udp = await runClients(topo, 'client', 'udp', { to: SERVICE, port: 53, count: UDP_CONNECTIONS, sportBase: 20000, concurrency: 64, timeoutMs: 2000 });
+      const tcp = await runClients(topo, 'client', 'tcp', { to: SERVICE, port: 53, count: TCP_CONNECTIONS, sportBase: 40000, concurrency: 16, timeoutMs: 3000 });
+      const ping = PING_SKIP ? null : runPing(topo, 'client', '10.244.0.5', PINGS);
+      const counters = readCounters(topo);
+      const ct = readConntrack(topo);
+      k = { quietAfter, udp, tcp, ping, counters, conntrack: ct.entries, conntrackSummary: ct.summary, receivers: await stopAll(receivers), seconds: 0 };
+    } finally {
+      topo.destroy();
+      rmScratch(scratch);
+    }
+    k.seconds = (Date.now() - t0) / 1000;
+  }, 60_000);
+
+  afterAll(() => {
+    topo?.destroy();
+    if (scratch) rmScratch(scratch);
+  });
+
+  it('cleaned up: none of this run\'s namespaces is left', () => {
+    expect(liveTestNamespaces()).toEqual([]);
+    const left = run('ip', ['netns', 'list']).stdout.split('\n').filter((l) => l.startsWith(NAMESPACE_PREFIX));
+    expect(left).toEqual([]);
+  });
+
+  it('per-endpoint counts fit the exact kube-proxy shares (χ² goodness of fit, p > 0.001)', () => {
+    const byEndpoint = dnatCounts(k.counters, 'udp', 53);
+    const observed = SEED_ENDPOINTS.map((e) => byEndpoint.get(e) ?? 0);
+    const fit = chiSquareGoodnessOfFit(observed, SEED_SHARES);
+    console.log(
+      `kernel, ${UDP_CONNECTIONS} UDP connections to ${SERVICE}:53 → pods .10/.5/.6/.9: ${observed.join('/')} ` +
+      `(χ² ${fit.statistic.toFixed(3)}, df ${fit.df}, p ${fit.p.toFixed(3)}); quiet after ${k.quietAfter} s; ` +
+      `UDP ${k.udp.ms} ms, TCP ${k.tcp.ms} ms; whole case ${k.seconds.toFixed(1)} s`,
+    );
+    expect(observed.reduce((a, b) => a + b, 0)).toBe(UDP_CONNECTIONS);
+    expect(fit.p).toBeGreaterThan(0.001);
+  });
+
+  it('counters, conntrack, receivers and clients all tell the same per-endpoint story', () => {
+    const fromCounters = dnatCounts(k.counters, 'udp', 53);
+    const udpCt = k.conntrack.filter((e) => e.proto === 'udp' && e.orig.dst === SERVICE && e.orig.dport === 53);
+    const fromConntrack = countBy(udpCt, (e) => e.reply.src);
+    const fromReceivers = new Map(SEED_ENDPOINTS.map((e) => {
+      const name = `pod${e.split('.')[3]}`;
+      return [e, (k.receivers.get(name) ?? []).filter((r) => r.proto === 'udp').length];
+    }));
+    const fromClient = countBy(k.udp.connections.filter((c) => c.replied), (c) => `10.244.0.${c.responder?.slice(3)}`);
+    for (const e of SEED_ENDPOINTS) {
+      expect(fromConntrack.get(e), `conntrack ${e}`).toBe(fromCounters.get(e));
+      expect(fromReceivers.get(e), `receiver ${e}`).toBe(fromCounters.get(e));
+      expect(fromClient.get(e), `client ${e}`).toBe(fromCounters.get(e));
+    }
+  });
+
+  it('every client got its answer from the service address, 10.96.0.10:53', () => {
+    const lost = k.udp.connections.filter((c) => !c.replied);
+    expect(lost).toEqual([]);
+    const sources = countBy(k.udp.connections, (c) => `${c.from}:${c.fromPort}`);
+    expect([...sources]).toEqual([[`${SERVICE}:53`, UDP_CONNECTIONS]]);
+  });
+
+  it(`every packet reached the pods masqueraded to ${MASQ_SOURCE} with random source ports (--random-fully)`, () => {
+    const all = [...k.receivers.values()].flat();
+    expect(all.length).toBe(UDP_CONNECTIONS + TCP_CONNECTIONS);
+    expect(all.filter((r) => r.remote !== MASQ_SOURCE)).toEqual([]);
+    for (const r of all) expect(SEED_ENDPOINTS).toContain(r.local);
+    const udp = all.filter((r) => r.proto === 'udp');
+    // The client used source ports 20000..23999; --random-fully picks fresh ones.
+    const kept = udp.filter((r) => r.remotePort >= 20000 && r.remotePort < 20000 + UDP_CONNECTIONS).length;
+    expect(kept).toBeLessThan(UDP_CONNECTIONS * 0.2); // a random port lands there with p ≈ 0.06
+    expect(new Set(udp.map((r) => r.remotePort)).size).toBeGreaterThan(UDP_CONNECTIONS * 0.85);
+  });
+
+  it('conntrack: one UDP entry per connection, DNATed and masqueraded, replied without ASSURED (30 s)', () => {
+    expect(k.conntrackSummary).toBe(k.conntrack.length);
+    const udp = k.conntrack.filter((e) => e.proto === 'udp');
+    expect(udp.length).toBe(UDP_CONNECTIONS);
+    const sports = new Set(udp.map((e) => e.orig.sport));
+    expect(sports.size).toBe(UDP_CONNECTIONS);
+    for (const e of udp) {
+      expect(e.orig).toMatchObject({ src: '172.18.0.100', dst: SERVICE, dport: 53 });
+      expect(SEED_ENDPOINTS).toContain(e.reply.src);
+      expect(e.reply).toMatchObject({ dst: MASQ_SOURCE, sport: 53 });
+      expect(e.flags).not.toContain('ASSURED');
+      // The pods answered, so the entries are replied; an unanswered one would be [UNREPLIED].
+      expect(e.flags).not.toContain('UNREPLIED');
+      expect(e.timeout).toBeLessThanOrEqual(30);
+      expect(e.protonum).toBe(17);
+    }
+  });
+
+  it(`TCP: ${TCP_CONNECTIONS} connections to ${SERVICE}:53 complete and end TIME_WAIT [ASSURED], spread over the 4 pods`, () => {
+    expect(k.tcp.connections.filter((c) => !c.completed)).toEqual([]);
+    const tcp = k.conntrack.filter((e) => e.proto === 'tcp');
+    expect(tcp.length).toBe(TCP_CONNECTIONS);
+    for (const e of tcp) {
+      expect(e.state).toBe('TIME_WAIT');
+      expect(e.flags).toContain('ASSURED');
+      expect(e.reply.dst).toBe(MASQ_SOURCE);
+    }
+    const byEndpoint = dnatCounts(k.counters, 'tcp', 53);
+    const observed = SEED_ENDPOINTS.map((e) => byEndpoint.get(e) ?? 0);
+    console.log(`kernel, ${TCP_CONNECTIONS} TCP connections → pods .10/.5/.6/.9: ${observed.join('/')}`);
+    expect(chiSquareGoodnessOfFit(observed, SEED_SHARES).p).toBeGreaterThan(0.001);
+  });
+
+  it.skipIf(PING_SKIP !== null)(`ICMP echo from the client to pod 10.244.0.5${PING_SKIP ? ` — skipped: ${PING_SKIP}` : ''}`, () => {
+    expect(k.ping).toEqual({ transmitted: PINGS, received: PINGS });
+    const icmp = k.conntrack.filter((e) => e.proto === 'icmp');
+    expect(icmp.length).toBe(1);
+    expect(icmp[0]!.orig).toMatchObject({ src: '172.18.0.100', dst: '10.244.0.5', type: 8, code: 0 });
+    // Not a service: no DNAT, and KUBE-POSTROUTING does not masquerade it.
+    expect(icmp[0]!.reply).toMatchObject({ src: '10.244.0.5', dst: '172.18.0.100', type: 0, code: 0 });
+  });
+
+  it('nat counts only the first packet of each connection; the node was quiet before sending', () => {
+    const connections = UDP_CONNECTIONS + TCP_CONNECTIONS + (k.ping ? 1 : 0);
+    const pre = chainOf(k.counters, 'nat', 'PREROUTING');
+    expect(pre.rules[0]!.packets).toBe(connections);
+    expect(pre.packets).toBe(k.ping ? 1 : 0); // DNAT ends the traversal; only the echo reaches the policy
+    const post = chainOf(k.counters, 'nat', 'KUBE-POSTROUTING');
+    const masq = post.rules.find((r) => r.rule.includes('MASQUERADE'))!;
+    expect(masq.packets).toBe(UDP_CONNECTIONS + TCP_CONNECTIONS);
+    expect(chainOf(k.counters, 'nat', 'OUTPUT').rules[0]!.packets).toBe(0);
+    // Bytes are IP total lengths: 20 (IP) + 8 (UDP) + the payload `q<i>`.
+    const svc = chainOf(k.counters, 'nat', 'KUBE-SERVICES').rules.find((r) => r.rule.includes('-p udp') && r.rule.includes('-j KUBE-SVC-'))!;
+    let bytes = 0;
+    for (let i = 0; i < UDP_CONNECTIONS; i++) bytes += 28 + `q${i}`.length;
+    expect(svc).toMatchObject({ packets: UDP_CONNECTIONS, bytes });
+  });
+
+  it('the comparison helpers accept the kernel run against itself', () => {
+    const self = seedPacketRun(k);
+    expect(compareRuns(self, self)).toEqual([]);
+  });
+
+  describe('natsim side (pending)', () => {
+    it.skip(`per-endpoint counts agree with the kernel's (two-sample χ², p > 0.001) — pending: ${NATSIM_PENDING}`, async () => {
+      const sim = await runNatsimPackets('seed-node.json');
+      expect(compareRuns(seedPacketRun(k), sim).filter((p) => p.startsWith('endpoint'))).toEqual([]);
+    });
+    it.skip(`counters agree with iptables-save -c outside random branches — pending: ${NATSIM_PENDING}`, async () => {
+      const sim = await runNatsimPackets('seed-node.json');
+      expect(compareRuns(seedPacketRun(k), sim).filter((p) => / vs /.test(p) && !p.startsWith('endpoint'))).toEqual([]);
+    });
+    it.skip(`conntrack tuples, states and flags agree — pending: ${NATSIM_PENDING}`, async () => {
+      const sim = await runNatsimPackets('seed-node.json');
+      expect(compareRuns(seedPacketRun(k), sim).filter((p) => p.includes('conntrack') || p.includes(': reply') || p.includes(': state') || p.includes(': flags'))).toEqual([]);
+    });
+    it.skip(`each receiver saw the same packets — pending: ${NATSIM_PENDING}`, async () => {
+      const sim = await runNatsimPackets('seed-node.json');
+      expect(compareRuns(seedPacketRun(k), sim).filter((p) => p.startsWith('receiver'))).toEqual([]);
+    });
+  });
+});
+
+function seedPacketRun(k: SeedRun): PacketRun {
+  return { endpointCounts: dnatCounts(k.counters, 'udp', 53), counters: k.counters, conntrack: k.conntrack, receivers: k.receivers };
+}
+
+/** Placeholder for running the same model and traffic through natsim's packet engine. */
+async function runNatsimPackets(model: string): Promise<PacketRun> {
+  throw new Error(`${model}: ${NATSIM_PENDING}`);
+}
+
+kernelDescribe('kernel packet conformance: home router (MASQUERADE out of wan0, port forward :80 → 192.168.1.10:8080)', () => {
+  const N = 20;
+  let topo: Topology | undefined;
+  let scratch: string | undefined;
+  let out: ClientRun, inbound: ClientRun;
+  let counters: TableCounters[];
+  let conntrack: CtEntry[];
+  let seen: Map<string, ReceiverRecord[]>;
+
+  beforeAll(async () => {
+    const { model, dir } = loadHostModel(join(HERE, 'home-router.json'));
+    topo = buildTopology(model, dir);
+    scratch = makeScratch();
+    try {
+      const receivers = [await startReceiver(topo, 'laptop', scratch), await startReceiver(topo, 'server', scratch)];
+      await waitQuietAndZero(topo);
+      out = await runClients(topo, 'laptop', 'tcp', { to: '198.51.100.20', port: 80, count: N, sportBase: 41000 });
+      inbound = await runClients(topo, 'server', 'tcp', { to: '198.51.100.2', port: 80, count: N, sportBase: 42000 });
+      counters = readCounters(topo);
+      conntrack = readConntrack(topo).entries;
+      seen = await stopAll(receivers);
+    } finally {
+      topo.destroy();
+      rmScratch(scratch);
+    }
+  }, 30_000);
+
+  afterAll(() => {
+    topo?.destroy();
+    if (scratch) rmScratch(scratch);
+  });
+
+  it('LAN → WAN: every connection completes, the server sees the router\'s WAN address with the client\'s own ports', () => {
+    expect(out.connections.filter((c) => !c.completed)).toEqual([]);
+    const recs = seen.get('server')!;
+    expect(recs.length).toBe(N);
+    for (const r of recs) expect(r).toMatchObject({ proto: 'tcp', local: '198.51.100.20', localPort: 80, remote: '198.51.100.2' });
+    // MASQUERADE without --random-fully keeps a free source port.
+    expect(recs.map((r) => r.remotePort).sort()).toEqual(out.connections.map((c) => c.sport).sort());
+  });
+
+  it('WAN → LAN: the port forward delivers to 192.168.1.10:8080 from the server\'s own address', () => {
+    expect(inbound.connections.filter((c) => !c.completed)).toEqual([]);
+    const recs = seen.get('laptop')!;
+    expect(recs.length).toBe(N);
+    for (const r of recs) expect(r).toMatchObject({ proto: 'tcp', local: '192.168.1.10', localPort: 8080, remote: '198.51.100.20' });
+  });
+
+  it('counters: one DNAT and one MASQUERADE per connection, FORWARD policy never hit', () => {
+    const pre = chainOf(counters, 'nat', 'PREROUTING');
+    expect(pre.rules[0]!.packets).toBe(N);
+    expect(chainOf(counters, 'nat', 'POSTROUTING').rules[0]!.packets).toBe(N);
+    const fwd = chainOf(counters, 'filter', 'FORWARD');
+    expect(fwd.packets).toBe(0);
+    expect(fwd.rules[1]!.packets).toBeGreaterThanOrEqual(N); // LAN → WAN new connections
+    expect(fwd.rules[2]!.packets).toBe(N); // the port forward's SYNs
+  });
+
+  it('conntrack: both directions end TIME_WAIT [ASSURED], SNAT keeps ports, DNAT rewrites the reply', () => {
+    const tcp = conntrack.filter((e) => e.proto === 'tcp');
+    expect(tcp.length).toBe(2 * N);
+    for (const e of tcp) {
+      expect(e.state).toBe('TIME_WAIT');
+      expect(e.flags).toContain('ASSURED');
+    }
+    const snat = tcp.filter((e) => e.orig.src === '192.168.1.10');
+    expect(snat.length).toBe(N);
+    for (const e of snat) expect(e.reply).toMatchObject({ src: '198.51.100.20', sport: 80, dst: '198.51.100.2', dport: e.orig.sport });
+    const dnat = tcp.filter((e) => e.orig.src === '198.51.100.20');
+    expect(dnat.length).toBe(N);
+    for (const e of dnat) {
+      expect(e.orig).toMatchObject({ dst: '198.51.100.2', dport: 80 });
+      expect(e.reply).toMatchObject({ src: '192.168.1.10', sport: 8080, dst: '198.51.100.20', dport: e.orig.sport });
+    }
+  });
+});
