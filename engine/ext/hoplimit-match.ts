@@ -5,7 +5,7 @@
  */
 import type { Family } from '../net/addr.js';
 import type { MatchExtension } from './types.js';
-import { xtStrtoul } from './cnum.js';
+import { xtStrtoul } from '../net/cnum.js';
 
 /** Parsed options: the kernel's `ipt_ttl_info` / `ip6t_hl_info` (mode EQ, NE, LT, GT). */
 export interface HopLimitState { mode: 'eq' | 'ne' | 'lt' | 'gt' | null; value: number; seen: Set<string> }

@@ -3,7 +3,7 @@
  * iptables 1.8.9 parses them: a name (any unique case-insensitive prefix), or C base-0 numbers
  * `type[/code[:code]]`; a name or a bare type covers codes 0..255.
  */
-import { xtStrtoulPrefix } from './cnum.js';
+import { xtStrtoulPrefix } from '../net/cnum.js';
 
 /** A name with the type and code range it stands for. */
 export interface IcmpName { name: string; type: number; codeMin: number; codeMax: number }

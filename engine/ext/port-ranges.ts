@@ -5,7 +5,7 @@
  * `XTTYPE_UINT16RC` number range of tcpmss and length.
  */
 import type { ParseContext } from './types.js';
-import { xtStrtoulPrefix } from './cnum.js';
+import { xtStrtoulPrefix } from '../net/cnum.js';
 import { xtGetPortByName, xtParsePort } from './services.js';
 
 /** An inclusive [min, max] pair. */

@@ -3,7 +3,7 @@
  * tcp, udp and sctp entries of netbase 6.4's /etc/services (the file on the reference machine),
  * with their aliases. Each match extension looks them up as libxtables does for it.
  */
-import { strtoumax, xtStrtoul } from './cnum.js';
+import { strtoumax, xtStrtoul } from '../net/cnum.js';
 
 /** Transport protocols that have service entries. */
 export type ServiceProto = 'tcp' | 'udp' | 'sctp';

@@ -7,9 +7,10 @@
 import type { ParseContext } from './types.js';
 import type { Family, Words } from '../net/addr.js';
 import { maskFromLength, maskLength, parseIPv6 } from '../net/addr.js';
-import { parsePort, parseUint } from './values.js';
+import { parseUint } from './values.js';
+import { serviceAnyProto } from './services.js';
+import { xtStrtoul, xtStrtoulPrefix } from '../net/cnum.js';
 
-const SPACE = new Set([' ', '\t', '\n', '\v', '\f', '\r']);
 
 /** Result of a number read from the start of a text: its value and the text left after it. */
 export interface NumberPrefix {
@@ -17,49 +18,23 @@ export interface NumberPrefix {
   rest: string;
 }
 
-/**
- * `xtables_strtoui(text, &end, &v, min, max)`: leading white space skipped, a leading `-` refused,
- * then C `strtoumax(…, 0)` (optional `+`, `0x` hex, `0` octal, decimal) reading as many digits as
- * it can. Null when no digit was read or the value is outside [min, max]; otherwise the value and
- * the unread rest of the text.
- */
+/** `xtables_strtoui(text, &end, &v, min, max)`: a number at the start of the text and the rest after it. */
 export function strtouiPrefix(text: string, min = 0, max = 0xffffffff): NumberPrefix | null {
-  let i = 0;
-  while (i < text.length && SPACE.has(text[i]!)) i++;
-  if (text[i] === '-') return null;
-  if (text[i] === '+') i++;
-  let base = 10;
-  if (text[i] === '0' && (text[i + 1] === 'x' || text[i + 1] === 'X') && /[0-9a-fA-F]/.test(text[i + 2] ?? '')) {
-    base = 16;
-    i += 2;
-  } else if (text[i] === '0') {
-    base = 8;
-  }
-  const digit = base === 16 ? /[0-9a-fA-F]/ : base === 8 ? /[0-7]/ : /[0-9]/;
-  const start = i;
-  let v = 0n;
-  while (i < text.length && digit.test(text[i]!)) {
-    v = v * BigInt(base) + BigInt(parseInt(text[i]!, 16));
-    i++;
-  }
-  if (i === start) return null;
-  if (v > 0xffffffffffffffffn || v < BigInt(min) || v > BigInt(max)) return null;
-  return { value: Number(v), rest: text.slice(i) };
+  return xtStrtoulPrefix(text, min, max);
 }
 
 /** `xtables_strtoui` without an end pointer: the whole text must be the number. */
 export function strtouiWhole(text: string, min = 0, max = 0xffffffff): number | null {
-  const r = strtouiPrefix(text, min, max);
-  return r !== null && r.rest === '' ? r.value : null;
+  return xtStrtoul(text, min, max);
 }
 
 /**
- * getservbyname: a service name's port, null for anything else (a text C reads as a number is no
- * service name, so `0` is not port 0 here).
+ * getservbyname(name, NULL): a service name's port for any protocol, null for anything else (a
+ * text C reads as a number is no service name, so `0` is not port 0 here).
  */
 export function serviceByName(text: string): number | null {
   if (parseUint(text, 0, Number.MAX_SAFE_INTEGER) !== null) return null;
-  return parsePort(text);
+  return serviceAnyProto(text);
 }
 
 /**

@@ -4,6 +4,8 @@
  * masks and compares both families.
  */
 
+import { xtStrtoul } from './cnum.js';
+
 /** Address family of a ruleset or packet. */
 export type Family = 'ipv4' | 'ipv6';
 
@@ -21,13 +23,9 @@ export function wordCount(family: Family): number {
   return family === 'ipv4' ? 1 : 4;
 }
 
-/** C `strtoul(s, &end, 0)` over the whole string: decimal, 0x hex or 0 octal; null if not all digits. */
+/** `xtables_strtoui` over the whole text (C base 0: decimal, 0x hex, 0 octal); null if it is not one number. */
 export function strtoulBase0(s: string): number | null {
-  let m: RegExpMatchArray | null;
-  if ((m = /^0[xX]([0-9a-fA-F]+)$/.exec(s))) return parseInt(m[1]!, 16);
-  if (/^0[0-7]*$/.test(s)) return parseInt(s, 8);
-  if (/^[1-9][0-9]*$/.test(s)) return parseInt(s, 10);
-  return null;
+  return xtStrtoul(s, 0, Number.MAX_SAFE_INTEGER);
 }
 
 /**

@@ -6,7 +6,8 @@
  */
 import type { Family } from '../../net/addr.js';
 import type { MatchExtension, ParseContext } from '../types.js';
-import { parsePort, parseProtocol } from '../values.js';
+import { parseProtocol } from '../values.js';
+import { serviceAnyProto } from '../services.js';
 import { formatHostMask, needHostMask, type HostMask } from '../hostaddr.js';
 import { formatStateList, isNamePrefix, parseStateList } from './ctstate.js';
 
@@ -65,7 +66,7 @@ function needCtPort(ctx: ParseContext, option: string, text: string): number {
     const max = (1n << 64n) - 1n;
     return Number((v > max ? max : v) & 0xffffn);
   }
-  const p = /^[0-9]/.test(text) ? null : parsePort(text);
+  const p = /^[0-9]/.test(text) ? null : serviceAnyProto(text);
   if (p === null) return ctx.fail(`--${option}: Port "${text}" does not resolve to anything.`);
   return p;
 }

@@ -4,7 +4,7 @@
  * (libxt_dscp, xt_dscp.c `dscp_mt`).
  */
 import type { MatchExtension } from '../types.js';
-import { xtStrtoul } from '../cnum.js';
+import { xtStrtoul } from '../../net/cnum.js';
 
 /** DiffServ class names and their codepoints, in libxt_dscp's table order. */
 export const DSCP_CLASSES: ReadonlyArray<[string, number]> = [

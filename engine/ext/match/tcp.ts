@@ -4,7 +4,7 @@
  */
 import type { MatchExtension } from '../types.js';
 import { IPPROTO } from '../values.js';
-import { xtStrtoul } from '../cnum.js';
+import { xtStrtoul } from '../../net/cnum.js';
 import { parseProtoPortRange, type Range } from '../port-ranges.js';
 
 /** TCP flag names in bit order (header byte 13), as libxt_tcp parses and prints them. */

@@ -4,7 +4,7 @@
  * (libxt_tos revision 1, xt_dscp.c `tos_mt`). Saved as `0xVV/0xMM`.
  */
 import type { MatchExtension } from '../types.js';
-import { xtStrtoulPrefix } from '../cnum.js';
+import { xtStrtoulPrefix } from '../../net/cnum.js';
 
 /** The symbolic TOS values iptables knows (case-insensitive). */
 export const TOS_NAMES: ReadonlyArray<[string, number]> = [
