@@ -4,6 +4,9 @@
  * the engine on) what it does to a packet.
  */
 import type { Family } from '../net/addr.js';
+import type { Packet } from '../packet.js';
+import type { Host } from '../host/host.js';
+import type { NatRange } from './target/nat-range.js';
 
 /** The five iptables tables. */
 export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
@@ -51,7 +54,39 @@ export interface CheckContext {
   /** Hooks from which the rule can be reached (by jumps from built-in chains). */
   readonly hooks: ReadonlySet<HookName>;
   readonly header: RuleHeaderView;
+  /** The rule's matches, in order (a target's check may depend on them, as TCPMSS's does). */
+  readonly matches: readonly { readonly ext: MatchExtension<any>; readonly state: any }[];
 }
+
+/** What a match or target sees while a packet traverses a rule (the kernel's `xt_action_param`). */
+export interface PacketContext {
+  readonly family: Family;
+  readonly table: TableName;
+  readonly hook: HookName;
+  /** The virtual clock, in milliseconds. */
+  readonly now: number;
+  /** The node the packet is on. */
+  readonly host: Host;
+  /** A uniformly distributed unsigned 32-bit number from the engine's seeded generator. */
+  random32(): number;
+  /** The kernel's hotdrop: the packet is dropped at once (a header a match needs is unreadable). */
+  hotdrop(): void;
+  /** State shared by all rules of the namespace under one key (recent tables, hashlimit buckets). */
+  shared<T>(key: string, make: () => T): T;
+  /** A log line (LOG, TRACE), as the kernel would write it. */
+  log(line: string): void;
+  /** Send a packet the node generates (REJECT's reset or ICMP error) through OUTPUT. */
+  emit(data: Uint8Array, family: Family): void;
+  /** In the nat table: set up the connection's binding for this hook's manip (SNAT or DNAT). */
+  nat?(range: NatRange, kind: 'snat' | 'dnat' | 'masquerade' | 'redirect' | 'netmap'): TargetVerdict;
+}
+
+/** What a target tells the traversal. */
+export type TargetVerdict =
+  /** XT_CONTINUE: go on with the next rule. */
+  | { readonly kind: 'continue' }
+  | { readonly kind: 'accept' }
+  | { readonly kind: 'drop' };
 
 /** The parts shared by matches and targets. */
 interface ExtensionBase<S> {
@@ -82,13 +117,24 @@ interface ExtensionBase<S> {
 }
 
 /** A match extension (`-m name`). */
-export interface MatchExtension<S = unknown> extends ExtensionBase<S> {
+export interface MatchExtension<S = unknown, R = any> extends ExtensionBase<S> {
   readonly kind: 'match';
+  /** Per-rule runtime state, made when the ruleset is compiled (nth counters, token buckets). */
+  init?(state: S): R;
+  /**
+   * Packet behaviour: whether the packet matches. Absent means natsim does not model it yet: the
+   * engine stops with a NOT_IMPLEMENTED error naming the rule, it never silently matches.
+   */
+  match?(state: S, pkt: Packet, rt: R, ctx: PacketContext): boolean;
 }
 
 /** A target extension (`-j NAME`). */
-export interface TargetExtension<S = unknown> extends ExtensionBase<S> {
+export interface TargetExtension<S = unknown, R = any> extends ExtensionBase<S> {
   readonly kind: 'target';
+  /** Per-rule runtime state, made when the ruleset is compiled. */
+  init?(state: S): R;
+  /** Packet behaviour: what the target does and its verdict. Absent: NOT_IMPLEMENTED, loudly. */
+  target?(state: S, pkt: Packet, rt: R, ctx: PacketContext): TargetVerdict;
 }
 
 /** Either kind of extension. */

@@ -104,7 +104,7 @@ export function checkTable(family: Family, table: Table): NatsimError | null {
 }
 
 function checkRule(family: Family, table: Table, chain: Chain, rule: Rule, hooks: Set<HookName>): string | null {
-  const ctx: CheckContext = { family, table: table.name, hooks, header: { proto: rule.proto, protoInv: rule.protoInv } };
+  const ctx: CheckContext = { family, table: table.name, hooks, header: { proto: rule.proto, protoInv: rule.protoInv }, matches: rule.matches };
   for (const m of rule.matches) {
     const msg = checkExt(m.ext, m.state, ctx, 'match');
     if (msg) return msg;

@@ -1,4 +1,37 @@
-/** PLACEHOLDER for -j DSCP; being written. */
-import { placeholderTarget } from '../placeholder.js';
+/**
+ * `-j DSCP` (xt_DSCP, libxt_DSCP): sets the 6-bit DSCP of the IPv4 TOS / IPv6 traffic class.
+ * Mangle table only. `--set-dscp N` (0..63) or `--set-dscp-class NAME` (CSx, BE, AFxy, EF, matched
+ * as the dscp match does), one of them; saved as `--set-dscp 0xNN`.
+ */
+import type { TargetExtension } from '../types.js';
+import { needXtUint } from '../xttypes.js';
+import { DSCP_CLASSES, dscpClass } from '../match/dscp.js';
 
-export const DSCP = placeholderTarget('DSCP');
+/** XT_DSCP_MAX. */
+const DSCP_MAX = 0x3f;
+
+/** Parsed options: the kernel's `xt_DSCP_info` (null until an option is given). */
+export interface DscpTargetState { dscp: number | null; op: string | null }
+
+/** The DSCP target. */
+export const DSCP: TargetExtension<DscpTargetState> = {
+  kind: 'target',
+  name: 'DSCP',
+  options: [
+    { name: 'set-dscp', args: 1 },
+    { name: 'set-dscp-class', args: 1 },
+  ],
+  tables: ['mangle'],
+  create: () => ({ dscp: null, op: null }),
+  parse(s, opt, [arg], _invert, ctx) {
+    if (s.op !== null) ctx.fail(`option "--${opt}" cannot be used together with "--${s.op}"`);
+    s.op = opt;
+    s.dscp = opt === 'set-dscp'
+      ? needXtUint(ctx, opt, arg!, 0, DSCP_MAX)
+      : dscpClass(arg!) ?? ctx.fail(`Invalid DSCP value \`${arg}' (expected one of ${DSCP_CLASSES.map(([n]) => n).join(', ')})`);
+  },
+  finalCheck(s, ctx) {
+    if (s.dscp === null) ctx.fail('parameter --set-dscp (or --set-dscp-class) is required');
+  },
+  save: (s) => ` --set-dscp 0x${s.dscp!.toString(16).padStart(2, '0')}`,
+};

@@ -1,4 +1,5 @@
-/** PLACEHOLDER for -j HL; being written. */
-import { placeholderTarget } from '../placeholder.js';
+/** `-j HL` (IPv6): sets, decrements or increments the hop limit; mangle table only (xt_HL.c `hl_tg6`). */
+import { hopLimitTarget } from './hop-limit-target.js';
 
-export const HL = placeholderTarget('HL');
+/** The HL target. */
+export const HL = hopLimitTarget('HL', 'hl', 'ipv6');

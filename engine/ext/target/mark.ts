@@ -34,4 +34,8 @@ export const MARK: TargetExtension<MarkTargetState> = {
     if (s.given === null) ctx.fail('Parameter --set/and/or/xor-mark is required');
   },
   save: (s) => ` --set-xmark ${hex(s.value)}/${hex(s.mask)}`,
+  target(s, pkt) {
+    pkt.mark = ((pkt.mark & ~s.mask) ^ s.value) >>> 0;
+    return { kind: 'continue' };
+  },
 };

@@ -1,4 +1,5 @@
-/** PLACEHOLDER for -j TTL; being written. */
-import { placeholderTarget } from '../placeholder.js';
+/** `-j TTL` (IPv4): sets, decrements or increments the TTL; mangle table only (xt_HL.c `ttl_tg`). */
+import { hopLimitTarget } from './hop-limit-target.js';
 
-export const TTL = placeholderTarget('TTL');
+/** The TTL target. */
+export const TTL = hopLimitTarget('TTL', 'ttl', 'ipv4');
