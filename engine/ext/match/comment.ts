@@ -21,4 +21,5 @@ export const comment: MatchExtension<CommentState> = {
     if (s.text === null) ctx.fail('option "--comment" must be specified');
   },
   save: (s) => ` --comment ${saveString(s.text!)}`,
+  match: () => true,
 };

@@ -21,4 +21,5 @@ export const mark: MatchExtension<MarkState> = {
     if (!s.given) ctx.fail('option "--mark" must be specified');
   },
   save: (s) => `${s.invert ? ' !' : ''} --mark ${formatMarkMask(s.value, s.mask)}`,
+  match: (s, pkt) => (((pkt.mark & s.mask) >>> 0) === s.value) !== s.invert,
 };

@@ -52,7 +52,7 @@ export function formatProbability(stored: number): string {
 }
 
 /** The statistic match. */
-export const statistic: MatchExtension<StatisticState> = {
+export const statistic: MatchExtension<StatisticState, { count: number }> = {
   kind: 'match',
   name: 'statistic',
   options: [
@@ -99,6 +99,13 @@ export const statistic: MatchExtension<StatisticState> = {
     if (s.mode === 'random' && !s.given.probability) ctx.fail('--probability must be specified when using random mode');
     if (s.mode === 'nth' && !(s.given.every || s.given.packet)) ctx.fail('--every and --packet must be specified when using nth mode');
     if (s.packet > s.every) ctx.fail('the --packet p must be 0 <= p <= n-1');
+  },
+  // nth: one counter per rule instance, starting at every − packet (`statistic_mt_check`).
+  init: (s) => ({ count: s.every - s.packet }),
+  match(s, _pkt, rt, ctx) {
+    if (s.mode === 'random') return ((ctx.random32() & 0x7fffffff) < s.probability) !== s.invert;
+    rt.count = rt.count === s.every ? 0 : rt.count + 1;
+    return (rt.count === 0) !== s.invert;
   },
   save(s) {
     const inv = s.invert ? ' !' : '';

@@ -1,0 +1,131 @@
+/**
+ * A ruleset compiled for running packets, as the kernel lays a table out for `ipt_do_table`: one
+ * flat array of entries per table, each chain's rules followed by its tail (the policy of a
+ * built-in chain, an implicit RETURN for a user chain), jumps resolved to entry indexes, the
+ * header match precomputed, and each extension's per-rule runtime state made once.
+ */
+import type { Family, Words } from './net/addr.js';
+import type { HookName, MatchExtension, TableName, TargetExtension } from './ext/types.js';
+import { BUILTIN_CHAINS, chainsInSaveOrder, type Chain, type Counters, type Rule, type Ruleset } from './ruleset/model.js';
+
+/** A compiled match: extension, parsed options and runtime state. */
+export interface CompiledMatch {
+  ext: MatchExtension<any, any>;
+  state: any;
+  rt: any;
+}
+
+/** What a compiled rule does when it matches. */
+export type CompiledTarget =
+  | { kind: 'none' }
+  | { kind: 'verdict'; verdict: 'ACCEPT' | 'DROP' | 'RETURN' | 'QUEUE' }
+  | { kind: 'jump'; to: number; chain: string; goto: boolean }
+  | { kind: 'ext'; ext: TargetExtension<any, any>; state: any; rt: any };
+
+/** A rule entry. */
+export interface RuleEntry {
+  kind: 'rule';
+  chain: Chain;
+  /** 1-based position in its chain. */
+  num: number;
+  rule: Rule;
+  /** Header match, precomputed. */
+  src: Words | null; srcMask: Words | null; srcInv: boolean;
+  dst: Words | null; dstMask: Words | null; dstInv: boolean;
+  inName: string | null; inPrefix: boolean; inInv: boolean;
+  outName: string | null; outPrefix: boolean; outInv: boolean;
+  proto: number; protoInv: boolean;
+  frag: boolean | null;
+  matches: CompiledMatch[];
+  target: CompiledTarget;
+  counters: Counters;
+}
+
+/** The end of a chain: a built-in chain's policy, or a user chain's implicit RETURN. */
+export interface TailEntry {
+  kind: 'tail';
+  chain: Chain;
+  /** Rule count + 1, as TRACE numbers it. */
+  num: number;
+  policy: 'ACCEPT' | 'DROP' | null;
+  counters: Counters;
+}
+
+/** One entry of a compiled table. */
+export type Entry = RuleEntry | TailEntry;
+
+/** A compiled table. */
+export interface CompiledTable {
+  name: TableName;
+  family: Family;
+  entries: Entry[];
+  /** Index of the first entry of each built-in chain. */
+  hookEntry: Map<HookName, number>;
+  /** Index of each built-in chain's policy entry (the underflow). */
+  underflow: Map<HookName, number>;
+  /** Index of the first entry of every chain. */
+  chainStart: Map<string, number>;
+}
+
+/** A compiled ruleset. */
+export interface CompiledRuleset {
+  family: Family;
+  tables: Map<TableName, CompiledTable>;
+  source: Ruleset;
+}
+
+function iface(name: string | null): { name: string | null; prefix: boolean } {
+  if (name === null) return { name: null, prefix: false };
+  if (name.endsWith('+')) return { name: name.slice(0, -1), prefix: true };
+  return { name, prefix: false };
+}
+
+/** Compile one table. Rule and policy counters are the ruleset's own objects, so runs update them. */
+export function compileTable(family: Family, name: TableName, chains: Chain[]): CompiledTable {
+  const entries: Entry[] = [];
+  const chainStart = new Map<string, number>();
+  let pos = 0;
+  for (const c of chains) {
+    chainStart.set(c.name, pos);
+    pos += c.rules.length + 1;
+  }
+  for (const c of chains) {
+    c.rules.forEach((r, i) => {
+      const i1 = iface(r.inIface), o1 = iface(r.outIface);
+      let target: CompiledTarget;
+      switch (r.target.kind) {
+        case 'none': target = { kind: 'none' }; break;
+        case 'verdict': target = { kind: 'verdict', verdict: r.target.verdict }; break;
+        case 'jump': target = { kind: 'jump', to: chainStart.get(r.target.chain)!, chain: r.target.chain, goto: r.target.goto }; break;
+        case 'ext': target = { kind: 'ext', ext: r.target.ext, state: r.target.state, rt: r.target.ext.init ? r.target.ext.init(r.target.state) : undefined }; break;
+      }
+      entries.push({
+        kind: 'rule', chain: c, num: i + 1, rule: r,
+        src: r.src ? r.src.addr : null, srcMask: r.src ? r.src.mask : null, srcInv: r.srcInv,
+        dst: r.dst ? r.dst.addr : null, dstMask: r.dst ? r.dst.mask : null, dstInv: r.dstInv,
+        inName: i1.name, inPrefix: i1.prefix, inInv: r.inInv,
+        outName: o1.name, outPrefix: o1.prefix, outInv: r.outInv,
+        proto: r.proto, protoInv: r.protoInv, frag: r.frag,
+        matches: r.matches.map((m) => ({ ext: m.ext, state: m.state, rt: m.ext.init ? m.ext.init(m.state) : undefined })),
+        target,
+        counters: r.counters,
+      });
+    });
+    entries.push({ kind: 'tail', chain: c, num: c.rules.length + 1, policy: c.builtin ? c.policy : null, counters: c.policyCounters });
+  }
+  const hookEntry = new Map<HookName, number>();
+  const underflow = new Map<HookName, number>();
+  for (const h of BUILTIN_CHAINS[name]) {
+    const start = chainStart.get(h)!;
+    hookEntry.set(h, start);
+    underflow.set(h, start + chains.find((c) => c.name === h)!.rules.length);
+  }
+  return { name, family, entries, hookEntry, underflow, chainStart };
+}
+
+/** Compile every table of a ruleset (its rules must have passed the COMMIT checks). */
+export function compileRuleset(rs: Ruleset): CompiledRuleset {
+  const tables = new Map<TableName, CompiledTable>();
+  for (const t of rs.tables.values()) tables.set(t.name, compileTable(rs.family, t.name, chainsInSaveOrder(t)));
+  return { family: rs.family, tables, source: rs };
+}

@@ -1,0 +1,136 @@
+/**
+ * Rule traversal as the kernel's `ipt_do_table` / `ip6t_do_table`: the header match, then every
+ * match in order (the first that fails ends the rule), then the counters (1 packet and the IP
+ * length, before the target runs), then the target; an explicit jump stack, gotos that do not
+ * push, RETURN popping or falling to the built-in chain's policy, which counts like a rule.
+ */
+import { NatsimError, EXIT_OTHER } from './errors.js';
+import type { Words } from './net/addr.js';
+import type { HookName, PacketContext } from './ext/types.js';
+import type { Packet } from './packet.js';
+import type { CompiledTable, Entry, RuleEntry } from './compile.js';
+
+/** The verdict of a table at a hook. */
+export type TableVerdict = 'ACCEPT' | 'DROP';
+
+/** One step of a packet's path through a table, for the trace. */
+export interface TraceStep {
+  table: string;
+  hook: HookName;
+  chain: string;
+  /** Rule number in the chain; for a tail, the rule count + 1. */
+  num: number;
+  /** The entry evaluated (format it with `ruleText` for display). */
+  entry: Entry;
+  /** Whether the rule matched (always true for a tail reached). */
+  matched: boolean;
+  /** For a rule that did not match: the part that failed (`-s`, `-i`, `-p`, `-m statistic`…). */
+  failed?: string;
+  /** For a matched rule: what happened (`ACCEPT`, `jump KUBE-SVC-…`, `DNAT`, `continue`, `policy ACCEPT`…). */
+  action?: string;
+}
+
+function addrMatch(a: Words, want: Words, mask: Words): boolean {
+  for (let i = 0; i < want.length; i++) if (((a[i]! & mask[i]!) >>> 0) !== want[i]) return false;
+  return true;
+}
+
+function ifaceMatch(have: string | null, name: string, prefix: boolean): boolean {
+  const h = have ?? '';
+  return prefix ? h.startsWith(name) : h === name;
+}
+
+/** The part of the rule header that fails for this packet, or null when it matches (`ip_packet_match`). */
+export function headerMismatch(e: RuleEntry, p: Packet): string | null {
+  if (e.src && addrMatch(p.src, e.src, e.srcMask!) === e.srcInv) return '-s';
+  if (e.dst && addrMatch(p.dst, e.dst, e.dstMask!) === e.dstInv) return '-d';
+  if (e.inName !== null && ifaceMatch(p.inIface, e.inName, e.inPrefix) === e.inInv) return '-i';
+  if (e.outName !== null && ifaceMatch(p.outIface, e.outName, e.outPrefix) === e.outInv) return '-o';
+  if (e.proto !== 0 && (p.proto === e.proto) === e.protoInv) return '-p';
+  if (e.frag !== null) {
+    const isFrag = p.fragOffset !== 0;
+    if (e.frag ? !isFrag : isFrag) return '-f';
+  }
+  return null;
+}
+
+function notModelled(what: string, e: RuleEntry): NatsimError {
+  return new NatsimError('NOT_IMPLEMENTED', `${what} has no packet behaviour in natsim yet (rule ${e.num} of chain ${e.chain.name}); natsim stops rather than guess`, e.rule.loc ?? {}, EXIT_OTHER);
+}
+
+/**
+ * Run the packet through one table at one hook. `hotdrop` is set by a match that cannot read its
+ * header. Counters of the rules and policies are updated in place.
+ */
+export function runTable(t: CompiledTable, hook: HookName, p: Packet, ctx: PacketContext & { dropped: boolean }, trace: TraceStep[] | null): TableVerdict {
+  const entries = t.entries;
+  let i = t.hookEntry.get(hook)!;
+  const underflow = t.underflow.get(hook)!;
+  const stack: number[] = [];
+  for (let steps = 0; ; steps++) {
+    if (steps > 1_000_000) throw new NatsimError('INTERNAL', `table ${t.name}: traversal did not end`, {}, EXIT_OTHER);
+    const e = entries[i]!;
+    if (e.kind === 'tail') {
+      if (e.policy !== null) {
+        e.counters.packets++;
+        e.counters.bytes += p.length;
+        trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: true, action: `policy ${e.policy}` });
+        return e.policy;
+      }
+      trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: true, action: 'return' });
+      i = stack.length ? stack.pop()! + 1 : underflow;
+      continue;
+    }
+    const bad = headerMismatch(e, p);
+    if (bad) {
+      trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: false, failed: bad });
+      i++;
+      continue;
+    }
+    let failed: string | null = null;
+    for (const m of e.matches) {
+      if (!m.ext.match) throw notModelled(`match "${m.ext.name}"`, e);
+      const ok = m.ext.match(m.state, p, m.rt, ctx);
+      if (ctx.dropped) {
+        trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: false, failed: `-m ${m.ext.name}`, action: 'hotdrop' });
+        return 'DROP';
+      }
+      if (!ok) { failed = `-m ${m.ext.name}`; break; }
+    }
+    if (failed) {
+      trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: false, failed });
+      i++;
+      continue;
+    }
+    e.counters.packets++;
+    e.counters.bytes += p.length;
+    const tg = e.target;
+    switch (tg.kind) {
+      case 'none':
+        trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: true, action: 'continue' });
+        i++;
+        continue;
+      case 'verdict':
+        trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: true, action: tg.verdict });
+        if (tg.verdict === 'ACCEPT') return 'ACCEPT';
+        // QUEUE without a userspace listener drops, as the kernel does.
+        if (tg.verdict === 'DROP' || tg.verdict === 'QUEUE') return 'DROP';
+        i = stack.length ? stack.pop()! + 1 : underflow;
+        continue;
+      case 'jump':
+        trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: true, action: `${tg.goto ? 'goto' : 'jump'} ${tg.chain}` });
+        if (!tg.goto) stack.push(i);
+        i = tg.to;
+        continue;
+      case 'ext': {
+        if (!tg.ext.target) throw notModelled(`target ${tg.ext.name}`, e);
+        const v = tg.ext.target(tg.state, p, tg.rt, ctx);
+        trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: true, action: v.kind === 'continue' ? `${tg.ext.name}, continue` : `${tg.ext.name} → ${v.kind.toUpperCase()}` });
+        if (v.kind === 'accept') return 'ACCEPT';
+        if (v.kind === 'drop') return 'DROP';
+        i++;
+        continue;
+      }
+    }
+  }
+}
