@@ -1,0 +1,412 @@
+/**
+ * The connection tracking table (`net/netfilter/nf_conntrack_core.c`, Linux 6.12) on a virtual
+ * clock in milliseconds. How the engine uses it, hook by hook:
+ *
+ * 1. raw table: a NOTRACK/`CT --notrack` packet gets ctinfo UNTRACKED and never reaches step 2
+ *    (or call `in(pkt, now, { untracked: true })`, which just says so).
+ * 2. conntrack hook (PREROUTING and OUTPUT, priority -200): if the packet already carries a
+ *    conntrack (loopback re-entry), skip; otherwise `in(pkt, now, { hook })` (`nf_conntrack_in`)
+ *    returns `tracked` (entry, ctinfo, direction), `invalid` (no conntrack), `untracked`, or
+ *    `drop` (the table is full: the kernel drops the packet). A NEW entry is *unconfirmed*: not
+ *    in the table yet, so a second packet of the same flow would not find it.
+ * 3. NAT, on NEW/RELATED packets whose manip is not done yet: pick a tuple, check it with
+ *    `natUsedTuple(candidate, entry, now)` (`nf_nat_used_tuple`) or `tupleTaken(replyTuple,
+ *    entry, now)` (`nf_conntrack_tuple_taken`), then `alterReply(entry, invertTuple(newTuple))`
+ *    and set `IPS.SRC_NAT`/`DST_NAT` and `*_NAT_DONE` on `entry.status`.
+ * 4. confirm (last hook of POSTROUTING or INPUT): `confirm(entry, ctinfo, now)`
+ *    (`__nf_conntrack_confirm`) inserts a new entry; on a clash it may hand back a different
+ *    entry (use it from then on) or say `drop`.
+ * 5. A packet dropped before confirm leaves no state: simply forget its entry.
+ *
+ * Modelled exactly: lookup in both directions and the ctinfo rules (`resolve_normal_ct`), the
+ * ICMP error step before the lookup, INVALID when the tuple cannot be read or inverted or the
+ * tracker refuses the packet, TCP's kill-and-repeat, SEEN_REPLY set after the tracker ran,
+ * timeouts relative to confirmation for unconfirmed entries, refresh and accounting only through
+ * the tracker's refresh (`nf_ct_refresh_acct`), FIXED_TIMEOUT, clash resolution at confirm for
+ * protocols with `allow_clash` (UDP, UDP-Lite, GRE): merge with an identical entry, else insert
+ * the new entry by its reply tuple only with a 1 s fixed timeout and NAT_CLASH (hidden from
+ * listings), else drop; TCP and ICMP clashes are dropped.
+ *
+ * Simplified: the kernel counts unconfirmed entries against `nf_conntrack_max` and, when full,
+ * early-drops one non-ASSURED confirmed entry from the 8 hash buckets after the new tuple's
+ * bucket (`early_drop`), else drops the packet. Here only confirmed entries count (one packet is
+ * in flight at a time), expired entries are collected first (the GC worker's job), and the victim
+ * is the oldest non-ASSURED entry of the whole table; with none, the packet is dropped. Expiry is
+ * lazy (on lookup) plus `expire(now)`; listing order is confirmation order, not hash order.
+ * Zones, helpers/expectations, events and the hash-chain length limit are not modelled.
+ */
+import { NatsimError, EXIT_OTHER } from '../errors.js';
+import {
+  CTINFO, IPS, isConfirmed, type ConntrackEntry, type CtHook, type CtPacket, type TrackedCtInfo,
+  type TrackerContext, type TrackerOutcome, type TrackerSettings, ctinfoDir,
+} from './entry.js';
+import { DEFAULT_GENERIC_TIMEOUT, genericPacket, grePacket } from './generic.js';
+import { DEFAULT_ICMP_TIMEOUT, icmpPacket, icmpv4Error, type TupleFinder } from './icmp.js';
+import { DEFAULT_ICMPV6_TIMEOUT, icmpv6Error, icmpv6Packet } from './icmpv6.js';
+import { DEFAULT_TCP_TIMEOUTS, tcpPacket } from './tcp.js';
+import {
+  IPPROTO, icmpTuple, invertTuple, isIcmpOf, makeTuple, hasPorts, tupleEqual, tupleKey,
+  type Dir, type Tuple,
+} from './tuple.js';
+import { DEFAULT_UDP_TIMEOUT, DEFAULT_UDP_TIMEOUT_STREAM, udpPacket, udplitePacket } from './udp.js';
+
+/** natsim's default `nf_conntrack_max` (the kernel sizes it from memory; set it per scenario). */
+export const DEFAULT_CONNTRACK_MAX = 262144;
+
+/** The kernel's default tracker settings. */
+export const DEFAULT_SETTINGS: Readonly<TrackerSettings> = {
+  tcpLoose: true,
+  tcpBeLiberal: false,
+  tcpIgnoreInvalidRst: false,
+  tcpMaxRetrans: 3,
+  checksum: true,
+  tcpTimeouts: DEFAULT_TCP_TIMEOUTS,
+  udpTimeout: DEFAULT_UDP_TIMEOUT,
+  udpTimeoutStream: DEFAULT_UDP_TIMEOUT_STREAM,
+  icmpTimeout: DEFAULT_ICMP_TIMEOUT,
+  icmpv6Timeout: DEFAULT_ICMPV6_TIMEOUT,
+  genericTimeout: DEFAULT_GENERIC_TIMEOUT,
+};
+
+/** Table configuration: `nf_conntrack_max` and any tracker setting to override. */
+export interface ConntrackConfig extends Partial<TrackerSettings> {
+  max?: number;
+}
+
+/** What the conntrack hook decided for a packet. */
+export type CtResult =
+  /** The packet belongs to `entry` (unconfirmed when ctinfo is NEW and the entry is fresh). */
+  | { kind: 'tracked'; entry: ConntrackEntry; ctinfo: TrackedCtInfo; dir: Dir }
+  /** No conntrack attached: `--ctstate INVALID`. */
+  | { kind: 'invalid'; reason: string }
+  /** ctinfo UNTRACKED, no conntrack. */
+  | { kind: 'untracked' }
+  /** The conntrack hook drops the packet (table full). */
+  | { kind: 'drop'; reason: string };
+
+/** What confirmation decided. */
+export type ConfirmResult =
+  /** Go on with `entry` (the one passed in, or the existing entry it was merged into). */
+  | { kind: 'accept'; entry: ConntrackEntry; ctinfo: TrackedCtInfo }
+  /** The packet is dropped (an unresolvable clash). */
+  | { kind: 'drop'; reason: string };
+
+/** Options of one `in` call. */
+export interface InOptions {
+  /** Hook running the lookup; PREROUTING (default) verifies checksums, OUTPUT does not. */
+  hook?: CtHook;
+  /** The raw table marked the packet NOTRACK. */
+  untracked?: boolean;
+}
+
+/** Counters like `/proc/net/stat/nf_conntrack`. */
+export interface ConntrackStats {
+  found: number;
+  invalid: number;
+  insert: number;
+  insertFailed: number;
+  drop: number;
+  earlyDrop: number;
+  clashResolve: number;
+}
+
+/** An entry found by tuple, with the direction the tuple matched. */
+export interface Slot {
+  entry: ConntrackEntry;
+  dir: Dir;
+}
+
+/** Protocols whose confirm clashes may be resolved (`allow_clash`). */
+function allowsClash(proto: number): boolean {
+  return proto === IPPROTO.UDP || proto === IPPROTO.UDPLITE || proto === IPPROTO.GRE;
+}
+
+/** Both entries describe the same flow, in the same or opposite orientation (`nf_ct_can_merge`). */
+function canMerge(ct: ConntrackEntry, loser: ConntrackEntry): boolean {
+  return (tupleEqual(ct.tuple[0], loser.tuple[0]) && tupleEqual(ct.tuple[1], loser.tuple[1]))
+    || (tupleEqual(ct.tuple[0], loser.tuple[1]) && tupleEqual(ct.tuple[1], loser.tuple[0]));
+}
+
+/** The tuple of a packet (`nf_ct_get_tuple`), or null when its transport header is unreadable. */
+export function packetTuple(pkt: CtPacket): Tuple | null {
+  const l4 = pkt.l4;
+  if (!l4) return null;
+  if (isIcmpOf(pkt.family, pkt.proto)) {
+    return l4.kind === 'icmp' ? icmpTuple(pkt.family, pkt.src, pkt.dst, l4.type, l4.code, l4.id) : null;
+  }
+  if (hasPorts(pkt.proto)) {
+    if (l4.kind === 'tcp') return makeTuple(pkt.family, pkt.src, pkt.dst, pkt.proto, l4.header.sport, l4.header.dport);
+    if (l4.kind === 'udp' || l4.kind === 'ports') return makeTuple(pkt.family, pkt.src, pkt.dst, pkt.proto, l4.sport, l4.dport);
+    return null;
+  }
+  return makeTuple(pkt.family, pkt.src, pkt.dst, pkt.proto);
+}
+
+/** The connection tracking table of one network namespace (zone 0). */
+export class ConntrackTable {
+  /** Tracker settings (sysctls). */
+  readonly settings: TrackerSettings;
+  /** `nf_conntrack_max`; 0 means unlimited, as in the kernel. */
+  readonly max: number;
+  /** Event counters. */
+  readonly stats: ConntrackStats = { found: 0, invalid: 0, insert: 0, insertFailed: 0, drop: 0, earlyDrop: 0, clashResolve: 0 };
+  private readonly slots = new Map<string, Slot>();
+  private readonly confirmed = new Set<ConntrackEntry>();
+  private nextId = 1;
+
+  constructor(config: ConntrackConfig = {}) {
+    const { max, ...overrides } = config;
+    this.settings = { ...DEFAULT_SETTINGS, ...overrides };
+    this.max = max ?? DEFAULT_CONNTRACK_MAX;
+  }
+
+  /** Number of confirmed entries (`nf_conntrack_count`), NAT-clash entries included. */
+  get count(): number {
+    return this.confirmed.size;
+  }
+
+  /** Runs the conntrack hook on a packet that carries no conntrack yet (`nf_conntrack_in`). */
+  in(pkt: CtPacket, now: number, opts: InOptions = {}): CtResult {
+    if (opts.untracked) return { kind: 'untracked' };
+    const ctx: TrackerContext = { now, hook: opts.hook ?? 'PREROUTING', settings: this.settings };
+    const l4 = pkt.l4;
+    if (l4 && l4.kind === 'icmp' && isIcmpOf(pkt.family, pkt.proto)) {
+      const find: TupleFinder = (t) => this.find(t, now);
+      const err = pkt.family === 'ipv4'
+        ? icmpv4Error(pkt, l4.type, l4.quoted, find, ctx)
+        : icmpv6Error(pkt, l4.type, l4.quoted, find, ctx);
+      if (err.kind === 'invalid') return this.invalid(err.reason);
+      if (err.kind === 'untracked') return { kind: 'untracked' };
+      if (err.kind === 'related') return { kind: 'tracked', entry: err.entry, ctinfo: err.ctinfo, dir: ctinfoDir(err.ctinfo) };
+    }
+    const tuple = packetTuple(pkt);
+    if (!tuple) return this.invalid('transport header unreadable');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let slot = this.find(tuple, now);
+      if (!slot) {
+        const reply = invertTuple(tuple);
+        if (!reply) return this.invalid('tuple cannot be inverted');
+        if (!this.makeRoom(now)) {
+          this.stats.drop++;
+          return { kind: 'drop', reason: 'nf_conntrack: table full, dropping packet' };
+        }
+        slot = { entry: this.allocate(tuple, reply, now), dir: 0 };
+      } else {
+        this.stats.found++;
+      }
+      const { entry, dir } = slot;
+      const ctinfo: TrackedCtInfo = dir === 1 ? CTINFO.ESTABLISHED_REPLY
+        : entry.status & IPS.SEEN_REPLY ? CTINFO.ESTABLISHED
+          : entry.status & IPS.EXPECTED ? CTINFO.RELATED : CTINFO.NEW;
+      const outcome = this.track(entry, pkt, dir, ctx);
+      if (outcome.verdict === 'invalid') return this.invalid(outcome.reason);
+      if (outcome.verdict === 'repeat') {
+        this.kill(entry);
+        continue;
+      }
+      this.apply(entry, outcome, pkt, dir, now);
+      if (ctinfo === CTINFO.ESTABLISHED_REPLY) entry.status |= IPS.SEEN_REPLY;
+      return { kind: 'tracked', entry, ctinfo, dir };
+    }
+    return this.invalid('repeated reopen');
+  }
+
+  /**
+   * Replaces the reply tuple of an unconfirmed entry (`nf_conntrack_alter_reply`), as NAT does
+   * once per connection. Throws for a confirmed entry, which the kernel never alters.
+   */
+  alterReply(entry: ConntrackEntry, reply: Tuple): void {
+    if (isConfirmed(entry)) throw new NatsimError('INTERNAL', 'alterReply on a confirmed conntrack entry', {}, EXIT_OTHER);
+    entry.tuple[1] = reply;
+  }
+
+  /**
+   * Inserts an unconfirmed entry at the last hook (`__nf_conntrack_confirm`). Reply-direction
+   * packets and already confirmed entries are accepted unchanged.
+   */
+  confirm(entry: ConntrackEntry, ctinfo: TrackedCtInfo, now: number): ConfirmResult {
+    if (isConfirmed(entry) || ctinfoDir(ctinfo) !== 0) return { kind: 'accept', entry, ctinfo };
+    if (entry.status & IPS.DYING) {
+      this.stats.insertFailed++;
+      return { kind: 'drop', reason: 'conntrack entry is dying' };
+    }
+    const clash = this.find(entry.tuple[0], now) ?? this.find(entry.tuple[1], now);
+    if (clash) return this.resolveClash(entry, clash.entry, ctinfo, now);
+    entry.timeout += now;
+    entry.status |= IPS.CONFIRMED;
+    this.insert(entry, true);
+    this.stats.insert++;
+    return { kind: 'accept', entry, ctinfo };
+  }
+
+  /**
+   * Whether a confirmed entry other than `ignoring` holds `tuple` in either direction
+   * (`nf_conntrack_tuple_taken`); an entry with the same original tuple as `ignoring` does not
+   * count (the clash is left to confirm).
+   */
+  tupleTaken(tuple: Tuple, ignoring: ConntrackEntry | null, now: number): boolean {
+    const slot = this.find(tuple, now);
+    if (!slot || slot.entry === ignoring) return false;
+    if (ignoring && tupleEqual(ignoring.tuple[0], slot.entry.tuple[0])) return false;
+    return true;
+  }
+
+  /**
+   * Whether a NAT candidate (a tuple in original-direction form) is in use: its inverse is
+   * taken (`nf_nat_used_tuple`).
+   */
+  natUsedTuple(candidate: Tuple, ignoring: ConntrackEntry | null, now: number): boolean {
+    const reply = invertTuple(candidate);
+    return reply !== null && this.tupleTaken(reply, ignoring, now);
+  }
+
+  /** The confirmed entry holding `tuple`, and in which direction; expired entries are collected. */
+  find(tuple: Tuple, now: number): Slot | null {
+    const slot = this.slots.get(tupleKey(tuple));
+    if (!slot) return null;
+    if (slot.entry.timeout <= now) {
+      this.remove(slot.entry);
+      return null;
+    }
+    return slot;
+  }
+
+  /** Removes every entry whose time is up (`timeout <= now`); returns them. */
+  expire(now: number): ConntrackEntry[] {
+    const gone: ConntrackEntry[] = [];
+    for (const e of this.confirmed) if (e.timeout <= now) gone.push(e);
+    for (const e of gone) this.remove(e);
+    return gone;
+  }
+
+  /** Deletes an entry (`nf_ct_delete`, `conntrack -D`); false when it was not in the table. */
+  delete(entry: ConntrackEntry): boolean {
+    if (!this.confirmed.has(entry)) return false;
+    this.kill(entry);
+    return true;
+  }
+
+  /** Removes every entry (`conntrack -F`). */
+  flush(): void {
+    for (const e of [...this.confirmed]) this.kill(e);
+  }
+
+  /** Live entries in confirmation order, without NAT-clash entries (`conntrack -L` hides them). */
+  list(now: number): ConntrackEntry[] {
+    this.expire(now);
+    return [...this.confirmed].filter((e) => !(e.status & IPS.NAT_CLASH));
+  }
+
+  private invalid(reason: string): CtResult {
+    this.stats.invalid++;
+    return { kind: 'invalid', reason };
+  }
+
+  private allocate(orig: Tuple, reply: Tuple, now: number): ConntrackEntry {
+    return {
+      id: this.nextId++, tuple: [orig, reply], status: 0, mark: 0, zone: 0, timeout: 0,
+      proto: { kind: 'none' }, counters: [{ packets: 0, bytes: 0 }, { packets: 0, bytes: 0 }], created: now,
+    };
+  }
+
+  /** Room for one more entry: collect expired ones, then early-drop the oldest unassured one. */
+  private makeRoom(now: number): boolean {
+    if (this.max === 0 || this.confirmed.size + 1 <= this.max) return true;
+    this.expire(now);
+    if (this.confirmed.size + 1 <= this.max) return true;
+    for (const e of this.confirmed) {
+      if (!(e.status & IPS.ASSURED)) {
+        this.kill(e);
+        this.stats.earlyDrop++;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private track(entry: ConntrackEntry, pkt: CtPacket, dir: Dir, ctx: TrackerContext): TrackerOutcome {
+    const l4 = pkt.l4!;
+    switch (pkt.proto) {
+      case IPPROTO.TCP:
+        return l4.kind === 'tcp' ? tcpPacket(entry, pkt, l4.header, dir, ctx) : { verdict: 'invalid', reason: 'no tcp header' };
+      case IPPROTO.UDP:
+        return l4.kind === 'udp' ? udpPacket(entry, pkt, l4, ctx) : { verdict: 'invalid', reason: 'no udp header' };
+      case IPPROTO.UDPLITE:
+        return l4.kind === 'udp' ? udplitePacket(entry, pkt, l4, ctx) : { verdict: 'invalid', reason: 'no udplite header' };
+      case IPPROTO.ICMP:
+        return icmpPacket(entry, ctx);
+      case IPPROTO.ICMPV6:
+        return icmpv6Packet(entry, ctx);
+      case IPPROTO.GRE:
+        return grePacket(entry);
+      default:
+        return genericPacket(entry, ctx);
+    }
+  }
+
+  /** Applies an accepted outcome: refresh and count (`nf_ct_refresh_acct`) or kill (`nf_ct_kill_acct`). */
+  private apply(entry: ConntrackEntry, outcome: TrackerOutcome & { verdict: 'accept' }, pkt: CtPacket, dir: Dir, now: number): void {
+    if (outcome.refresh === null && !outcome.kill) return;
+    const c = entry.counters[dir];
+    c.packets++;
+    c.bytes += pkt.length;
+    if (outcome.kill) {
+      this.kill(entry);
+      return;
+    }
+    if (outcome.refresh !== null && !(entry.status & IPS.FIXED_TIMEOUT)) {
+      entry.timeout = isConfirmed(entry) ? now + outcome.refresh : outcome.refresh;
+    }
+  }
+
+  private resolveClash(loser: ConntrackEntry, winner: ConntrackEntry, ctinfo: TrackedCtInfo, now: number): ConfirmResult {
+    if (allowsClash(loser.tuple[0].proto)) {
+      if (canMerge(winner, loser)) return this.merge(winner, loser, ctinfo);
+      const replyClash = this.find(loser.tuple[1], now);
+      if (replyClash) {
+        if (canMerge(replyClash.entry, loser)) return this.merge(replyClash.entry, loser, ctinfo);
+      } else {
+        // Only the original direction clashes: insert by the reply tuple, to die in 1 s.
+        loser.timeout = now + 1000;
+        loser.status |= IPS.FIXED_TIMEOUT | IPS.NAT_CLASH | IPS.CONFIRMED;
+        this.insert(loser, false);
+        this.stats.clashResolve++;
+        return { kind: 'accept', entry: loser, ctinfo };
+      }
+    }
+    this.stats.drop++;
+    this.stats.insertFailed++;
+    return { kind: 'drop', reason: 'conntrack insert clash' };
+  }
+
+  /** The packet continues on the existing entry; the loser's bytes are added to it (`nf_ct_acct_merge`). */
+  private merge(winner: ConntrackEntry, loser: ConntrackEntry, ctinfo: TrackedCtInfo): ConfirmResult {
+    const dir = ctinfoDir(ctinfo);
+    const c = winner.counters[dir];
+    c.packets++;
+    c.bytes += loser.counters[dir].bytes;
+    this.stats.clashResolve++;
+    return { kind: 'accept', entry: winner, ctinfo };
+  }
+
+  private insert(entry: ConntrackEntry, withOriginal: boolean): void {
+    if (withOriginal) this.slots.set(tupleKey(entry.tuple[0]), { entry, dir: 0 });
+    this.slots.set(tupleKey(entry.tuple[1]), { entry, dir: 1 });
+    this.confirmed.add(entry);
+  }
+
+  /** Takes an entry out of the table, leaving keys owned by other entries alone. */
+  private remove(entry: ConntrackEntry): void {
+    for (const t of entry.tuple) {
+      const key = tupleKey(t);
+      if (this.slots.get(key)?.entry === entry) this.slots.delete(key);
+    }
+    this.confirmed.delete(entry);
+  }
+
+  /** Removes an entry and marks it dying (`nf_ct_kill`); packets holding it keep their reference. */
+  private kill(entry: ConntrackEntry): void {
+    entry.status |= IPS.DYING;
+    this.remove(entry);
+  }
+}

@@ -1,0 +1,377 @@
+/** Conntrack: tuples, the table (lookup, confirm, clashes, expiry, table full), UDP, ICMP, ICMPv6, generic, `conntrack -L` lines. */
+import { describe, expect, it } from 'vitest';
+import { ConntrackTable, packetTuple, type CtResult } from '../engine/conntrack/table.js';
+import { CTINFO, IPS, remainingSeconds, type ConntrackEntry, type CtPacket } from '../engine/conntrack/entry.js';
+import {
+  icmpTuple, invertTuple, makeTuple, readTuple, tupleEqual, tupleHash, tupleKey,
+} from '../engine/conntrack/tuple.js';
+import { formatConntrackLine, formatConntrackList, conntrackSummary } from '../engine/conntrack/format.js';
+import { ctPacketFromBytes } from '../engine/conntrack/packet.js';
+import { icmp, ip, other, tcp, udp } from '../engine/conntrack/build.js';
+import { emitIpv4, type Ipv4Header } from '../engine/wire/ipv4.js';
+import { emitUdp, fillL4Checksum } from '../engine/wire/transport.js';
+
+type Tracked = Extract<CtResult, { kind: 'tracked' }>;
+
+function tracked(r: CtResult): Tracked {
+  if (r.kind !== 'tracked') throw new Error(`expected tracked, got ${JSON.stringify(r)}`);
+  return r;
+}
+
+/** Conntrack hook plus confirm, as a packet that is not dropped in between sees it. */
+function pass(t: ConntrackTable, p: CtPacket, now: number): CtResult {
+  const r = t.in(p, now);
+  if (r.kind === 'tracked') {
+    const c = t.confirm(r.entry, r.ctinfo, now);
+    if (c.kind === 'drop') throw new Error(c.reason);
+  }
+  return r;
+}
+
+describe('tuples', () => {
+  const a = ip('10.0.0.1');
+  const b = ip('10.0.0.2');
+  it('inverts ports and addresses', () => {
+    const t = makeTuple('ipv4', a, b, 17, 5000, 53);
+    expect(invertTuple(t)).toEqual(makeTuple('ipv4', b, a, 17, 53, 5000));
+    expect(tupleEqual(invertTuple(invertTuple(t)!)!, t)).toBe(true);
+  });
+  it('maps ICMP requests to replies and keeps the id (invmap)', () => {
+    for (const [q, r] of [[8, 0], [0, 8], [13, 14], [14, 13], [15, 16], [16, 15], [17, 18], [18, 17]] as const) {
+      expect(invertTuple(icmpTuple('ipv4', a, b, q, 0, 77))).toEqual(icmpTuple('ipv4', b, a, r, 0, 77));
+    }
+    expect(invertTuple(icmpTuple('ipv4', a, b, 3, 3, 0))).toBeNull();
+    expect(invertTuple(icmpTuple('ipv4', a, b, 9, 0, 0))).toBeNull();
+  });
+  it('maps ICMPv6 echo and node information', () => {
+    const x = ip('fd00::1');
+    const y = ip('fd00::2');
+    expect(invertTuple(icmpTuple('ipv6', x, y, 128, 0, 9))).toEqual(icmpTuple('ipv6', y, x, 129, 0, 9));
+    expect(invertTuple(icmpTuple('ipv6', x, y, 129, 0, 9))).toEqual(icmpTuple('ipv6', y, x, 128, 0, 9));
+    expect(invertTuple(icmpTuple('ipv6', x, y, 139, 0, 9))).toEqual(icmpTuple('ipv6', y, x, 140, 0, 9));
+    expect(invertTuple(icmpTuple('ipv6', x, y, 1, 4, 0))).toBeNull();
+  });
+  it('protocols without ports keep a zero L4 part', () => {
+    expect(invertTuple(makeTuple('ipv4', a, b, 50))).toEqual(makeTuple('ipv4', b, a, 50));
+  });
+  it('keys and hashes are equal exactly for equal tuples', () => {
+    const t1 = makeTuple('ipv4', a, b, 6, 1, 2);
+    const t2 = makeTuple('ipv4', [...a], [...b], 6, 1, 2);
+    const t3 = makeTuple('ipv4', a, b, 6, 2, 1);
+    expect(tupleKey(t1)).toBe(tupleKey(t2));
+    expect(tupleHash(t1)).toBe(tupleHash(t2));
+    expect(tupleKey(t1)).not.toBe(tupleKey(t3));
+    expect(tupleHash(t1)).not.toBe(tupleHash(t3));
+  });
+  it('reads a tuple from the first bytes of a transport header', () => {
+    const bytes = Uint8Array.from([0x13, 0x88, 0x00, 0x35]);
+    expect(readTuple('ipv4', a, b, 17, bytes, 0)).toEqual(makeTuple('ipv4', a, b, 17, 5000, 53));
+    expect(readTuple('ipv4', a, b, 17, bytes, 1)).toBeNull();
+    const echo = Uint8Array.from([8, 0, 0, 0, 0x12, 0x34, 0, 1]);
+    expect(readTuple('ipv4', a, b, 1, echo, 0)).toEqual(icmpTuple('ipv4', a, b, 8, 0, 0x1234));
+  });
+});
+
+describe('UDP', () => {
+  it('a DNS query and its quick answer stay at 30 s and unassured', () => {
+    const t = new ConntrackTable();
+    const q = tracked(pass(t, udp('10.0.0.1:40000', '10.0.0.53:53'), 0));
+    expect(q.ctinfo).toBe(CTINFO.NEW);
+    expect(remainingSeconds(q.entry, 0)).toBe(30);
+    const a = tracked(pass(t, udp('10.0.0.53:53', '10.0.0.1:40000'), 40));
+    expect(a.ctinfo).toBe(CTINFO.ESTABLISHED_REPLY);
+    expect(remainingSeconds(a.entry, 40)).toBe(30);
+    expect(a.entry.status & IPS.ASSURED).toBe(0);
+    expect(formatConntrackLine(a.entry, 1040)).toBe(
+      'udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=40000 dport=53 src=10.0.0.53 dst=10.0.0.1 sport=53 dport=40000 mark=0 use=1');
+  });
+
+  it('a flow older than 2 s with a reply gets 120 s and ASSURED; the first reply still 30 s', () => {
+    const t = new ConntrackTable();
+    const e = tracked(pass(t, udp('10.0.0.1:4000', '10.0.0.2:4000'), 0)).entry;
+    pass(t, udp('10.0.0.1:4000', '10.0.0.2:4000'), 2500); // no reply yet: 30 s
+    expect(remainingSeconds(e, 2500)).toBe(30);
+    const r = tracked(pass(t, udp('10.0.0.2:4000', '10.0.0.1:4000'), 3000)); // first reply: still 30 s
+    expect(remainingSeconds(e, 3000)).toBe(30);
+    expect(r.entry.status & IPS.ASSURED).toBe(0);
+    pass(t, udp('10.0.0.1:4000', '10.0.0.2:4000'), 3100);
+    expect(remainingSeconds(e, 3100)).toBe(120);
+    expect(e.status & IPS.ASSURED).toBeTruthy();
+  });
+
+  it('within 2 s of the first packet a replied flow stays at 30 s', () => {
+    const t = new ConntrackTable();
+    const e = tracked(pass(t, udp('10.0.0.1:4000', '10.0.0.2:4000'), 0)).entry;
+    pass(t, udp('10.0.0.2:4000', '10.0.0.1:4000'), 100);
+    pass(t, udp('10.0.0.1:4000', '10.0.0.2:4000'), 2000); // not after stream_ts (strictly later needed)
+    expect([remainingSeconds(e, 2000), e.status & IPS.ASSURED]).toEqual([30, 0]);
+    pass(t, udp('10.0.0.1:4000', '10.0.0.2:4000'), 2001);
+    expect(remainingSeconds(e, 2001)).toBe(120);
+  });
+
+  it('§5.6: an unreplied SNATed flow after a port clash', () => {
+    const t = new ConntrackTable();
+    // 10.99.0.1:40000 → server holds the tuple first.
+    pass(t, udp('10.99.0.1:40000', '10.99.0.2:5353'), 0);
+    const r = tracked(t.in(udp('10.99.0.3:40000', '10.99.0.2:5353'), 0));
+    // SNAT to 10.99.0.1 keeping port 40000 would clash; NAT picks 47265.
+    const keep = makeTuple('ipv4', ip('10.99.0.1'), ip('10.99.0.2'), 17, 40000, 5353);
+    expect(t.natUsedTuple(keep, r.entry, 0)).toBe(true);
+    const chosen = makeTuple('ipv4', ip('10.99.0.1'), ip('10.99.0.2'), 17, 47265, 5353);
+    expect(t.natUsedTuple(chosen, r.entry, 0)).toBe(false);
+    t.alterReply(r.entry, invertTuple(chosen)!);
+    r.entry.status |= IPS.SRC_NAT | IPS.SRC_NAT_DONE | IPS.DST_NAT_DONE;
+    expect(t.confirm(r.entry, r.ctinfo, 0).kind).toBe('accept');
+    expect(formatConntrackLine(r.entry, 1)).toBe(
+      'udp      17 29 src=10.99.0.3 dst=10.99.0.2 sport=40000 dport=5353 [UNREPLIED] src=10.99.0.2 dst=10.99.0.1 sport=5353 dport=47265 mark=0 use=1');
+    // The reply to the translated tuple finds the entry in reply direction.
+    const back = tracked(t.in(udp('10.99.0.2:5353', '10.99.0.1:47265'), 5));
+    expect([back.entry, back.ctinfo]).toEqual([r.entry, CTINFO.ESTABLISHED_REPLY]);
+  });
+
+  it('UDP-Lite is assured by the first packet after a reply', () => {
+    const t = new ConntrackTable();
+    const e = tracked(pass(t, udp('10.0.0.1:1', '10.0.0.2:2', 10, 136), 0)).entry;
+    pass(t, udp('10.0.0.2:2', '10.0.0.1:1', 10, 136), 10);
+    pass(t, udp('10.0.0.1:1', '10.0.0.2:2', 10, 136), 20);
+    expect([remainingSeconds(e, 20), !!(e.status & IPS.ASSURED)]).toEqual([120, true]);
+    expect(formatConntrackLine(e, 20)).toMatch(/^udplite  136 120 /);
+  });
+
+  it('a malformed UDP length is INVALID', () => {
+    const t = new ConntrackTable();
+    const p = udp('10.0.0.1:1', '10.0.0.2:2');
+    if (p.l4?.kind === 'udp') p.l4.length = 4000;
+    expect(t.in(p, 0).kind).toBe('invalid');
+  });
+});
+
+describe('ICMP', () => {
+  it('§5.6: echo request and reply share one entry, kept after the reply', () => {
+    const t = new ConntrackTable();
+    const q = tracked(pass(t, icmp('10.99.0.1', '10.99.0.2', 8, 0, 1), 0));
+    expect(q.ctinfo).toBe(CTINFO.NEW);
+    const a = tracked(pass(t, icmp('10.99.0.2', '10.99.0.1', 0, 0, 1), 5));
+    expect([a.entry, a.ctinfo]).toEqual([q.entry, CTINFO.ESTABLISHED_REPLY]);
+    expect(t.list(5)).toHaveLength(1);
+    expect(formatConntrackLine(q.entry, 1005)).toBe(
+      'icmp     1 29 src=10.99.0.1 dst=10.99.0.2 type=8 code=0 id=1 src=10.99.0.2 dst=10.99.0.1 type=0 code=0 id=1 mark=0 use=1');
+    const again = tracked(pass(t, icmp('10.99.0.1', '10.99.0.2', 8, 0, 1), 2000));
+    expect(again.ctinfo).toBe(CTINFO.ESTABLISHED);
+  });
+
+  it('only echo, timestamp, information and address-mask requests create entries', () => {
+    const t = new ConntrackTable();
+    for (const type of [8, 13, 15, 17]) expect(t.in(icmp('10.0.0.1', '10.0.0.2', type, 0, type), 0).kind, String(type)).toBe('tracked');
+    for (const type of [0, 14, 16, 18, 9, 10]) expect(t.in(icmp('10.0.0.1', '10.0.0.2', type, 0, 1), 0).kind, String(type)).toBe('invalid');
+    expect(t.in(icmp('10.0.0.1', '10.0.0.2', 40, 0, 1), 0)).toEqual({ kind: 'invalid', reason: 'invalid icmp type' });
+  });
+
+  it('a port unreachable is RELATED to the UDP flow it quotes', () => {
+    const t = new ConntrackTable();
+    const flow = tracked(pass(t, udp('10.0.0.1:5000', '10.0.0.2:53'), 0)).entry;
+    const quoted = makeTuple('ipv4', ip('10.0.0.1'), ip('10.0.0.2'), 17, 5000, 53);
+    const err = tracked(t.in(icmp('10.0.0.2', '10.0.0.1', 3, 3, 0, quoted), 10));
+    expect([err.entry, err.ctinfo]).toEqual([flow, CTINFO.RELATED_REPLY]);
+    // An error travelling in the original direction is RELATED.
+    const back = makeTuple('ipv4', ip('10.0.0.2'), ip('10.0.0.1'), 17, 53, 5000);
+    expect(tracked(t.in(icmp('10.0.0.1', '10.0.0.2', 3, 3, 0, back), 11)).ctinfo).toBe(CTINFO.RELATED);
+    // The error does not count, refresh or reply the entry.
+    expect(flow.counters[1].packets).toBe(0);
+    expect(flow.status & IPS.SEEN_REPLY).toBe(0);
+    // Wrong outer destination, unknown flow, unreadable quote: INVALID.
+    expect(t.in(icmp('10.0.0.2', '10.0.0.9', 3, 3, 0, quoted), 12).kind).toBe('invalid');
+    expect(t.in(icmp('10.0.0.2', '10.0.0.1', 3, 3, 0, makeTuple('ipv4', ip('10.0.0.1'), ip('10.0.0.2'), 17, 5001, 53)), 12).kind).toBe('invalid');
+    expect(t.in(icmp('10.0.0.2', '10.0.0.1', 3, 3, 0, null), 12).kind).toBe('invalid');
+  });
+
+  it('the same from packet bytes (ctPacketFromBytes)', () => {
+    const t = new ConntrackTable();
+    const dgram = udpBytes('10.0.0.1', '10.0.0.2', 5000, 53, 12);
+    const p = ctPacketFromBytes(dgram)!;
+    expect(p.badChecksum).toBe(false);
+    expect(packetTuple(p)).toEqual(makeTuple('ipv4', ip('10.0.0.1'), ip('10.0.0.2'), 17, 5000, 53));
+    const flow = tracked(pass(t, p, 0)).entry;
+    const err = ctPacketFromBytes(icmpErrorBytes('10.0.0.2', '10.0.0.1', 3, 3, dgram.subarray(0, 28)))!;
+    expect(err.badChecksum).toBe(false);
+    const r = tracked(t.in(err, 1));
+    expect([r.entry, r.ctinfo]).toEqual([flow, CTINFO.RELATED_REPLY]);
+    // A corrupted checksum is INVALID at PREROUTING.
+    const bad = udpBytes('10.0.0.1', '10.0.0.2', 5000, 53, 12);
+    bad[bad.length - 1] ^= 0xff;
+    expect(ctPacketFromBytes(bad)!.badChecksum).toBe(true);
+    expect(t.in(ctPacketFromBytes(bad)!, 2).kind).toBe('invalid');
+  });
+
+  it('ICMPv6: echo tracked, neighbour discovery UNTRACKED, errors RELATED', () => {
+    const t = new ConntrackTable();
+    const q = tracked(pass(t, icmp('fd00::1', 'fd00::2', 128, 0, 7), 0));
+    const a = tracked(pass(t, icmp('fd00::2', 'fd00::1', 129, 0, 7), 1));
+    expect([a.entry, a.ctinfo]).toEqual([q.entry, CTINFO.ESTABLISHED_REPLY]);
+    expect(formatConntrackLine(q.entry, 1)).toBe(
+      'icmpv6   58 30 src=fd00::1 dst=fd00::2 type=128 code=0 id=7 src=fd00::2 dst=fd00::1 type=129 code=0 id=7 mark=0 use=1');
+    expect(t.in(icmp('fd00::1', 'ff02::1:ff00:2', 135, 0, 0), 2)).toEqual({ kind: 'untracked' });
+    expect(t.in(icmp('fd00::2', 'fd00::1', 129, 0, 99), 2).kind).toBe('invalid');
+    const flow = tracked(pass(t, udp('[fd00::1]:5000', '[fd00::2]:53'), 3)).entry;
+    const quoted = makeTuple('ipv6', ip('fd00::1'), ip('fd00::2'), 17, 5000, 53);
+    const err = tracked(t.in(icmp('fd00::2', 'fd00::1', 1, 4, 0, quoted), 4));
+    expect([err.entry, err.ctinfo]).toEqual([flow, CTINFO.RELATED_REPLY]);
+  });
+});
+
+describe('table', () => {
+  it('NOTRACK packets are UNTRACKED and leave no entry', () => {
+    const t = new ConntrackTable();
+    expect(t.in(udp('10.0.0.1:1', '10.0.0.2:2'), 0, { untracked: true })).toEqual({ kind: 'untracked' });
+    expect(t.count).toBe(0);
+  });
+
+  it('a truncated transport header is INVALID', () => {
+    const t = new ConntrackTable();
+    expect(t.in({ ...udp('10.0.0.1:1', '10.0.0.2:2'), l4: null }, 0).kind).toBe('invalid');
+  });
+
+  it('a packet dropped before confirm leaves nothing: the retransmission is NEW again', () => {
+    const t = new ConntrackTable();
+    const first = tracked(t.in(udp('10.0.0.1:1', '10.0.0.2:2'), 0));
+    const second = tracked(t.in(udp('10.0.0.1:1', '10.0.0.2:2'), 1000));
+    expect(second.ctinfo).toBe(CTINFO.NEW);
+    expect(second.entry).not.toBe(first.entry);
+    expect(t.count).toBe(0);
+  });
+
+  it('entries expire on the virtual clock, lazily on lookup or by expire()', () => {
+    const t = new ConntrackTable();
+    const e = tracked(pass(t, udp('10.0.0.1:1', '10.0.0.2:2'), 1000)).entry;
+    expect(remainingSeconds(e, 30_999)).toBe(0);
+    expect(t.find(e.tuple[0], 30_999)?.entry).toBe(e);
+    expect(t.find(e.tuple[0], 31_000)).toBeNull();
+    expect(t.count).toBe(0);
+    const f = tracked(pass(t, udp('10.0.0.1:1', '10.0.0.2:2'), 40_000));
+    expect(f.ctinfo).toBe(CTINFO.NEW);
+    expect(t.expire(69_999)).toEqual([]);
+    expect(t.expire(70_000)).toEqual([f.entry]);
+  });
+
+  it('generic protocols get 600 s; GRE 30 s, then 180 s and ASSURED once replied', () => {
+    const t = new ConntrackTable();
+    const esp = tracked(pass(t, other('10.0.0.1', '10.0.0.2', 50), 0)).entry;
+    expect(formatConntrackLine(esp, 0)).toBe('unknown  50 600 src=10.0.0.1 dst=10.0.0.2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 mark=0 use=1');
+    const gre = tracked(pass(t, other('10.0.0.1', '10.0.0.2', 47), 0)).entry;
+    expect(remainingSeconds(gre, 0)).toBe(30);
+    pass(t, other('10.0.0.2', '10.0.0.1', 47), 1);
+    pass(t, other('10.0.0.1', '10.0.0.2', 47), 2);
+    expect([remainingSeconds(gre, 2), !!(gre.status & IPS.ASSURED)]).toEqual([180, true]);
+  });
+
+  it('when full, the oldest unassured entry is evicted, else the packet is dropped', () => {
+    const t = new ConntrackTable({ max: 2 });
+    const a = tracked(pass(t, udp('10.0.0.1:1', '10.0.0.2:2'), 0)).entry;
+    const b = tracked(pass(t, udp('10.0.0.1:3', '10.0.0.2:4'), 0)).entry;
+    const c = tracked(pass(t, udp('10.0.0.1:5', '10.0.0.2:6'), 0)).entry;
+    expect(t.list(0)).toEqual([b, c]);
+    expect(a.status & IPS.DYING).toBeTruthy();
+    expect(t.stats.earlyDrop).toBe(1);
+    for (const e of [b, c]) e.status |= IPS.ASSURED;
+    expect(t.in(udp('10.0.0.1:7', '10.0.0.2:8'), 0)).toEqual({ kind: 'drop', reason: 'nf_conntrack: table full, dropping packet' });
+    // Packets of existing connections still pass, and expired entries make room again.
+    expect(t.in(udp('10.0.0.2:4', '10.0.0.1:3'), 0).kind).toBe('tracked');
+    expect(t.in(udp('10.0.0.1:7', '10.0.0.2:8'), 31_000).kind).toBe('tracked');
+  });
+
+  it('tupleTaken ignores the asking entry and entries with the same original tuple', () => {
+    const t = new ConntrackTable();
+    const e = tracked(pass(t, udp('10.0.0.1:1', '10.0.0.2:2'), 0)).entry;
+    const n = tracked(t.in(udp('10.0.0.3:1', '10.0.0.2:2'), 0)).entry;
+    expect(t.tupleTaken(e.tuple[1], n, 0)).toBe(true);
+    expect(t.tupleTaken(e.tuple[0], n, 0)).toBe(true);
+    expect(t.tupleTaken(e.tuple[1], e, 0)).toBe(false);
+    expect(t.tupleTaken(n.tuple[1], n, 0)).toBe(false);
+    expect(t.tupleTaken(e.tuple[1], n, 31_000)).toBe(false); // expired
+  });
+
+  it('alterReply is refused on a confirmed entry', () => {
+    const t = new ConntrackTable();
+    const r = tracked(pass(t, udp('10.0.0.1:1', '10.0.0.2:2'), 0));
+    expect(() => t.alterReply(r.entry, r.entry.tuple[1])).toThrow(/confirmed/);
+  });
+
+  it('UDP confirm clashes: identical flows merge; an original-only clash is inserted by its reply tuple', () => {
+    const t = new ConntrackTable();
+    const a = tracked(t.in(udp('10.0.0.1:1', '10.0.0.2:2', 10), 0));
+    const b = tracked(t.in(udp('10.0.0.1:1', '10.0.0.2:2', 10), 0));
+    expect(t.confirm(a.entry, a.ctinfo, 0).kind).toBe('accept');
+    const merged = t.confirm(b.entry, b.ctinfo, 0);
+    expect(merged).toEqual({ kind: 'accept', entry: a.entry, ctinfo: CTINFO.NEW });
+    expect(a.entry.counters[0]).toEqual({ packets: 2, bytes: 76 });
+
+    // Same original tuple, but this one was DNATed elsewhere: only its reply direction is new.
+    const t2 = new ConntrackTable();
+    const c = tracked(t2.in(udp('10.0.0.1:1', '10.0.0.2:2', 10), 0));
+    const d = tracked(t2.in(udp('10.0.0.1:1', '10.0.0.2:2', 10), 0));
+    expect(t2.confirm(c.entry, c.ctinfo, 0)).toEqual({ kind: 'accept', entry: c.entry, ctinfo: CTINFO.NEW });
+    t2.alterReply(d.entry, makeTuple('ipv4', ip('10.0.0.9'), ip('10.0.0.1'), 17, 2, 1));
+    const res = t2.confirm(d.entry, d.ctinfo, 100);
+    expect(res).toEqual({ kind: 'accept', entry: d.entry, ctinfo: CTINFO.NEW });
+    expect(d.entry.status & IPS.NAT_CLASH).toBeTruthy();
+    expect(remainingSeconds(d.entry, 100)).toBe(1);
+    expect(t2.list(100)).toEqual([c.entry]); // hidden from listings
+    const reply = tracked(t2.in(udp('10.0.0.9:2', '10.0.0.1:1'), 200));
+    expect(reply.entry).toBe(d.entry);
+    expect(remainingSeconds(d.entry, 200)).toBe(0); // fixed timeout: not refreshed
+    expect(d.entry.status & IPS.ASSURED).toBe(0);
+    // Original-direction packets still find the first entry, also after the clash entry died.
+    expect(t2.find(c.entry.tuple[0], 1100)?.entry).toBe(c.entry);
+    expect(t2.expire(1100)).toEqual([d.entry]);
+    expect(t2.find(c.entry.tuple[0], 1100)?.entry).toBe(c.entry);
+  });
+});
+
+describe('conntrack -L', () => {
+  it('lists entries with the summary line', () => {
+    const t = new ConntrackTable();
+    pass(t, icmp('10.99.0.1', '10.99.0.2', 8, 0, 1), 0);
+    const e = tracked(pass(t, tcp('10.99.0.1:1', '10.99.0.2:2', 'S', 1, 0), 0)).entry;
+    e.mark = 0xffffffff;
+    expect(formatConntrackList(t.list(500), 500)).toBe(
+      'icmp     1 29 src=10.99.0.1 dst=10.99.0.2 type=8 code=0 id=1 [UNREPLIED] src=10.99.0.2 dst=10.99.0.1 type=0 code=0 id=1 mark=0 use=1\n'
+      + 'tcp      6 119 SYN_SENT src=10.99.0.1 dst=10.99.0.2 sport=1 dport=2 [UNREPLIED] src=10.99.0.2 dst=10.99.0.1 sport=2 dport=1 mark=4294967295 use=1\n');
+    expect(conntrackSummary(2)).toBe('conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.');
+  });
+  it('prints the L3 prefix with -o extended', () => {
+    const t = new ConntrackTable();
+    const e: ConntrackEntry = tracked(pass(t, udp('10.0.0.1:1', '10.0.0.2:2'), 0)).entry;
+    expect(formatConntrackLine(e, 0, { extended: true })).toMatch(/^ipv4     2 udp      17 30 /);
+  });
+});
+
+/** An IPv4/UDP datagram with a correct checksum. */
+function udpBytes(src: string, dst: string, sport: number, dport: number, payload: number): Uint8Array {
+  const len = 28 + payload;
+  const b = new Uint8Array(len);
+  emitIpv4(ipv4(src, dst, 17, len), b, 0);
+  emitUdp({ sport, dport, length: 8 + payload, checksum: 0 }, b, 20);
+  for (let i = 28; i < len; i++) b[i] = i;
+  fillL4Checksum('ipv4', 17, ip(src), ip(dst), b, 20, len);
+  return b;
+}
+
+/** An ICMP error quoting `inner`, with a correct checksum. */
+function icmpErrorBytes(src: string, dst: string, type: number, code: number, inner: Uint8Array): Uint8Array {
+  const len = 28 + inner.length;
+  const b = new Uint8Array(len);
+  emitIpv4(ipv4(src, dst, 1, len), b, 0);
+  b[20] = type;
+  b[21] = code;
+  b.set(inner, 28);
+  fillL4Checksum('ipv4', 1, ip(src), ip(dst), b, 20, len);
+  return b;
+}
+
+function ipv4(src: string, dst: string, protocol: number, totalLength: number): Ipv4Header {
+  return {
+    headerLength: 20, tos: 0, totalLength, id: 1, reserved: false, df: false, mf: false, fragOffset: 0, ttl: 64,
+    protocol, checksum: 0, src: ip(src)[0]!, dst: ip(dst)[0]!, options: new Uint8Array(0),
+  };
+}
+
