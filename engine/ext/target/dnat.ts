@@ -29,4 +29,6 @@ export const DNAT: TargetExtension<DnatState> = {
     if (!s.given) ctx.fail('option "--to-destination" must be specified');
   },
   save: (s, family) => saveNatRange(s.range, family, 'to-destination', { portsOnly: false, keepBase: true }),
+  /** Bind the connection's destination (the engine's NAT core picks the tuple). */
+  target: (s, _pkt, _rt, ctx) => ctx.nat!(s.range, 'dnat'),
 };

@@ -21,4 +21,6 @@ export const MASQUERADE: TargetExtension<MasqueradeState> = {
     else setNatFlag(s.range, opt);
   },
   save: (s, family) => saveNatRange(s.range, family, 'to-ports', { portsOnly: true, keepBase: false }),
+  /** Bind the connection's source (the engine's NAT core picks the tuple). */
+  target: (s, _pkt, _rt, ctx) => ctx.nat!(s.range, 'masquerade'),
 };

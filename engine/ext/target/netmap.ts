@@ -8,6 +8,7 @@
 import type { Words } from '../../net/addr.js';
 import { applyMask, formatAddr, maskLength } from '../../net/addr.js';
 import type { TargetExtension } from '../types.js';
+import { emptyNatRange } from './nat-range.js';
 import { needHostMask } from '../xtopt.js';
 
 interface NetmapState { base: Words; mask: Words; given: boolean }
@@ -30,4 +31,15 @@ export const NETMAP: TargetExtension<NetmapState> = {
     if (!s.given) ctx.fail('option "--to" must be specified');
   },
   save: (s, family) => ` --to ${formatAddr(family, s.base)}/${maskLength(s.mask)}`,
+  /**
+   * `netmap_tg4/6`: keep the host bits of the destination (PREROUTING, OUTPUT) or source
+   * (POSTROUTING, INPUT) and replace the network bits by the base's.
+   */
+  target(s, pkt, _rt, ctx) {
+    const dst = ctx.hook === 'PREROUTING' || ctx.hook === 'OUTPUT';
+    const old = dst ? pkt.dst : pkt.src;
+    const addr = old.map((w, i) => ((w & ~s.mask[i]!) | (s.base[i]! & s.mask[i]!)) >>> 0);
+    const range = { ...emptyNatRange(ctx.family), mapIps: true, minAddr: addr, maxAddr: addr.slice() };
+    return ctx.nat!(range, 'netmap');
+  },
 };

@@ -24,4 +24,6 @@ export const REDIRECT: TargetExtension<RedirectState> = {
     if (s.range.offset) ctx.fail('Shifted portmap ranges not supported with this kernel (REDIRECT takes no /base port)');
   },
   save: (s, family) => saveNatRange(s.range, family, 'to-ports', { portsOnly: true, keepBase: false }),
+  /** Bind the connection's destination (the engine's NAT core picks the tuple). */
+  target: (s, _pkt, _rt, ctx) => ctx.nat!(s.range, 'redirect'),
 };

@@ -32,4 +32,6 @@ export const SNAT: TargetExtension<SnatState> = {
     if (!s.given) ctx.fail('option "--to-source" must be specified');
   },
   save: (s, family) => saveNatRange(s.range, family, 'to-source', { portsOnly: false, keepBase: false }),
+  /** Bind the connection's source (the engine's NAT core picks the tuple). */
+  target: (s, _pkt, _rt, ctx) => ctx.nat!(s.range, 'snat'),
 };

@@ -1,0 +1,406 @@
+/**
+ * The engine: a node (host model + ruleset + conntrack table) that packets traverse as in the
+ * Linux stack — PREROUTING, the routing decision, INPUT or FORWARD, OUTPUT for packets the node
+ * sends, POSTROUTING — running at each hook the functions `hooks.ts` lists in priority order.
+ * Deterministic: time is a virtual clock the caller advances, randomness a seeded generator.
+ */
+import seedrandom from 'seedrandom';
+import { compileRuleset, type CompiledRuleset, type Entry } from './compile.js';
+import { ConntrackTable, type ConntrackConfig } from './conntrack/table.js';
+import { CTINFO, type ConntrackEntry, type TrackedCtInfo } from './conntrack/entry.js';
+import { ctPacketFromBytes } from './conntrack/packet.js';
+import { describeTuple, invertTuple } from './conntrack/tuple.js';
+import { NatsimError, EXIT_OTHER } from './errors.js';
+import type { HookName, PacketContext, TargetVerdict } from './ext/types.js';
+import type { NatRange } from './ext/target/nat-range.js';
+import { firstAddress, lookupRoute, masqueradeSource, type Host } from './host/host.js';
+import { HOOK_OPS } from './hooks.js';
+import { icmpReplyTranslation, isRelatedIcmpError, natInitialized, natPacket, NatState, nullBinding, setupNat, type Manip } from './nat.js';
+import { formatAddr, parseIPv4Strict, parseIPv6, type Words } from './net/addr.js';
+import { decodePacket, type Packet } from './packet.js';
+import type { Ruleset } from './ruleset/model.js';
+import { runTable, type TraceStep } from './traverse.js';
+
+/** How to build an engine. */
+export interface EngineOptions {
+  ruleset: Ruleset;
+  host: Host;
+  /** Seed of the random generator (statistic, port choice). */
+  seed?: string;
+  conntrack?: ConntrackConfig;
+  /** Virtual time at start, in ms. */
+  startMs?: number;
+  /** Record the full path of every packet (slower; for teaching and `natsim packet`). */
+  trace?: boolean;
+}
+
+/** The addresses and ports of a packet at one point. */
+export interface PacketSummary {
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  proto: number;
+}
+
+/** One step of a packet's path. */
+export type PathStep =
+  | { kind: 'hook'; hook: HookName }
+  | { kind: 'rule'; step: TraceStep }
+  | { kind: 'conntrack'; hook: HookName; state: string; tuple?: string }
+  | { kind: 'nat'; hook: HookName; manip: Manip; what: 'table' | 'established' | 'null-binding' | 'icmp-related'; before: PacketSummary; after: PacketSummary }
+  | { kind: 'route'; decision: string; out?: string }
+  | { kind: 'confirm'; hook: HookName; result: string };
+
+/** Where the packet ended. */
+export type Fate =
+  | { kind: 'delivered'; iface: string }
+  | { kind: 'forwarded'; out: string }
+  | { kind: 'sent'; out: string }
+  | { kind: 'dropped'; hook: HookName | 'routing'; by: string; entry?: Entry };
+
+/** What happened to one packet. */
+export interface PacketResult {
+  verdict: 'ACCEPT' | 'DROP';
+  fate: Fate;
+  /** The packet as it arrived or was sent, and as it left (or was when dropped). */
+  before: PacketSummary;
+  after: PacketSummary;
+  in: string | null;
+  out: string | null;
+  /** conntrack state after the packet: NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED (and DNAT/SNAT). */
+  ctstate: string;
+  /** The conntrack entry the packet belongs to, if any. */
+  conntrack: ConntrackEntry | null;
+  steps: PathStep[];
+  logs: string[];
+  /** Packets the node generated while handling this one (REJECT's reset or ICMP error). */
+  emitted: PacketResult[];
+  /** The packet itself, as it left. */
+  packet: Packet;
+}
+
+/** Summary of a packet's addresses and ports. */
+export function summarize(p: Packet): PacketSummary {
+  return { src: formatAddr(p.family, p.src), dst: formatAddr(p.family, p.dst), sport: p.sport, dport: p.dport, proto: p.proto };
+}
+
+/** The state words `--ctstate` would see. */
+export function ctstateOf(p: Packet): string {
+  if (p.ctinfo === CTINFO.UNTRACKED) return 'UNTRACKED';
+  if (p.ct === null) return 'INVALID';
+  const base = p.ctinfo === CTINFO.NEW ? 'NEW' : p.ctinfo === CTINFO.RELATED || p.ctinfo === CTINFO.RELATED_REPLY ? 'RELATED' : 'ESTABLISHED';
+  const extra: string[] = [];
+  if (p.ct.status & 0x10) extra.push('SNAT');
+  if (p.ct.status & 0x20) extra.push('DNAT');
+  return [base, ...extra].join(',');
+}
+
+/** A node running packets through its ruleset. */
+export class Engine {
+  readonly host: Host;
+  readonly ruleset: Ruleset;
+  readonly compiled: CompiledRuleset;
+  readonly conntrack: ConntrackTable;
+  readonly nat = new NatState();
+  /** Virtual time, ms. */
+  now: number;
+  trace: boolean;
+  private readonly rng: () => number;
+  private readonly shared = new Map<string, unknown>();
+
+  constructor(o: EngineOptions) {
+    this.host = o.host;
+    this.ruleset = o.ruleset;
+    this.compiled = compileRuleset(o.ruleset);
+    this.conntrack = new ConntrackTable(o.conntrack ?? {});
+    this.now = o.startMs ?? 0;
+    this.trace = o.trace ?? false;
+    const r = seedrandom(o.seed ?? 'natsim');
+    this.rng = () => r.int32() >>> 0;
+  }
+
+  /** Advance the virtual clock by `ms`. */
+  advance(ms: number): void {
+    this.now += ms;
+  }
+
+  /** A packet arriving on interface `inIface` (PREROUTING, then INPUT or FORWARD). */
+  receive(pkt: Packet, inIface: string): PacketResult {
+    if (!this.host.interfaces.has(inIface)) {
+      throw new NatsimError('USAGE', `interface ${inIface} does not exist on this node (it has ${[...this.host.interfaces.keys()].join(', ')})`, {}, 2);
+    }
+    const run = this.newRun(pkt);
+    pkt.inIface = inIface;
+    pkt.outIface = null;
+    run.inName = inIface;
+    if (!this.runHook(run, 'PREROUTING')) return this.finish(run);
+    this.routeAndDeliver(run);
+    return this.finish(run);
+  }
+
+  /** A packet the node itself sends (OUTPUT, then POSTROUTING; local destinations loop back). */
+  send(pkt: Packet): PacketResult {
+    const run = this.newRun(pkt);
+    pkt.inIface = null;
+    const route = lookupRoute(this.host, pkt.family, pkt.dst);
+    if (!route || route.type === 'unreachable' || route.type === 'blackhole' || route.type === 'prohibit') {
+      run.fate = { kind: 'dropped', hook: 'routing', by: route ? `${route.type} route` : 'no route to host (the socket gets ENETUNREACH)' };
+      run.verdict = 'DROP';
+      return this.finish(run);
+    }
+    const outDev = route.type === 'local' ? 'lo' : route.dev ?? 'lo';
+    pkt.outIface = outDev;
+    run.steps?.push({ kind: 'route', decision: route.type === 'local' ? 'local destination: out through lo' : `route via ${route.gateway ? formatAddr(pkt.family, route.gateway) : 'direct'}`, out: outDev });
+    const dstBefore = pkt.dst.slice();
+    const markBefore = pkt.mark;
+    if (!this.runHook(run, 'OUTPUT')) return this.finish(run);
+    // Re-route when mangle or DNAT changed the destination or mark (ip_route_me_harder).
+    let out = outDev;
+    let local = route.type === 'local';
+    if (pkt.dst.some((w, i) => w !== dstBefore[i]) || pkt.mark !== markBefore) {
+      const r2 = lookupRoute(this.host, pkt.family, pkt.dst);
+      if (!r2 || r2.type === 'unreachable' || r2.type === 'blackhole' || r2.type === 'prohibit') {
+        run.fate = { kind: 'dropped', hook: 'routing', by: 'no route after re-routing' };
+        run.verdict = 'DROP';
+        return this.finish(run);
+      }
+      local = r2.type === 'local';
+      out = local ? 'lo' : r2.dev ?? 'lo';
+      run.steps?.push({ kind: 'route', decision: 're-routed after OUTPUT changed the packet', out });
+    }
+    pkt.outIface = out;
+    if (!this.runHook(run, 'POSTROUTING')) return this.finish(run);
+    run.outName = out;
+    if (local) {
+      // Loopback: back in through lo with its conntrack attached.
+      pkt.inIface = 'lo';
+      pkt.outIface = null;
+      if (!this.runHook(run, 'PREROUTING')) return this.finish(run);
+      if (!this.runHook(run, 'INPUT')) return this.finish(run);
+      run.fate = { kind: 'delivered', iface: 'lo' };
+    } else {
+      run.fate = { kind: 'sent', out };
+    }
+    return this.finish(run);
+  }
+
+  private routeAndDeliver(run: Run): void {
+    const pkt = run.pkt;
+    const route = lookupRoute(this.host, pkt.family, pkt.dst);
+    if (route && (route.type === 'local' || route.type === 'broadcast')) {
+      run.steps?.push({ kind: 'route', decision: `local delivery (${formatAddr(pkt.family, pkt.dst)} is ${route.type === 'local' ? 'an address of this node' : 'a broadcast address'})` });
+      if (!this.runHook(run, 'INPUT')) return;
+      run.fate = { kind: 'delivered', iface: pkt.inIface ?? 'lo' };
+      return;
+    }
+    if (!route || route.type === 'unreachable' || route.type === 'blackhole' || route.type === 'prohibit') {
+      run.fate = { kind: 'dropped', hook: 'routing', by: route ? `${route.type} route` : 'no route to the destination' };
+      run.verdict = 'DROP';
+      return;
+    }
+    if (!this.host.forwarding[pkt.family]) {
+      run.fate = { kind: 'dropped', hook: 'routing', by: `not for this node and forwarding is off (net.${pkt.family}.ip_forward = 0)` };
+      run.verdict = 'DROP';
+      return;
+    }
+    const out = route.dev ?? 'lo';
+    pkt.outIface = out;
+    run.steps?.push({ kind: 'route', decision: `forward via ${route.gateway ? formatAddr(pkt.family, route.gateway) : 'a directly connected network'}`, out });
+    if (!this.runHook(run, 'FORWARD')) return;
+    if (!this.runHook(run, 'POSTROUTING')) return;
+    run.outName = out;
+    run.fate = { kind: 'forwarded', out };
+  }
+
+  private newRun(pkt: Packet): Run {
+    return {
+      pkt, before: summarize(pkt), steps: this.trace ? [] : null, logs: [], emitted: [],
+      verdict: 'ACCEPT', fate: { kind: 'dropped', hook: 'routing', by: 'not processed' }, inName: null, outName: null,
+    };
+  }
+
+  private finish(run: Run): PacketResult {
+    const p = run.pkt;
+    const emitted: PacketResult[] = [];
+    for (const e of run.emitted) {
+      const np = decodePacket(e.family, e.data);
+      emitted.push(this.send(np));
+    }
+    return {
+      verdict: run.verdict, fate: run.fate, before: run.before, after: summarize(p), in: run.inName, out: run.outName,
+      ctstate: ctstateOf(p), conntrack: p.ct, steps: run.steps ?? [], logs: run.logs, emitted, packet: p,
+    };
+  }
+
+  /** Run every hook function of `hook`; false when the packet was dropped (run.fate says how). */
+  private runHook(run: Run, hook: HookName): boolean {
+    const pkt = run.pkt;
+    run.steps?.push({ kind: 'hook', hook });
+    for (const op of HOOK_OPS[hook]) {
+      switch (op.kind) {
+        case 'table': {
+          const t = this.compiled.tables.get(op.table);
+          if (!t || !t.hookEntry.has(hook)) break;
+          if (this.runOneTable(run, op.table, hook) === 'DROP') return false;
+          break;
+        }
+        case 'conntrack': {
+          if (pkt.ct !== null || pkt.ctinfo === CTINFO.UNTRACKED) break;
+          const ctp = ctPacketFromBytes(pkt.data);
+          const res = ctp ? this.conntrack.in(ctp, this.now, { hook: hook === 'OUTPUT' ? 'OUTPUT' : 'PREROUTING' }) : { kind: 'invalid' as const, reason: 'unreadable packet' };
+          if (res.kind === 'tracked') {
+            pkt.ct = res.entry; pkt.ctinfo = res.ctinfo;
+            run.steps?.push({ kind: 'conntrack', hook, state: ctstateOf(pkt), tuple: describeTuple(res.entry.tuple[0]) });
+          } else if (res.kind === 'untracked') {
+            pkt.ct = null; pkt.ctinfo = CTINFO.UNTRACKED;
+            run.steps?.push({ kind: 'conntrack', hook, state: 'UNTRACKED' });
+          } else if (res.kind === 'invalid') {
+            pkt.ct = null; pkt.ctinfo = -1;
+            run.steps?.push({ kind: 'conntrack', hook, state: `INVALID (${res.reason})` });
+          } else {
+            run.fate = { kind: 'dropped', hook, by: `conntrack: ${res.reason}` };
+            run.verdict = 'DROP';
+            return false;
+          }
+          break;
+        }
+        case 'nat':
+          if (!this.natHook(run, hook, op.manip)) return false;
+          break;
+        case 'confirm': {
+          if (pkt.ct === null || pkt.ctinfo === CTINFO.UNTRACKED) break;
+          const r = this.conntrack.confirm(pkt.ct, pkt.ctinfo as TrackedCtInfo, this.now);
+          if (r.kind === 'drop') {
+            run.fate = { kind: 'dropped', hook, by: `conntrack confirm: ${r.reason}` };
+            run.verdict = 'DROP';
+            return false;
+          }
+          if (r.entry !== pkt.ct) { pkt.ct = r.entry; pkt.ctinfo = r.ctinfo; }
+          run.steps?.push({ kind: 'confirm', hook, result: 'confirmed' });
+          break;
+        }
+      }
+    }
+    return true;
+  }
+
+  private runOneTable(run: Run, table: 'raw' | 'mangle' | 'filter' | 'security' | 'nat', hook: HookName, nat?: (range: NatRange, kind: string) => TargetVerdict): 'ACCEPT' | 'DROP' {
+    const t = this.compiled.tables.get(table)!;
+    const steps: TraceStep[] | null = run.steps ? [] : null;
+    const ctx = this.context(run, table, hook, nat);
+    const v = runTable(t, hook, run.pkt, ctx, steps);
+    if (steps) for (const s of steps) run.steps!.push({ kind: 'rule', step: s });
+    if (v === 'DROP') {
+      const last = lastMatched(t.entries, run, steps);
+      run.fate = { kind: 'dropped', hook, by: ctx.dropped ? `${table} ${hook}: hotdrop (a match could not read its header)` : last ? `${table} ${last.chain.name} ${last.kind === 'tail' ? 'policy' : `rule ${last.num}`}` : `${table} ${hook}`, ...(last ? { entry: last } : {}) };
+      run.verdict = 'DROP';
+    }
+    return v;
+  }
+
+  private context(run: Run, table: 'raw' | 'mangle' | 'filter' | 'security' | 'nat', hook: HookName, nat?: (range: NatRange, kind: string) => TargetVerdict): PacketContext & { dropped: boolean; lastEntry: Entry | null } {
+    const self = this;
+    const ctx: PacketContext & { dropped: boolean; lastEntry: Entry | null } = {
+      family: this.ruleset.family, table, hook, now: this.now, host: this.host, dropped: false, lastEntry: null,
+      random32: () => self.rng(),
+      hotdrop() { ctx.dropped = true; },
+      shared<T>(key: string, make: () => T): T {
+        if (!self.shared.has(key)) self.shared.set(key, make());
+        return self.shared.get(key) as T;
+      },
+      log: (line) => { run.logs.push(line); },
+      emit: (data, family) => { run.emitted.push({ data, family }); },
+      ...(nat ? { nat: nat as PacketContext['nat'] } : {}),
+    };
+    return ctx;
+  }
+
+  /** `nf_nat_inet_fn`: the nat table for a connection's first packet, then the rewrite. */
+  private natHook(run: Run, hook: HookName, manip: Manip): boolean {
+    if (!this.compiled.tables.has('nat')) return true;
+    const pkt = run.pkt;
+    const e = pkt.ct;
+    if (!e || pkt.ctinfo < 0 || pkt.ctinfo === CTINFO.UNTRACKED) return true;
+    const ctinfo = pkt.ctinfo as TrackedCtInfo;
+    const before = run.steps ? summarize(pkt) : null;
+    if (isRelatedIcmpError(pkt, ctinfo)) {
+      if (icmpReplyTranslation(pkt, e, ctinfo, manip) && run.steps) run.steps.push({ kind: 'nat', hook, manip, what: 'icmp-related', before: before!, after: summarize(pkt) });
+      return true;
+    }
+    let what: 'table' | 'established' | 'null-binding' = 'established';
+    if ((ctinfo === CTINFO.NEW || ctinfo === CTINFO.RELATED || ctinfo === CTINFO.RELATED_REPLY) && !natInitialized(e, manip)) {
+      what = 'table';
+      const env = { ct: this.conntrack, now: this.now, random16: () => this.rng() & 0xffff };
+      const bind = (range: NatRange, kind: string): TargetVerdict => {
+        const r = this.natRange(run, range, kind, manip, hook);
+        if (r === 'drop') return { kind: 'drop' };
+        if (r === 'none') return { kind: 'accept' };
+        setupNat(env, this.nat, e, r, manip);
+        return { kind: 'accept' };
+      };
+      if (this.runOneTable(run, 'nat', hook, bind) === 'DROP') return false;
+      if (!natInitialized(e, manip)) {
+        nullBinding(env, this.nat, e, manip);
+        what = 'null-binding';
+      }
+    }
+    const changed = natPacket(pkt, e, ctinfo, manip);
+    if (run.steps && (changed || what !== 'established')) run.steps.push({ kind: 'nat', hook, manip, what, before: before!, after: summarize(pkt) });
+    return true;
+  }
+
+  /** The concrete range of a NAT target at this hook (MASQUERADE's and REDIRECT's addresses). */
+  private natRange(run: Run, range: NatRange, kind: string, manip: Manip, hook: HookName): NatRange | 'drop' | 'none' {
+    const pkt = run.pkt;
+    const fam = pkt.family;
+    const single = (a: Words): NatRange => ({ ...range, mapIps: true, minAddr: a.slice(), maxAddr: a.slice() });
+    switch (kind) {
+      case 'masquerade': {
+        const orig = pkt.ct!.tuple[0];
+        if (orig.src.every((w) => w === 0)) return 'none';
+        const route = lookupRoute(this.host, fam, pkt.dst);
+        const nexthop = route?.gateway ?? pkt.dst;
+        const src = masqueradeSource(this.host, fam, pkt.outIface ?? '', nexthop);
+        if (!src) {
+          run.logs.push(`MASQUERADE: ${pkt.outIface} ate my IP address`);
+          return 'drop';
+        }
+        return single(src);
+      }
+      case 'redirect': {
+        if (hook === 'OUTPUT') return single(fam === 'ipv4' ? [parseIPv4Strict('127.0.0.1')!] : parseIPv6('::1')!);
+        const a = firstAddress(this.host, fam, pkt.inIface ?? '');
+        return a ? single(a) : 'drop';
+      }
+      default:
+        void manip;
+        return range;
+    }
+  }
+}
+
+interface Run {
+  pkt: Packet;
+  before: PacketSummary;
+  steps: PathStep[] | null;
+  logs: string[];
+  emitted: { data: Uint8Array; family: 'ipv4' | 'ipv6' }[];
+  verdict: 'ACCEPT' | 'DROP';
+  fate: Fate;
+  inName: string | null;
+  outName: string | null;
+}
+
+function lastMatched(_entries: Entry[], _run: Run, steps: TraceStep[] | null): Entry | null {
+  if (!steps) return null;
+  for (let i = steps.length - 1; i >= 0; i--) if (steps[i]!.matched) return steps[i]!.entry;
+  return null;
+}
+
+/** The reply a peer would send to a packet that left the node: addresses and ports swapped. */
+export function replyTuple(e: ConntrackEntry): string {
+  return describeTuple(invertTuple(e.tuple[0])!);
+}
+
+void EXIT_OTHER;

@@ -1,0 +1,157 @@
+/**
+ * The engine end to end on small nodes: a home router (MASQUERADE out of the WAN, a DNAT port
+ * forward, replies un-NATed through conntrack) and a kube-proxy-style service (statistic split,
+ * DNAT, masquerade by mark, later packets pinned to their endpoint).
+ */
+import { describe, expect, it } from 'vitest';
+import { Engine } from '../engine/engine.js';
+import { hostFromSpec } from '../engine/host/host.js';
+import { loadRuleset } from '../engine/ruleset/load.js';
+import { saveRuleset } from '../engine/ruleset/save.js';
+import { formatConntrackLine } from '../engine/conntrack/format.js';
+import { packet } from './helpers/engine.js';
+
+const SYN = 0x02, SYNACK = 0x12, ACK = 0x10;
+
+const routerRules = `*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A PREROUTING -d 203.0.113.2/32 -i wan0 -p tcp -j DNAT --to-destination 192.168.1.10:8080
+-A POSTROUTING -o wan0 -j MASQUERADE
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A FORWARD -i lan0 -o wan0 -j ACCEPT
+-A FORWARD -d 192.168.1.0/24 -i wan0 -o lan0 -j ACCEPT
+COMMIT
+`;
+
+function router(seed = 'r') {
+  const host = hostFromSpec({
+    interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'wan0', addrs: ['203.0.113.2/24'] }],
+    routes: ['default via 203.0.113.1 dev wan0'],
+  });
+  return new Engine({ ruleset: loadRuleset([{ text: routerRules, file: 'router.rules' }]), host, seed, trace: true });
+}
+
+describe('home router', () => {
+  it('masquerades LAN traffic keeping the port, and un-NATs the reply', () => {
+    const e = router();
+    const out = e.receive(packet({ src: '192.168.1.10', dst: '198.51.100.5', proto: 6, sport: 40000, dport: 80, tcpFlags: SYN }), 'lan0');
+    expect(out.fate).toEqual({ kind: 'forwarded', out: 'wan0' });
+    expect(out.after).toMatchObject({ src: '203.0.113.2', sport: 40000, dst: '198.51.100.5', dport: 80 });
+    expect(out.ctstate).toBe('NEW,SNAT');
+    const back = e.receive(packet({ src: '198.51.100.5', dst: '203.0.113.2', proto: 6, sport: 80, dport: 40000, tcpFlags: SYNACK, ack: 2 }), 'wan0');
+    expect(back.fate).toEqual({ kind: 'forwarded', out: 'lan0' });
+    expect(back.after).toMatchObject({ src: '198.51.100.5', dst: '192.168.1.10', dport: 40000 });
+    expect(back.ctstate).toBe('ESTABLISHED,SNAT');
+    expect(formatConntrackLine(back.conntrack!, e.now)).toBe('tcp      6 60 SYN_RECV src=192.168.1.10 dst=198.51.100.5 sport=40000 dport=80 src=198.51.100.5 dst=203.0.113.2 sport=80 dport=40000 mark=0 use=1');
+  });
+
+  it('a second client with the same source port gets a new port (the tuple would clash)', () => {
+    const e = router();
+    e.receive(packet({ src: '192.168.1.10', dst: '198.51.100.5', proto: 17, sport: 5000, dport: 53 }), 'lan0');
+    const two = e.receive(packet({ src: '192.168.1.11', dst: '198.51.100.5', proto: 17, sport: 5000, dport: 53 }), 'lan0');
+    expect(two.after.src).toBe('203.0.113.2');
+    expect(two.after.sport).not.toBe(5000);
+    expect(two.after.sport).toBeGreaterThanOrEqual(1024);
+  });
+
+  it('forwards a WAN connection to the LAN server, and the reply leaves with the public address and port', () => {
+    const e = router();
+    const inb = e.receive(packet({ src: '198.51.100.9', dst: '203.0.113.2', proto: 6, sport: 5555, dport: 443, tcpFlags: SYN }), 'wan0');
+    expect(inb.fate).toEqual({ kind: 'forwarded', out: 'lan0' });
+    expect(inb.after).toMatchObject({ src: '198.51.100.9', dst: '192.168.1.10', dport: 8080 });
+    expect(inb.ctstate).toBe('NEW,DNAT');
+    const rep = e.receive(packet({ src: '192.168.1.10', dst: '198.51.100.9', proto: 6, sport: 8080, dport: 5555, tcpFlags: SYNACK, ack: 2 }), 'lan0');
+    expect(rep.fate).toEqual({ kind: 'forwarded', out: 'wan0' });
+    expect(rep.after).toMatchObject({ src: '203.0.113.2', sport: 443, dst: '198.51.100.9', dport: 5555 });
+    // The path shows the reply's source restored at POSTROUTING, not the nat table.
+    expect(rep.steps.some((s) => s.kind === 'nat' && s.hook === 'POSTROUTING' && s.what === 'established')).toBe(true);
+    expect(rep.steps.some((s) => s.kind === 'rule' && s.step.table === 'nat')).toBe(false);
+  });
+
+  it('drops by the FORWARD policy and counts it; the nat table counts first packets only', () => {
+    const e = router();
+    const d = e.receive(packet({ src: '198.51.100.9', dst: '10.9.9.9', proto: 17, sport: 1, dport: 2 }), 'wan0');
+    expect(d.fate).toMatchObject({ kind: 'dropped', hook: 'FORWARD', by: 'filter FORWARD policy' });
+    const c = packet({ src: '192.168.1.10', dst: '198.51.100.5', proto: 6, sport: 40001, dport: 80, tcpFlags: SYN });
+    e.receive(c, 'lan0');
+    e.receive(packet({ src: '198.51.100.5', dst: '203.0.113.2', proto: 6, sport: 80, dport: 40001, tcpFlags: SYNACK, ack: 2 }), 'wan0');
+    e.receive(packet({ src: '192.168.1.10', dst: '198.51.100.5', proto: 6, sport: 40001, dport: 80, tcpFlags: ACK, seq: 2, ack: 2 }), 'lan0');
+    const saved = saveRuleset(e.ruleset, { counters: true, comments: false });
+    expect(saved).toContain(':FORWARD DROP [1:29]');
+    expect(saved).toContain('[1:40] -A POSTROUTING -o wan0 -j MASQUERADE');
+    expect(saved).toContain('[2:80] -A FORWARD -i lan0 -o wan0 -j ACCEPT');
+  });
+});
+
+const kubeRules = `*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:SVC - [0:0]
+:SEP1 - [0:0]
+:SEP2 - [0:0]
+:SEP3 - [0:0]
+:SEP4 - [0:0]
+-A PREROUTING -d 10.96.0.10/32 -p udp -j SVC
+-A POSTROUTING -m mark --mark 0x4000/0x4000 -j MASQUERADE --random-fully
+-A SVC ! -s 10.244.0.0/16 -j MARK --or-mark 0x4000
+-A SVC -m statistic --mode random --probability 0.2500000000 -j SEP1
+-A SVC -m statistic --mode random --probability 0.3333333333 -j SEP2
+-A SVC -m statistic --mode random --probability 0.5000000000 -j SEP3
+-A SVC -j SEP4
+-A SEP1 -p udp -j DNAT --to-destination 10.244.0.10:53
+-A SEP2 -p udp -j DNAT --to-destination 10.244.0.5:53
+-A SEP3 -p udp -j DNAT --to-destination 10.244.0.6:53
+-A SEP4 -p udp -j DNAT --to-destination 10.244.0.9:53
+COMMIT
+`;
+
+describe('kube-proxy-style service', () => {
+  const host = hostFromSpec({ interfaces: [{ name: 'eth0', addrs: ['172.18.0.2/16'] }, { name: 'cni0', addrs: ['10.244.0.1/24'] }] });
+
+  it('spreads 4,000 connections as the stored probabilities say, masquerades them, pins later packets', () => {
+    const e = new Engine({ ruleset: loadRuleset([{ text: kubeRules, file: 'kube.rules' }]), host, seed: 'seed-node' });
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 4000; i++) {
+      const r = e.receive(packet({ src: '172.18.0.100', dst: '10.96.0.10', proto: 17, sport: 20000 + i, dport: 53 }), 'eth0');
+      expect(r.fate).toEqual({ kind: 'forwarded', out: 'cni0' });
+      expect(r.after.src).toBe('10.244.0.1');
+      counts.set(r.after.dst, (counts.get(r.after.dst) ?? 0) + 1);
+    }
+    const expected = [0.25, 0.2500000001164, 0.2499999999418, 0.2499999999418];
+    const pods = ['10.244.0.10', '10.244.0.5', '10.244.0.6', '10.244.0.9'];
+    let chi = 0;
+    pods.forEach((p, i) => { const o = counts.get(p) ?? 0; const ex = 4000 * expected[i]!; chi += (o - ex) ** 2 / ex; });
+    expect(chi).toBeLessThan(16.27); // p > 0.001 with 3 degrees of freedom
+    // The same connection's next packet goes to the same pod, without the nat table.
+    const first = e.receive(packet({ src: '172.18.0.100', dst: '10.96.0.10', proto: 17, sport: 20000, dport: 53 }), 'eth0');
+    const again = e.receive(packet({ src: '172.18.0.100', dst: '10.96.0.10', proto: 17, sport: 20000, dport: 53 }), 'eth0');
+    expect(again.after).toEqual(first.after);
+  });
+
+  it('the reply from the pod comes back from the cluster IP to the client', () => {
+    const e = new Engine({ ruleset: loadRuleset([{ text: kubeRules, file: 'kube.rules' }]), host, seed: 'x', trace: true });
+    const q = e.receive(packet({ src: '172.18.0.100', dst: '10.96.0.10', proto: 17, sport: 33333, dport: 53 }), 'eth0');
+    const r = e.receive(packet({ src: q.after.dst, dst: q.after.src, proto: 17, sport: 53, dport: q.after.sport }), 'cni0');
+    expect(r.fate).toEqual({ kind: 'forwarded', out: 'eth0' });
+    expect(r.after).toMatchObject({ src: '10.96.0.10', sport: 53, dst: '172.18.0.100', dport: 33333 });
+    expect(r.ctstate).toBe('ESTABLISHED,SNAT,DNAT');
+  });
+
+  it('same seed, same choices; another seed, another sample', () => {
+    const run = (seed: string) => {
+      const e = new Engine({ ruleset: loadRuleset([{ text: kubeRules, file: 'kube.rules' }]), host, seed });
+      return Array.from({ length: 50 }, (_, i) => e.receive(packet({ src: '172.18.0.100', dst: '10.96.0.10', proto: 17, sport: 1000 + i, dport: 53 }), 'eth0').after.dst).join(',');
+    };
+    expect(run('a')).toBe(run('a'));
+    expect(run('a')).not.toBe(run('b'));
+  });
+});
