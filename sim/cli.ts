@@ -9,6 +9,7 @@ import type { TableName } from '../engine/ext/types.js';
 import { NATSIM_VERSION } from '../engine/ruleset/save.js';
 import { loadInputs, rulesSave, summarize } from './commands/rules.js';
 import { runDemo } from './commands/demo.js';
+import { runPacket } from './commands/packet.js';
 import { colours } from './style.js';
 import { listScenarios } from './scenario.js';
 import { STDIN_ARG } from './io.js';
@@ -63,6 +64,30 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
     .command('demo', 'walk through the seed: kube-proxy scales coredns to 4 pods; what the kernel stores and the exact split it gives', (y) => y
       .example('$0 demo', 'run the built-in demo'),
     () => { runDemo(streams, colours(process.stdout, argv.includes('--no-color'))); })
+    .command('packet', 'send a packet through a node and show its path: hooks, tables, rules, conntrack, NAT rewrites, fate', (y) => y
+      .option('rules', { describe: 'ruleset file(s), applied in order (- for standard input)', type: 'string', array: true, default: [] as string[] })
+      .option('scenario', { describe: 'a built-in scenario (its ruleset and host model)', type: 'string' })
+      .option('host', { describe: 'host model: `ip -j addr show` JSON, or natsim\'s {"interfaces": …} short form', type: 'string' })
+      .option('routes', { describe: '`ip -j route show` JSON (with --host in ip -j form)', type: 'string' })
+      .option('in', { describe: 'the interface the packet arrives on', type: 'string' })
+      .option('local', { describe: 'the node itself sends the packet (OUTPUT path)', type: 'boolean', default: false })
+      .option('src', { describe: 'source IP[:PORT]', type: 'string', demandOption: true })
+      .option('dst', { describe: 'destination IP[:PORT]', type: 'string', demandOption: true })
+      .option('proto', { describe: 'tcp, udp, sctp, icmp (icmpv6 for IPv6)', type: 'string', default: 'udp' })
+      .option('tcp-flags', { describe: 'TCP flags of the packet, e.g. SYN or ACK,PSH (default SYN)', type: 'string' })
+      .option('count', { describe: 'send the packet this many times', type: 'number', default: 1 })
+      .option('reply', { describe: 'also send the reply back through the node', type: 'boolean', default: false })
+      .option('seed', { describe: 'seed of the random generator (statistic rules, port choice)', type: 'string', default: 'natsim' })
+      .option('json', { describe: 'print the trace records as JSON', type: 'boolean', default: false })
+      .example('$0 packet --scenario kube-seed --in eth0 --src 172.18.0.100:40000 --dst 10.96.0.10:53 --proto udp', 'a DNS query to the kube-dns cluster IP')
+      .example('$0 packet --rules node.rules --host addr.json --routes route.json --in eth0 --src 1.2.3.4:5555 --dst 10.0.0.1:80 --proto tcp --reply', 'a TCP SYN on a node snapshot, and its reply'),
+    (a) => {
+      runPacket({
+        rules: a.rules as string[], ...(a.scenario ? { scenario: a.scenario } : {}), ...(a.host ? { host: a.host } : {}), ...(a.routes ? { routes: a.routes } : {}),
+        ...(a.in ? { in: a.in } : {}), local: a.local, src: a.src, dst: a.dst, proto: a.proto, count: a.count, reply: a.reply, json: a.json, seed: a.seed,
+        ...(a['tcp-flags'] ? { tcpFlags: a['tcp-flags'] } : {}),
+      }, streams, colours(process.stdout, argv.includes('--no-color')));
+    })
     .command('scenarios', 'list the built-in scenarios', () => undefined, () => { streams.out(listScenarios().join('\n') + '\n'); })
     .example('$0 demo', 'the seed\'s story: kube-dns over 4 coredns pods, exact shares')
     .example('$0 rules save --noflush base.rules kube-proxy.rules', 'what iptables-save would print after both restores')

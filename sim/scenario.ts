@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NatsimError, EXIT_BAD_INPUT } from '../engine/errors.js';
 import type { RulesetSource } from '../engine/ruleset/load.js';
+import { hostFromSpec, type Host, type HostSpec } from '../engine/host/host.js';
 
 /** A scenario's description file. */
 export interface ScenarioSpec {
@@ -16,6 +17,8 @@ export interface ScenarioSpec {
   rules: string[];
   /** Restore the later files with --noflush (as kube-proxy does). */
   noflush?: boolean;
+  /** The node's host model in natsim's short form (a file relative to the folder). */
+  host?: string;
 }
 
 /** The scenarios folder of this installation (works from the sources and from dist/). */
@@ -34,8 +37,8 @@ export function listScenarios(): string[] {
   return readdirSync(dir).filter((n) => existsSync(join(dir, n, 'scenario.json'))).sort();
 }
 
-/** A scenario's spec and its ruleset sources. */
-export function loadScenario(name: string): { spec: ScenarioSpec; dir: string; sources: RulesetSource[] } {
+/** A scenario's spec, its ruleset sources and its host model. */
+export function loadScenario(name: string): { spec: ScenarioSpec; dir: string; sources: RulesetSource[]; host: Host | null } {
   const dir = join(scenariosDir(), name);
   const specPath = join(dir, 'scenario.json');
   if (!existsSync(specPath)) {
@@ -43,5 +46,6 @@ export function loadScenario(name: string): { spec: ScenarioSpec; dir: string; s
   }
   const spec = JSON.parse(readFileSync(specPath, 'utf8')) as ScenarioSpec;
   const sources = spec.rules.map((f) => ({ file: `scenarios/${name}/${f}`, text: readFileSync(join(dir, f), 'utf8') }));
-  return { spec, dir, sources };
+  const host = spec.host ? hostFromSpec(JSON.parse(readFileSync(join(dir, spec.host), 'utf8')) as HostSpec, `scenarios/${name}/${spec.host}`) : null;
+  return { spec, dir, sources, host };
 }
