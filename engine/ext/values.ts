@@ -91,10 +91,13 @@ export function parseProtocol(text: string): number | null {
   return null;
 }
 
-/** The name iptables-save 1.8.9 prints after `-p`: its own table first, then /etc/protocols. */
+/**
+ * The name iptables-save 1.8.9 prints after `-p` (`proto_to_name(proto, 0)`): /etc/protocols
+ * first (so 135 is `mobility-header`), then iptables' own table, else the number.
+ */
 export function protocolName(num: number): string {
-  for (const [name, n] of CHAIN_PROTOS) if (n === num) return name;
   for (const [name, n] of ETC_PROTOCOLS) if (n === num) return name;
+  for (const [name, n] of CHAIN_PROTOS) if (n === num) return name;
   return String(num);
 }
 

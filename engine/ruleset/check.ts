@@ -16,17 +16,23 @@ import { ruleText } from './save.js';
  * the first loop found on a path from a built-in chain (`mark_source_chains`). One iterative DFS
  * per hook over integer-indexed chains, so large tables (40,000 chains) stay fast.
  */
-export function reachability(table: Table): { hooks: Map<string, Set<HookName>>; loop: string[] | null } {
+export function reachability(table: Table): { hooks: Map<string, Set<HookName>>; loop: string[] | null; reach: Map<string, number> } {
   const names = [...table.chains.keys()];
   const index = new Map<string, number>();
   names.forEach((n, i) => index.set(n, i));
   const n = names.length;
-  // Jump/goto targets of each chain, as indexes.
+  // Jump/goto targets of each chain, as indexes, up to its first unconditional verdict.
   const edges: number[][] = new Array(n);
+  const reach = new Map<string, number>();
   let i = 0;
   for (const c of table.chains.values()) {
     const out: number[] = [];
-    for (const r of c.rules) if (r.target.kind === 'jump') out.push(index.get(r.target.chain)!);
+    const cut = reachableRuleCount(c.rules);
+    reach.set(c.name, cut);
+    for (let k = 0; k < cut; k++) {
+      const r = c.rules[k]!;
+      if (r.target.kind === 'jump') out.push(index.get(r.target.chain)!);
+    }
     edges[i++] = out;
   }
   const mask = new Uint8Array(n);
@@ -79,20 +85,40 @@ export function reachability(table: Table): { hooks: Map<string, Set<HookName>>;
     }
     hooks.set(name, set);
   });
-  return { hooks, loop };
+  return { hooks, loop, reach };
 }
+
+/**
+ * How many rules of a chain the kernel's walk reaches: it stops after the first rule that is
+ * unconditional (no header fields, no inversions, no matches) with a standard verdict (ACCEPT,
+ * DROP, QUEUE, RETURN), as `mark_source_chains` does. Later rules are never reached, so they are
+ * not checked against any hook, and their jumps do not make chains reachable.
+ */
+export function reachableRuleCount(rules: readonly Rule[]): number {
+  for (let k = 0; k < rules.length; k++) {
+    const r = rules[k]!;
+    if (r.target.kind === 'verdict' && r.matches.length === 0 && r.src === null && r.dst === null && !r.srcInv && !r.dstInv
+      && r.inIface === null && r.outIface === null && !r.inInv && !r.outInv && r.proto === 0 && !r.protoInv && r.frag === null) {
+      return k + 1;
+    }
+  }
+  return rules.length;
+}
+
+const NO_HOOKS: ReadonlySet<HookName> = new Set();
 
 /** Check a table as the kernel does at COMMIT; returns the first refusal, or null. */
 export function checkTable(family: Family, table: Table): NatsimError | null {
-  const { hooks, loop } = reachability(table);
+  const { hooks, loop, reach } = reachability(table);
   if (loop) {
     return rulesetError(`table ${table.name}: the kernel refuses it (ELOOP): a loop among chains reachable from a built-in chain: ${loop.join(' -> ')}`);
   }
   for (const chain of table.chains.values()) {
     const h = hooks.get(chain.name)!;
+    const cut = reach.get(chain.name)!;
     for (let i = 0; i < chain.rules.length; i++) {
       const rule = chain.rules[i]!;
-      const msg = checkRule(family, table, chain, rule, h);
+      const msg = checkRule(family, table, chain, rule, i < cut ? h : NO_HOOKS);
       if (msg) {
         const err = rulesetError(`table ${table.name}: the kernel refuses rule ${i + 1} of chain ${chain.name} (${ruleText(family, chain.name, rule)}): ${msg}`);
         if (rule.loc) err.loc = { ...rule.loc };
@@ -103,7 +129,7 @@ export function checkTable(family: Family, table: Table): NatsimError | null {
   return null;
 }
 
-function checkRule(family: Family, table: Table, chain: Chain, rule: Rule, hooks: Set<HookName>): string | null {
+function checkRule(family: Family, table: Table, chain: Chain, rule: Rule, hooks: ReadonlySet<HookName>): string | null {
   const ctx: CheckContext = { family, table: table.name, hooks, header: { proto: rule.proto, protoInv: rule.protoInv }, matches: rule.matches };
   for (const m of rule.matches) {
     const msg = checkExt(m.ext, m.state, ctx, 'match');

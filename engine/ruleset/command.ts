@@ -313,6 +313,9 @@ export class CommandParser {
       }
       case 'j': case 'g': {
         if (this.seenBase.has(c === 'j' ? 'g' : 'j')) throw this.error('Cannot use -j and -g together');
+        if (c === 'j' && arg === 'DROP' && this.env.table === 'nat') {
+          throw this.error('The "nat" table is not intended for filtering, the use of DROP is therefore inhibited.');
+        }
         this.jumpTo = arg!;
         this.isGoto = c === 'g';
         if (c === 'j' && !VERDICTS.has(arg!)) {
@@ -454,7 +457,9 @@ export class CommandParser {
         if (m === null) throw this.error(`invalid mask \`${item.slice(slash + 1)}' specified`);
         mask = m;
       }
-      const addr = addrText === '' ? null : parseAddr(family, addrText);
+      // "If a null mask is given, the name is ignored, like in any/0" (xtables_ipparse_any).
+      const nullMask = mask.every((w) => w === 0);
+      const addr = nullMask ? mask.slice() : addrText === '' ? null : parseAddr(family, addrText);
       if (addr === null) throw this.error(`host/network \`${addrText}' not found (natsim does not resolve host names; give a numeric address)`);
       const p = { addr: applyMask(addr, mask), mask };
       if (!out.some((q) => wordsEqual(q.addr, p.addr) && wordsEqual(q.mask, p.mask))) out.push(p);
@@ -480,7 +485,9 @@ export class CommandParser {
       case 'X': return { op: 'X', chain: chain || null };
       case 'F': return { op: 'F', chain: chain || null };
       case 'Z': return { op: 'Z', chain: chain || null, num: this.cmdArgs.length ? Number(this.cmdArgs[0]) : null };
-      case 'P': return { op: 'P', chain, policy: this.cmdArgs[0]!, counters: this.counters };
+      case 'P':
+        if (this.env.table === 'nat' && this.cmdArgs[0] === 'DROP') throw this.error('The "nat" table is not intended for filtering, the use of DROP is therefore inhibited.');
+        return { op: 'P', chain, policy: this.cmdArgs[0]!, counters: this.counters };
       case 'E': this.checkNewChainName(this.cmdArgs[0]!); return { op: 'E', chain, newName: this.cmdArgs[0]! };
       case 'D':
         if (this.cmdArgs.length) return { op: 'D', chain, num: Number(this.cmdArgs[0]), rules: [] };

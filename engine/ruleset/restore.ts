@@ -6,7 +6,6 @@
 import { NatsimError, parseError, rulesetError, type SourceLocation } from '../errors.js';
 import type { Family } from '../net/addr.js';
 import type { TableName } from '../ext/types.js';
-import { findTarget } from '../ext/registry.js';
 import { CommandParser, MAX_CHAIN_NAME, type Command, type CommandEnv } from './command.js';
 import { checkTable } from './check.js';
 import { newTable, TABLE_NAMES, type Chain, type Counters, type Rule, type Ruleset, type Table } from './model.js';
@@ -138,13 +137,16 @@ function chainLine(b: Block, line: string, opts: RestoreOptions, loc: (col?: num
   const t = b.table;
   const existing = t.chains.get(name);
   if (!existing || !existing.builtin) {
-    if (existing) {
+    if (existing && opts.noflush) {
       // --noflush: an existing user chain is flushed.
       existing.rules = [];
       b.refs = null;
+    } else if (existing) {
+      throw parseError(`error creating chain '${name}': File exists (declared twice in this block; only --noflush re-declares to flush)`, loc(2));
     } else {
-      if (['ACCEPT', 'DROP', 'QUEUE', 'RETURN'].includes(name) || findTarget(name, 'ipv4') || findTarget(name, 'ipv6')) {
-        throw parseError(`error creating chain '${name}': File exists (the name is a target's)`, loc(2));
+      // libiptc refuses only the standard verdict names; a chain may share an extension target's name.
+      if (['ACCEPT', 'DROP', 'QUEUE', 'RETURN'].includes(name)) {
+        throw parseError(`error creating chain '${name}': File exists (${name} is a built-in verdict)`, loc(2));
       }
       t.chains.set(name, { name, builtin: false, policy: null, policyCounters: { packets: 0, bytes: 0 }, rules: [], loc: loc(2) });
     }
