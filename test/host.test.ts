@@ -68,3 +68,11 @@ describe('host from the short form', () => {
     expect(() => hostFromSpec({ interfaces: [], routes: ['10.0.0.0/8 gw 1.2.3.4'] })).toThrow(/unknown keyword "gw"/);
   });
 });
+
+describe('address types: longest prefix of the local table', () => {
+  it('127.255.255.255 is BROADCAST although 127/8 is a LOCAL route', () => {
+    const h = hostFromSpec({ interfaces: [{ name: 'eth0', addrs: ['192.0.2.1/24'] }] });
+    expect(addrType(h, 'ipv4', v4('127.255.255.255'))).toBe('BROADCAST');
+    expect(addrType(h, 'ipv4', v4('127.0.0.2'))).toBe('LOCAL');
+  });
+});

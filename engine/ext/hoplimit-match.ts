@@ -2,6 +2,9 @@
  * The shared shape of `-m ttl` (IPv4 TTL) and `-m hl` (IPv6 hop limit): one of `--X-eq` (which
  * `!` turns into "not equal"), `--X-lt`, `--X-gt`, with `--X` a hidden alias of `--X-eq`
  * (libipt_ttl, libip6t_hl; xt_hl.c).
+ *
+ * Packet behaviour (xt_hl.c `ttl_mt` / `hl_mt6`): the IPv4 TTL (header byte 8) or IPv6 hop limit
+ * (header byte 7) compared with the value: equal, not equal, less than, greater than.
  */
 import type { Family } from '../net/addr.js';
 import type { MatchExtension } from './types.js';
@@ -35,6 +38,17 @@ export function hopLimitMatch(name: string, family: Family, label: string): Matc
       const used = kinds.filter((k) => s.seen.has(k));
       if (used.length === 0) ctx.fail(`${label} match: You must specify one of \`--${name}-eq', \`--${name}-lt', \`--${name}-gt'`);
       if (used.length > 1) ctx.fail(`option "--${name}-${used[1]}" cannot be used together with "--${name}-${used[0]}".`);
+    },
+    /** `ttl_mt` / `hl_mt6`: compare the header's TTL / hop limit by the mode. */
+    match(s, pkt) {
+      const v = pkt.data[family === 'ipv4' ? 8 : 7]!;
+      switch (s.mode) {
+        case 'eq': return v === s.value;
+        case 'ne': return v !== s.value;
+        case 'lt': return v < s.value;
+        case 'gt': return v > s.value;
+        default: return false;
+      }
     },
     save(s) {
       switch (s.mode) {

@@ -1,7 +1,8 @@
 /**
  * ICMP and ICMPv6 type names and the `TYPE[/CODE]` syntax of `--icmp-type` / `--icmpv6-type`, as
  * iptables 1.8.9 parses them: a name (any unique case-insensitive prefix), or C base-0 numbers
- * `type[/code[:code]]`; a name or a bare type covers codes 0..255.
+ * `type[/code[:code]]`; a name or a bare type covers codes 0..255. Also the packet-side type and
+ * code comparison both matches share.
  */
 import { xtStrtoulPrefix } from '../net/cnum.js';
 
@@ -78,4 +79,9 @@ export function parseIcmpType(text: string, names: readonly IcmpName[], kind: st
   }
   if (t.r[0] !== t.r[1]) fail(`${kind} type range not supported`);
   return { type: t.r[0], codeMin: code[0], codeMax: code[1] };
+}
+
+/** The kernel's `icmp_type_code_match` core: same type and the code within the rule's range. */
+export function icmpTypeCodeMatch(rule: IcmpType, type: number, code: number): boolean {
+  return type === rule.type && code >= rule.codeMin && code <= rule.codeMax;
 }

@@ -2,7 +2,7 @@
  * The two port-range syntaxes of the protocol matches: libxt_tcp/libxt_sctp's `parse_*_ports`
  * (`a`, `a:b`, `:b`, `a:`, names of one protocol, min ≤ max enforced) and the x6 `XTTYPE_PORTRC`
  * parser udp uses (any service name, decimal numbers cut to 16 bits, no order check), plus the
- * `XTTYPE_UINT16RC` number range of tcpmss and length.
+ * `XTTYPE_UINT16RC` number range of tcpmss and length; and the kernel's inclusive range test.
  */
 import type { ParseContext } from './types.js';
 import { xtStrtoulPrefix } from '../net/cnum.js';
@@ -76,4 +76,9 @@ export function parseUint16RC(ctx: ParseContext, option: string, text: string): 
 /** A range as the protocol matches save it: one number when min = max, else `min:max`. */
 export function formatRange(r: Range): string {
   return r[0] === r[1] ? String(r[0]) : `${r[0]}:${r[1]}`;
+}
+
+/** xt_tcpudp `port_match`: `min <= port <= max`, XOR the invert flag. */
+export function portMatch(r: Range, port: number, invert: boolean): boolean {
+  return (port >= r[0] && port <= r[1]) !== invert;
 }

@@ -1,8 +1,25 @@
 /**
  * Packet rates as libxt_limit and libxt_hashlimit read and print them: `N[/second|/minute|/hour|
  * /day]` (any non-empty prefix of the unit, any case; N read by C atoi/atoll), stored as a period
- * of `scale·unit/N`, and printed in the largest unit that the period divides cleanly.
+ * of `scale·unit/N`, and printed in the largest unit that the period divides cleanly. Also the
+ * kernel clock the rate matches (limit, hashlimit) and recent count in: jiffies at HZ=250.
  */
+
+/**
+ * CONFIG_HZ of the kernel natsim models (the oracle's: 250). limit, hashlimit and recent keep
+ * their time in jiffies, so their answers move in 4 ms steps.
+ */
+export const HZ = 250;
+
+/** The jiffies counter at virtual time `nowMs` (the clock starting at jiffy 0 at time 0). */
+export function jiffiesAt(nowMs: number): number {
+  return Math.floor((nowMs * HZ) / 1000);
+}
+
+/** `msecs_to_jiffies` for HZ=250 (rounding up, as the kernel does for HZ dividing 1000). */
+export function msecsToJiffies(ms: number): number {
+  return Math.ceil((ms * HZ) / 1000);
+}
 
 /** Seconds in each unit a rate may name. */
 const UNITS: ReadonlyArray<[string, number]> = [['second', 1], ['minute', 60], ['hour', 3600], ['day', 86400]];

@@ -277,9 +277,13 @@ export function addrType(host: Host, family: Family, addr: Words, dev?: string):
     const a = addr[0]!;
     if (a === 0 || a === 0xffffffff) return 'BROADCAST';
     if (a >>> 28 === 0xe) return 'MULTICAST';
+    // The longest matching prefix of the local table wins (127.255.255.255 is BROADCAST, not the
+    // 127/8 LOCAL route).
+    let best: Route | null = null;
     for (const r of host.routes) {
-      if (r.table === 'local' && matches(r, family, addr) && (dev === undefined || r.dev === dev)) return r.type === 'broadcast' ? 'BROADCAST' : 'LOCAL';
+      if (r.table === 'local' && matches(r, family, addr) && (dev === undefined || r.dev === dev) && (!best || r.prefixLen > best.prefixLen)) best = r;
     }
+    if (best) return best.type === 'broadcast' ? 'BROADCAST' : 'LOCAL';
     return 'UNICAST';
   }
   if (addr[0]! >>> 24 === 0xff) return 'MULTICAST';

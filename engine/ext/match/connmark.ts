@@ -1,6 +1,8 @@
 /**
  * `-m connmark [!] --mark value[/mask]`: `(ct->mark & mask) == value`, false without a conntrack
  * (libxt_connmark revision 1, xt_connmark.c). Saved in hex, the mask only when not 0xffffffff.
+ * Packet behaviour (`connmark_mt`): a packet without a conntrack (INVALID, UNTRACKED) never
+ * matches, even with `!`.
  */
 import type { MatchExtension } from '../types.js';
 import { formatMarkMask, needMarkMask } from '../values.js';
@@ -25,4 +27,6 @@ export const connmark: MatchExtension<ConnmarkState> = {
     if (!s.given) ctx.fail('connmark: option "--mark" must be specified');
   },
   save: (s) => `${s.invert ? ' !' : ''} --mark ${formatMarkMask(s.value, s.mask)}`,
+  /** `(ct->mark & mask) == value` XOR `!`; false without a conntrack. */
+  match: (s, pkt) => pkt.ct !== null && (((pkt.ct.mark & s.mask) >>> 0) === s.value) !== s.invert,
 };

@@ -3,13 +3,22 @@
  * protocol, addresses and ports of the original and reply tuples, status bits, remaining
  * lifetime and direction (libxt_conntrack, xt_conntrack.c). Addresses keep their host bits and
  * print without a full mask; `--ctproto` is saved as a number.
+ *
+ * Packet behaviour (`conntrack_mt`, revision 3): the state test first (SNAT/DNAT pseudo-states
+ * from the entry's status); a packet without a conntrack (INVALID, UNTRACKED) is decided by that
+ * test alone and does not match a rule without `--ctstate`; then direction, the four masked
+ * addresses, protocol and port ranges of the ORIGINAL/REPLY tuples, `--ctstatus` (any bit of the
+ * mask set) and `--ctexpire` (whole seconds left, `nf_ct_expires / HZ`), each XOR its `!`.
  */
-import type { Family } from '../../net/addr.js';
-import type { MatchExtension, ParseContext } from '../types.js';
+import { NatsimError, EXIT_OTHER } from '../../errors.js';
+import { isConfirmed, remainingSeconds, type ConntrackEntry } from '../../conntrack/entry.js';
+import type { Family, Words } from '../../net/addr.js';
+import type { Packet } from '../../packet.js';
+import type { MatchExtension, PacketContext, ParseContext } from '../types.js';
 import { parseProtocol } from '../values.js';
 import { serviceAnyProto } from '../services.js';
 import { formatHostMask, needHostMask, type HostMask } from '../hostaddr.js';
-import { formatStateList, isNamePrefix, parseStateList } from './ctstate.js';
+import { formatStateList, isNamePrefix, packetStateBits, parseStateList } from './ctstate.js';
 
 /** Conntrack status bits the match can test (IPS_*). */
 export const CT_STATUS = { EXPECTED: 1 << 0, SEEN_REPLY: 1 << 1, ASSURED: 1 << 2, CONFIRMED: 1 << 3 } as const;
@@ -114,6 +123,62 @@ function parseExpire(ctx: ParseContext, text: string): { min: number; max: numbe
   return { min: vals[0]!, max: vals.length >= 2 ? vals[1]! : vals[0]! };
 }
 
+/** `((k ^ u) & m) == 0` over every word of the family (`conntrack_addrcmp`). */
+function maskedEqual(k: Words, u: Words, m: Words): boolean {
+  for (let i = 0; i < u.length; i++) if ((((k[i]! ^ u[i]!) & m[i]!) >>> 0) !== 0) return false;
+  return true;
+}
+
+/** The tuple address each address option compares. */
+function tupleAddr(ct: ConntrackEntry, key: AddrKey): Words {
+  switch (key) {
+    case 'origsrc': return ct.tuple[0].src;
+    case 'origdst': return ct.tuple[0].dst;
+    case 'replsrc': return ct.tuple[1].src;
+    case 'repldst': return ct.tuple[1].dst;
+  }
+}
+
+/** The tuple's 16-bit L4 value each port option compares (`src.u.all` / `dst.u.all`, host order). */
+function tuplePort(ct: ConntrackEntry, key: PortKey): number {
+  switch (key) {
+    case 'origsrcport': return ct.tuple[0].sport;
+    case 'origdstport': return ct.tuple[0].dport;
+    case 'replsrcport': return ct.tuple[1].sport;
+    case 'repldstport': return ct.tuple[1].dport;
+  }
+}
+
+/** `conntrack_mt` for revision 3 (also used by `-m state`, which iptables loads as conntrack). */
+export function conntrackMatch(s: ConntrackState, pkt: Packet, ctx: PacketContext): boolean {
+  if (s.state && ((packetStateBits(pkt) & s.state.mask) !== 0) === s.state.invert) return false;
+  const ct = pkt.ct;
+  if (ct === null) return s.state !== null;
+  if (s.reply !== null && (pkt.ctinfo >= 3) !== s.reply) return false;
+  for (const k of ADDR_KEYS) {
+    const a = s.addrs[k];
+    if (a && maskedEqual(tupleAddr(ct, k), a.addr, a.mask) === a.invert) return false;
+  }
+  if (s.proto && (ct.tuple[0].proto === s.proto.num) === s.proto.invert) return false;
+  for (const k of PORT_KEYS) {
+    const p = s.ports[k];
+    if (!p) continue;
+    const v = tuplePort(ct, k);
+    if ((v >= p.lo && v <= p.hi) === p.invert) return false;
+  }
+  if (s.status && ((ct.status & s.status.mask) !== 0) === s.status.invert) return false;
+  if (s.expire) {
+    // An unconfirmed entry's timeout is still relative; the kernel subtracts the jiffies counter
+    // from it, so the answer depends on the host's uptime, which natsim does not model.
+    if (!isConfirmed(ct)) {
+      throw new NatsimError('NOT_IMPLEMENTED', '-m conntrack --ctexpire on a packet whose conntrack is not yet confirmed (its first packet): the kernel compares a relative timeout with the uptime-dependent jiffies counter, which natsim does not model', {}, EXIT_OTHER);
+    }
+    const left = remainingSeconds(ct, ctx.now);
+    if ((left >= s.expire.min && left <= s.expire.max) === s.expire.invert) return false;
+  }
+  return true;
+}
+
 /** The conntrack match. */
 export const conntrack: MatchExtension<ConntrackState> = {
   kind: 'match',
@@ -193,4 +258,6 @@ export const conntrack: MatchExtension<ConntrackState> = {
     if (s.reply !== null) out += ` --ctdir ${s.reply ? 'REPLY' : 'ORIGINAL'}`;
     return out;
   },
+  /** The packet's conntrack state, tuples, status and lifetime against the options (`conntrack_mt`). */
+  match: (s, pkt, _rt, ctx) => conntrackMatch(s, pkt, ctx),
 };

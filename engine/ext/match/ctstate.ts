@@ -1,8 +1,11 @@
 /**
  * Connection-tracking state lists shared by `-m conntrack --ctstate` and `-m state --state`: the
  * kernel's state bits (xt_conntrack.h), libxt_conntrack's comma-list parser (each item a
- * case-insensitive prefix of a state name) and its fixed print order.
+ * case-insensitive prefix of a state name) and its fixed print order; and the packet's state bit
+ * as `conntrack_mt` computes it (with the SNAT/DNAT pseudo-states from the entry's status).
  */
+import { CTINFO, IPS } from '../../conntrack/entry.js';
+import type { Packet } from '../../packet.js';
 import type { ParseContext } from '../types.js';
 
 /** State bits as xt_conntrack.h defines them. */
@@ -62,4 +65,18 @@ export function parseStateList(ctx: ParseContext, option: 'ctstate' | 'state', t
 /** The list as iptables-save prints it: INVALID,NEW,RELATED,ESTABLISHED,UNTRACKED,SNAT,DNAT order. */
 export function formatStateList(mask: number): string {
   return PRINT_ORDER.filter(([, b]) => mask & b).map(([n]) => n).join(',');
+}
+
+/**
+ * The packet's state bits as `conntrack_mt` computes them: with a conntrack, `1 << (ctinfo % 3 +
+ * 1)` (ESTABLISHED, RELATED or NEW, both directions) plus SNAT/DNAT when the entry has
+ * IPS_SRC_NAT/IPS_DST_NAT; without one, UNTRACKED for ctinfo IP_CT_UNTRACKED, else INVALID.
+ */
+export function packetStateBits(pkt: Packet): number {
+  const ct = pkt.ct;
+  if (ct === null) return pkt.ctinfo === CTINFO.UNTRACKED ? CT_STATE.UNTRACKED : CT_STATE.INVALID;
+  let bits = 1 << ((pkt.ctinfo % 3) + 1);
+  if (ct.status & IPS.SRC_NAT) bits |= CT_STATE.SNAT;
+  if (ct.status & IPS.DST_NAT) bits |= CT_STATE.DNAT;
+  return bits;
 }

@@ -2,9 +2,13 @@
  * `-m dscp [!] --dscp N | [!] --dscp-class NAME`: the 6-bit DSCP of the IPv4 TOS / IPv6 traffic
  * class; class names (CSx, BE, AFxy, EF) are stored as numbers and saved as `--dscp 0xNN`
  * (libxt_dscp, xt_dscp.c `dscp_mt`).
+ *
+ * Packet behaviour (`dscp_mt` / `dscp_mt6`): the DS field (IPv4 TOS / IPv6 traffic class) >> 2
+ * equals the codepoint, XOR `!`.
  */
 import type { MatchExtension } from '../types.js';
 import { xtStrtoul } from '../../net/cnum.js';
+import { dsfield } from '../header-pointer.js';
 
 /** DiffServ class names and their codepoints, in libxt_dscp's table order. */
 export const DSCP_CLASSES: ReadonlyArray<[string, number]> = [
@@ -52,5 +56,7 @@ export const dscp: MatchExtension<DscpState> = {
     if (s.seen.size > 1) ctx.fail('option "--dscp" cannot be used together with "--dscp-class".');
   },
   check: (s) => (s.dscp > DSCP_MAX ? `dscp ${s.dscp} is out of range (0-${DSCP_MAX})` : null),
+  /** `dscp_mt`: the DS field's upper six bits equal the codepoint. */
+  match: (s, pkt) => (dsfield(pkt) >>> 2 === s.dscp) !== s.invert,
   save: (s) => `${s.invert ? ' !' : ''} --dscp 0x${s.dscp.toString(16).padStart(2, '0')}`,
 };

@@ -1,10 +1,15 @@
 /**
  * `-m icmp --icmp-type TYPE[/CODE]` (IPv4, implicit after `-p icmp`): ICMP type and code range;
  * names are stored as numbers, type 255 is `any` (libipt_icmp, ip_tables.c `icmp_match`).
+ *
+ * Packet behaviour (`icmp_match`, now in xt_tcpudp.c): a non-first fragment never matches; an
+ * 8-byte ICMP header that does not lie within the packet is hot-dropped; otherwise it matches
+ * when the rule's type is 255 (`any`) or type equals and codeMin ≤ code ≤ codeMax, XOR `!`.
  */
 import type { MatchExtension } from '../types.js';
 import { IPPROTO } from '../values.js';
-import { ICMP_NAMES, parseIcmpType, type IcmpType } from '../icmp-types.js';
+import { ICMP_NAMES, icmpTypeCodeMatch, parseIcmpType, type IcmpType } from '../icmp-types.js';
+import { fragoff, headerPointer, thoff } from '../header-pointer.js';
 
 /** Parsed options: the kernel's `ipt_icmp`. */
 export interface IcmpState extends IcmpType { invert: boolean; given: boolean }
@@ -24,6 +29,16 @@ export const icmp: MatchExtension<IcmpState> = {
   },
   finalCheck(s, ctx) {
     if (!s.given) ctx.fail('option "--icmp-type" must be specified');
+  },
+  /** `icmp_match`: no fragments, the header (hot-drop when cut short), type and code. */
+  match(s, pkt, _rt, ctx) {
+    if (fragoff(pkt) !== 0) return false;
+    const ic = headerPointer(pkt, thoff(pkt), 8, 'icmp');
+    if (!ic) {
+      ctx.hotdrop();
+      return false;
+    }
+    return (s.type === 0xff || icmpTypeCodeMatch(s, ic[0]!, ic[1]!)) !== s.invert;
   },
   save(s) {
     const inv = s.invert ? ' !' : '';

@@ -2,6 +2,9 @@
  * `-m iprange [!] --src-range a[-b] [!] --dst-range a[-b]`: `min <= addr <= max` on the source
  * and/or destination (libxt_iprange revision 1, xt_iprange.c). A single address is saved as
  * `a-a`; a reversed range is accepted (it never matches).
+ *
+ * Packet behaviour (`iprange_mt4`/`iprange_mt6`): the source (then the destination) compared as
+ * host-order numbers, `min <= addr <= max`, XOR its `!`; a failing side ends the match.
  */
 import type { Family, Words } from '../../net/addr.js';
 import { formatAddr, parseIPv4Numeric, parseIPv6 } from '../../net/addr.js';
@@ -32,6 +35,17 @@ function parseRange(ctx: ParseContext, option: string, text: string, invert: boo
   return { min: parseEnd(ctx, option, ctx.family, lo), max: parseEnd(ctx, option, ctx.family, hi), invert };
 }
 
+/** Host-order comparison of two addresses of one family: <0, 0 or >0. */
+function compare(a: Words, b: Words): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return 0;
+}
+
+/** Whether the range test of one side passes (after its `!`). */
+function inRange(r: AddrRange, a: Words): boolean {
+  return (compare(a, r.min) >= 0 && compare(a, r.max) <= 0) !== r.invert;
+}
+
 /** The iprange match. */
 export const iprange: MatchExtension<IprangeState> = {
   kind: 'match',
@@ -54,4 +68,6 @@ export const iprange: MatchExtension<IprangeState> = {
       r ? `${r.invert ? ' !' : ''} --${name} ${formatAddr(family, r.min)}-${formatAddr(family, r.max)}` : '';
     return one('src-range', s.src) + one('dst-range', s.dst);
   },
+  /** Source range, then destination range, each XOR its `!`. */
+  match: (s, pkt) => (!s.src || inRange(s.src, pkt.src)) && (!s.dst || inRange(s.dst, pkt.dst)),
 };

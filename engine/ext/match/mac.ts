@@ -3,6 +3,10 @@
  * where a MAC header exists (xt_mac.c: PREROUTING, INPUT, FORWARD). Read as libxtables'
  * XTTYPE_ETHERMAC (six `:`-separated parts of at most two characters, each C strtoul base 16)
  * and saved lower-case with two digits per byte.
+ *
+ * Packet behaviour (`mac_mt`): the Ethernet source address equals the given one, XOR `!`. A
+ * packet whose device is not Ethernet (the host's in-interface has another link type) or that
+ * has no Ethernet header never matches, even with `!`.
  */
 import type { MatchExtension } from '../types.js';
 
@@ -36,4 +40,12 @@ export const mac: MatchExtension<MacState> = {
     if (!s.bytes) ctx.fail('mac: option "--mac-source" must be specified');
   },
   save: (s) => `${s.invert ? ' !' : ''} --mac-source ${s.bytes!.map((b) => b.toString(16).padStart(2, '0')).join(':')}`,
+  /** The link header's source address against the given one, XOR `!`; false without one. */
+  match(s, pkt, _rt, ctx) {
+    if (pkt.link === null) return false;
+    const dev = pkt.inIface === null ? undefined : ctx.host.interfaces.get(pkt.inIface);
+    if (dev && dev.linkType !== 'ether') return false;
+    const src = pkt.link.src;
+    return s.bytes!.every((b, i) => src[i] === b) !== s.invert;
+  },
 };

@@ -2,10 +2,17 @@
  * `-m multiport --sports|--dports|--ports LIST`: up to 15 ports or `a:b` ranges (a range takes
  * two slots), one `!` for the whole list; needs `-p tcp|udp|udplite|sctp|dccp` (libxt_multiport
  * revision 1, xt_multiport.c).
+ *
+ * Packet behaviour (`multiport_mt`, `ports_match_v1`): a non-first fragment never matches; the
+ * 4 port bytes at the transport header must lie within the packet or it is hot-dropped (for any
+ * of the five protocols); the list is walked in order and the first item holding the source
+ * port, the destination port or either (a range inclusively) decides `true ^ invert`; no item
+ * gives `invert`.
  */
 import type { CheckContext, MatchExtension, ParseContext } from '../types.js';
 import { IPPROTO } from '../values.js';
 import { xtParsePort } from '../services.js';
+import { be16, fragoff, headerPointer, thoff } from '../header-pointer.js';
 
 /** XT_MULTI_PORTS: slots in the kernel's list. */
 export const MULTI_PORTS = 15;
@@ -105,6 +112,21 @@ export const multiport: MatchExtension<MultiportState> = {
     if (msg) return msg;
     const slots = s.items.reduce((n, i) => n + (i.hi === null ? 1 : 2), 0);
     return slots > MULTI_PORTS ? 'too many ports specified' : null;
+  },
+  /** `multiport_mt`: no fragments, the two ports (hot-drop when cut short), the list. */
+  match(s, pkt, _rt, ctx) {
+    if (fragoff(pkt) !== 0) return false;
+    const pp = headerPointer(pkt, thoff(pkt), 4, 'multiport');
+    if (!pp) {
+      ctx.hotdrop();
+      return false;
+    }
+    const src = be16(pp, 0), dst = be16(pp, 2);
+    for (const { lo, hi } of s.items) {
+      const has = (p: number): boolean => (hi === null ? p === lo : p >= lo && p <= hi);
+      if (s.which === 'source' ? has(src) : s.which === 'destination' ? has(dst) : has(src) || has(dst)) return !s.invert;
+    }
+    return s.invert;
   },
   save(s) {
     const list = s.items.map((i) => (i.hi === null ? String(i.lo) : `${i.lo}:${i.hi}`)).join(',');

@@ -4,7 +4,18 @@
  * `--suppl-groups` the owner's supplementary groups too. The kernel allows it only from OUTPUT
  * and POSTROUTING. Ids are saved as numbers; names resolve through Debian's fixed base-passwd
  * accounts only (natsim does not read the host's user database).
+ *
+ * Packet behaviour (`owner_mt`): natsim's `pkt.socket` is the local socket a packet the node sends
+ * belongs to, with its file's credentials (fsuid, fsgid); null means no socket (forwarded packets,
+ * or a socket already orphaned). Without a socket the rule matches only when every option it gives
+ * is inverted (so `--suppl-groups`, which cannot be inverted, never matches then). With one,
+ * `! --socket-exists` fails, the uid/gid ranges are tested (inclusive, XOR their `!`), and
+ * `--suppl-groups` lets the gid range also hit one of the owner's supplementary groups. natsim
+ * does not model supplementary groups: when the primary gid is in range the answer is known;
+ * otherwise the answer depends on the groups, and natsim stops (NOT_IMPLEMENTED) instead of
+ * guessing. A kernel socket without a file (ICMP/RST control sockets) is not modelled either.
  */
+import { EXIT_OTHER, NatsimError } from '../../errors.js';
 import type { MatchExtension } from '../types.js';
 import { strtouiPrefix } from '../xtopt.js';
 
@@ -115,5 +126,29 @@ export const owner: MatchExtension<OwnerState> = {
     if (s.match & OWNER.GID) out += `${inv(OWNER.GID)} --gid-owner ${formatRange(s.gidMin, s.gidMax)}`;
     if (s.match & OWNER.SUPPL_GROUPS) out += ' --suppl-groups';
     return out;
+  },
+  /** The socket's owner against the options (`owner_mt`); never hot-drops. */
+  match(s, pkt) {
+    const sock = pkt.socket;
+    // No socket: true only if every option given is inverted.
+    if (sock === null) return (s.match ^ s.invert) === 0;
+    if (s.match & s.invert & OWNER.SOCKET) return false;
+    if (s.match & OWNER.UID) {
+      const hit = sock.uid >= s.uidMin && sock.uid <= s.uidMax;
+      if (hit === ((s.invert & OWNER.UID) !== 0)) return false;
+    }
+    if (s.match & OWNER.GID) {
+      const hit = sock.gid >= s.gidMin && sock.gid <= s.gidMax;
+      if (!hit && s.match & OWNER.SUPPL_GROUPS) {
+        throw new NatsimError(
+          'NOT_IMPLEMENTED',
+          `-m owner --gid-owner ${s.gidMin === s.gidMax ? s.gidMin : `${s.gidMin}-${s.gidMax}`} --suppl-groups: the socket's gid ${sock.gid} is not in range, so the answer depends on the owner's supplementary groups, which natsim does not model; natsim stops rather than guess`,
+          {},
+          EXIT_OTHER,
+        );
+      }
+      if (hit === ((s.invert & OWNER.GID) !== 0)) return false;
+    }
+    return true;
   },
 };

@@ -3,7 +3,16 @@
  * bridged at all (libxt_physdev, xt_physdev.c). Names follow `-i`'s rules (a trailing `+` is a
  * prefix wildcard, at most 15 characters). The kernel refuses `--physdev-out`/`--physdev-is-out`
  * reachable from OUTPUT unless the rule also says `--physdev-is-bridged` (not inverted).
+ *
+ * Packet behaviour (`physdev_mt`): only a packet that passed br_netfilter carries bridge
+ * information; natsim says so by `pkt.physIn`/`pkt.physOut` (the bridge ports), and a packet with
+ * neither carries none. Such a packet matches only when every option the rule gives is inverted.
+ * A bridged packet is tested option by option: `--physdev-is-bridged` is whether it has an out
+ * port, `--physdev-is-in`/`--physdev-is-out` whether it has an in/out port, `--physdev-in` is
+ * skipped (passes) when there is no in port, and `--physdev-out` fails without an out port even
+ * when inverted. Names compare as `-i` does (`+` suffix: prefix; an empty name matches any).
  */
+import type { Packet } from '../../packet.js';
 import type { MatchExtension } from '../types.js';
 
 /** The kernel's XT_PHYSDEV_OP_* bits. */
@@ -29,6 +38,29 @@ const FLAG_OF: Record<string, number> = {
   'physdev-is-out': PHYSDEV_OP.ISOUT,
   'physdev-is-bridged': PHYSDEV_OP.BRIDGED,
 };
+
+/** `ifname_compare_aligned` with the mask libxtables derives from the name: exact, `+` prefix, or empty = any. */
+export function physdevNameMatches(have: string, want: string): boolean {
+  if (want.endsWith('+')) return have.startsWith(want.slice(0, -1));
+  return want === '' || have === want;
+}
+
+/** `physdev_mt`: the bridge-port tests on one packet. */
+export function physdevMatch(s: PhysdevState, pkt: Pick<Packet, 'physIn' | 'physOut'>): boolean {
+  const given = (f: number): boolean => (s.bitmask & f) !== 0;
+  const inv = (f: number): boolean => (s.invert & f) !== 0;
+  // No bridge information: true only if every option given is inverted.
+  if (pkt.physIn === null && pkt.physOut === null) return (s.bitmask & ~s.invert) === 0;
+  const indev = pkt.physIn;
+  const outdev = pkt.physOut;
+  if (given(PHYSDEV_OP.BRIDGED) && (outdev !== null) === inv(PHYSDEV_OP.BRIDGED)) return false;
+  if (given(PHYSDEV_OP.ISIN) && (indev !== null) === inv(PHYSDEV_OP.ISIN)) return false;
+  if (given(PHYSDEV_OP.ISOUT) && (outdev !== null) === inv(PHYSDEV_OP.ISOUT)) return false;
+  if (given(PHYSDEV_OP.IN) && indev !== null && physdevNameMatches(indev, s.physIn) === inv(PHYSDEV_OP.IN)) return false;
+  if (!given(PHYSDEV_OP.OUT)) return true;
+  if (outdev === null) return false;
+  return physdevNameMatches(outdev, s.physOut) !== inv(PHYSDEV_OP.OUT);
+}
 
 /** The physdev match. */
 export const physdev: MatchExtension<PhysdevState> = {
@@ -74,4 +106,6 @@ export const physdev: MatchExtension<PhysdevState> = {
     if (s.bitmask & PHYSDEV_OP.BRIDGED) out += `${inv(PHYSDEV_OP.BRIDGED)} --physdev-is-bridged`;
     return out;
   },
+  /** Bridge ports of the packet against the options (`physdev_mt`); never hot-drops. */
+  match: (s, pkt) => physdevMatch(s, pkt),
 };

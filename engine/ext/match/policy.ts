@@ -6,6 +6,11 @@
  * describe one SA, or with `--strict` each element in turn, `--next` starting the next (at most
  * 4). With `--pol none` the elements are read but dropped. The kernel refuses `--dir out` from
  * PREROUTING or INPUT and `--dir in` from OUTPUT or POSTROUTING.
+ *
+ * Packet behaviour (`policy_mt`): natsim models no IPsec (no xfrm states or policies), so no
+ * packet has a sec_path (`--dir in`) or a route with an xfrm bundle (`--dir out`). The kernel's
+ * lookup then returns "no IPsec" (-1), on which `--pol none` matches and `--pol ipsec` does not,
+ * whatever the policy elements say. That answer is exact under natsim's model, not a guess.
  */
 import type { Family, Words } from '../../net/addr.js';
 import { formatAddr } from '../../net/addr.js';
@@ -168,4 +173,6 @@ export const policy: MatchExtension<PolicyState> = {
     });
     return out;
   },
+  /** No packet carries IPsec in natsim: `--pol none` matches every packet, `--pol ipsec` none. */
+  match: (s) => s.pol === 'none',
 };

@@ -1,10 +1,21 @@
 /**
  * `-m sctp` (implicit after `-p sctp`): source/destination port ranges and
  * `--chunk-types any|all|only CHUNK[:FLAGS],…` (libxt_sctp, xt_sctp.c).
+ *
+ * Packet behaviour (`sctp_mt`, `match_packet`): a non-first fragment never matches; a 12-byte
+ * common header that does not lie within the packet is hot-dropped; each given test (source
+ * ports, destination ports, chunk types, in that order, stopping at the first that fails) XORs
+ * its own `!`. The chunk walk reads every chunk header (4-byte padded lengths) until the end of
+ * the packet; a chunk header beyond the packet or with length 0 hot-drops (so does a packet with
+ * no chunk at all). A chunk's flag test applies when its type has one: `any` matches at the first
+ * listed chunk that passes, `all` when every listed type was seen passing, `only` when every
+ * chunk is listed and passes.
  */
-import type { MatchExtension } from '../types.js';
+import type { Packet } from '../../packet.js';
+import type { MatchExtension, PacketContext } from '../types.js';
 import { IPPROTO } from '../values.js';
 import { formatRange, parseProtoPortRange, type Range } from '../port-ranges.js';
+import { be16, fragoff, headerPointer, thoff } from '../header-pointer.js';
 
 /** Chunk names in libxt_sctp's table order, with their type and flag letters (bit 7 first). */
 const CHUNKS: ReadonlyArray<{ name: string; type: number; flags: string }> = [
@@ -97,6 +108,37 @@ function formatChunks(s: SctpState): string {
   return parts.join(',');
 }
 
+/** `match_flags`: the first flag test for this chunk type decides; none means pass. */
+function matchFlags(s: SctpState, type: number, flags: number): boolean {
+  const f = s.flagInfo.find((i) => i.chunk === type);
+  return f ? (flags & f.mask) === f.flag : true;
+}
+
+/** `match_packet`: the chunk walk from `off`; sets hotdrop on a bad chunk header. */
+function matchChunks(s: SctpState, pkt: Packet, off: number, ctx: PacketContext): boolean {
+  const listed = (t: number): boolean => s.chunks === 'all' || s.chunks.has(t);
+  const pending = s.matchType === 'all' ? new Set(s.chunks === 'all' ? Array.from({ length: 256 }, (_, i) => i) : s.chunks) : null;
+  do {
+    const sch = headerPointer(pkt, off, 4, 'sctp');
+    if (!sch || be16(sch, 2) === 0) {
+      ctx.hotdrop();
+      return false;
+    }
+    const type = sch[0]!, flags = sch[1]!;
+    off += (be16(sch, 2) + 3) & ~3;
+    if (listed(type)) {
+      const ok = matchFlags(s, type, flags);
+      if (s.matchType === 'any' && ok) return true;
+      if (s.matchType === 'all' && ok) pending!.delete(type);
+      if (s.matchType === 'only' && !ok) return false;
+    } else if (s.matchType === 'only') {
+      return false;
+    }
+  } while (off < pkt.length);
+  if (s.matchType === 'all') return pending!.size === 0;
+  return s.matchType === 'only';
+}
+
 /** The sctp match. */
 export const sctp: MatchExtension<SctpState> = {
   kind: 'match',
@@ -137,6 +179,24 @@ export const sctp: MatchExtension<SctpState> = {
         return;
       }
     }
+  },
+  /** `sctp_mt`: no fragments, the common header (hot-drop when cut short), ports, chunks. */
+  match(s, pkt, _rt, ctx) {
+    if (fragoff(pkt) !== 0) return false;
+    const off = thoff(pkt);
+    const sh = headerPointer(pkt, off, 12, 'sctp');
+    if (!sh) {
+      ctx.hotdrop();
+      return false;
+    }
+    const sp = be16(sh, 0), dp = be16(sh, 2);
+    if (s.given.spts && (sp >= s.spts[0] && sp <= s.spts[1]) === s.inv.spts) return false;
+    if (s.given.dpts && (dp >= s.dpts[0] && dp <= s.dpts[1]) === s.inv.dpts) return false;
+    if (s.given.chunks) {
+      // After a hot-drop the result is moot: the traversal drops the packet.
+      if (matchChunks(s, pkt, off + 12, ctx) === s.inv.chunks) return false;
+    }
+    return true;
   },
   save(s) {
     let out = '';

@@ -10,6 +10,10 @@
  * iptables refuses a set that does not exist in the kernel or whose family (inet/inet6) does not
  * fit the table's. libxt_set parses with the old getopt interface: a plain `--update-counters`
  * (the default) leaves no trace, and repeating a flag option is accepted.
+ *
+ * Packet behaviour: none. Whether a packet matches depends on the set's members (and their
+ * counters, timeouts, nomatch flags), which natsim does not model, so `match` is left absent and
+ * the engine stops with NOT_IMPLEMENTED on a rule that reaches it rather than guess.
  */
 import type { MatchExtension, ParseContext } from '../types.js';
 

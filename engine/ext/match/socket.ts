@@ -4,6 +4,11 @@
  * `--transparent` only IP_TRANSPARENT sockets, `--nowildcard` also listeners bound to the any
  * address, `--restore-skmark` copies the socket's mark to the packet. Every revision is allowed
  * only from PREROUTING and INPUT; no option can be inverted.
+ *
+ * Packet behaviour: none. `socket_mt` looks the packet up in the node's TCP/UDP socket tables
+ * (established, then listening; `--nowildcard`, `--transparent` and `--restore-skmark` all read
+ * the socket found), and natsim has no model of local sockets, so no answer would be exact:
+ * `match` is left absent and the engine stops with NOT_IMPLEMENTED rather than guess.
  */
 import type { MatchExtension } from '../types.js';
 

@@ -5,7 +5,23 @@
  * `--string TEXT` or `--hex-string` (`|41 42|` blocks of hex bytes mixed with text, `\` quoting
  * one character); either way it is saved as `--string "…"` when every byte is printable ASCII
  * and the last is not `\`, else as `--hex-string "|…|"`.
+ *
+ * Packet behaviour (`string_mt` → `skb_find_text`): the text searched starts `--from` bytes into
+ * the packet counted from the IP header (the skb data at the IP hooks) and ends at the end of the
+ * packet (`skb->len`); the first occurrence found counts only when it lies wholly before byte
+ * `--to` (`ret + patlen <= to - from`: the 2023 fix "skb_find_text: Ignore patterns extending
+ * past 'to'", older than 6.12; before it only the start was bounded; checked on a 6.18 kernel).
+ * With `--from` equal to `--to` nothing is searched at all. `--icase` compares
+ * through the kernel's Latin-1 `toupper` (lib/ctype.c: 0xdf–0xff but 0xf7 are lower case). Both
+ * algorithms run as lib/ts_bm.c and lib/ts_kmp.c do over one block of text: natsim's packet is
+ * one linear buffer, so a pattern spanning skb fragments (which bm misses) does not arise. KMP
+ * finds the first occurrence; bm, with `--icase`, can step over an occurrence of a non-ASCII byte
+ * whose case partner is not in its bad-character table, exactly as the kernel does (checked on a
+ * real kernel: pattern `|ff|a` misses text `Z|ff|a` with bm, finds it with kmp). No hotdrop,
+ * no fragment special case (every fragment is searched), both families.
  */
+import type { Packet } from '../../packet.js';
+import { beyondCapture, heldLen, skbLen } from '../skb-bytes.js';
 import type { MatchExtension, ParseContext } from '../types.js';
 import { strtouiWhole } from '../xtopt.js';
 
@@ -97,8 +113,118 @@ function formatPattern(p: Uint8Array): string {
   return ` --string "${t}"`;
 }
 
+/** lib/ctype.c's `_L` class: a–z, ß (0xdf) to ö (0xf6), ø (0xf8) to ÿ (0xff). */
+function kIsLower(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0xdf && c <= 0xff && c !== 0xf7);
+}
+
+/** lib/ctype.c's `_U` class: A–Z, À (0xc0) to Ö (0xd6), Ø (0xd8) to Þ (0xde). */
+function kIsUpper(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0xc0 && c <= 0xde && c !== 0xd7);
+}
+
+/** The kernel's `toupper` (include/linux/ctype.h): lower-case class minus 0x20. */
+export function kernelToupper(c: number): number {
+  return kIsLower(c) ? c - 0x20 : c;
+}
+
+/** The kernel's `tolower`: upper-case class plus 0x20. */
+export function kernelTolower(c: number): number {
+  return kIsUpper(c) ? c + 0x20 : c;
+}
+
+/** A prepared text search (`textsearch_prepare`): the pattern as the algorithm keeps it and its tables. */
+export type TextSearch =
+  | { algo: 'bm'; pattern: Uint8Array; icase: boolean; badShift: Int32Array; goodShift: Int32Array }
+  | { algo: 'kmp'; pattern: Uint8Array; icase: boolean; prefix: Int32Array };
+
+/** ts_bm's `subpattern`: whether the g bytes ending at i+g−1 recur ending at j+g−1 with a different byte before. */
+function subpattern(p: Uint8Array, i: number, j: number, g: number): boolean {
+  let x = i + g - 1;
+  let y = j + g - 1;
+  while (p[x--] === p[y--]) {
+    if (y < 0) return true;
+    if (--g === 0) return p[i - 1] !== p[j - 1];
+  }
+  return false;
+}
+
+/** Prepare `algo` for the pattern, as bm_init / kmp_init do (the pattern upper-cased for `--icase`). */
+export function prepareTextSearch(algo: 'bm' | 'kmp', raw: Uint8Array, icase: boolean): TextSearch {
+  const pattern = icase ? raw.map(kernelToupper) : raw.slice();
+  const n = pattern.length;
+  if (algo === 'kmp') {
+    const prefix = new Int32Array(n);
+    for (let k = 0, q = 1; q < n; q++) {
+      while (k > 0 && pattern[k] !== pattern[q]) k = prefix[k - 1]!;
+      if (pattern[k] === pattern[q]) k++;
+      prefix[q] = k;
+    }
+    return { algo, pattern, icase, prefix };
+  }
+  const badShift = new Int32Array(256).fill(n);
+  for (let i = 0; i < n - 1; i++) {
+    badShift[pattern[i]!] = n - 1 - i;
+    if (icase) badShift[kernelTolower(pattern[i]!)] = n - 1 - i;
+  }
+  const goodShift = new Int32Array(n).fill(n);
+  goodShift[0] = 1;
+  for (let i = n - 1, g = 1; i > 0; g++, i--) {
+    for (let j = i - 1; j >= 1 - g; j--) {
+      if (subpattern(pattern, i, j, g)) {
+        goodShift[g] = n - j - g;
+        break;
+      }
+    }
+  }
+  return { algo, pattern, icase, badShift, goodShift };
+}
+
+/** The search over one block `text[start, end)`: offset of the match found from `start`, or -1 (bm_find / kmp_find). */
+export function textSearchFind(ts: TextSearch, text: Uint8Array, start: number, end: number): number {
+  const p = ts.pattern;
+  const n = p.length;
+  const len = end - start;
+  const at = (k: number): number => (ts.icase ? kernelToupper(text[start + k]!) : text[start + k]!);
+  if (ts.algo === 'kmp') {
+    let q = 0;
+    for (let i = 0; i < len; i++) {
+      const c = at(i);
+      while (q > 0 && p[q] !== c) q = ts.prefix[q - 1]!;
+      if (p[q] === c) q++;
+      if (q === n) return i + 1 - n;
+    }
+    return -1;
+  }
+  let shift = n - 1;
+  while (shift < len) {
+    let i = 0;
+    while (i < n && at(shift - i) === p[n - 1 - i]) i++;
+    if (i === n) return shift - (n - 1);
+    const bs = ts.badShift[text[start + shift - i]!]!;
+    shift = Math.max(shift - i + bs, shift + ts.goodShift[i]!);
+  }
+  return -1;
+}
+
+/** `skb_find_text(skb, from, to)` ≠ UINT_MAX: the first occurrence at or after `from` lies wholly before `to`. */
+export function findInPacket(ts: TextSearch, pkt: Packet, from: number, to: number): boolean {
+  const len = skbLen(pkt);
+  const n = ts.pattern.length;
+  // skb_seq_read gives no block once the offset reaches `to`, nor past the data.
+  if (from >= to || from >= len) return false;
+  const held = heldLen(pkt);
+  const found = from < held ? textSearchFind(ts, pkt.data, from, held) : -1;
+  if (found >= 0) return found + n <= to - from;
+  // Not in the bytes held: a cut capture leaves open the starts that end past them but by `to`.
+  const lo = Math.max(from, held - n + 1);
+  const hi = Math.min(to, len) - n;
+  if (held < len && lo <= hi) throw beyondCapture(pkt, `-m string (an occurrence starting at byte ${lo}..${hi})`, held, hi + n);
+  return false;
+}
+
 /** The string match. */
-export const string: MatchExtension<StringState> = {
+export const string: MatchExtension<StringState, TextSearch> = {
   kind: 'match',
   name: 'string',
   options: [
@@ -153,4 +279,9 @@ export const string: MatchExtension<StringState> = {
     if (s.icase) out += ' --icase';
     return out;
   },
+  /** The text-search configuration, made once per rule as `string_mt_check` prepares it. */
+  // check() has refused every algorithm but bm and kmp before a ruleset is compiled.
+  init: (s) => prepareTextSearch(s.algo as 'bm' | 'kmp', s.pattern!, s.icase),
+  /** Whether the pattern occurs within bytes [--from, --to) of the packet, XOR `!` (`string_mt`). */
+  match: (s, pkt, ts) => findInPacket(ts, pkt, s.from, s.to) !== s.invert,
 };

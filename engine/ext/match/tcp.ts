@@ -1,11 +1,19 @@
 /**
  * `-m tcp` (implicit after `-p tcp`): source/destination port ranges, `--tcp-flags MASK COMP`
  * (`--syn` is FIN,SYN,RST,ACK / SYN) and `--tcp-option N` (libxt_tcp, xt_tcpudp.c `tcp_mt`).
+ *
+ * Packet behaviour (`tcp_mt`): a non-first fragment never matches, and one at fragment offset 1
+ * (IPv4 offset field 1; IPv6 offsets are in bytes, so never) is hot-dropped; the 20-byte header
+ * must lie within the packet or it is hot-dropped; then the port ranges, `(byte 13 & MASK) ==
+ * COMP`, and with `--tcp-option` the options walk of `tcp_find_option` (a data offset below 5 or
+ * options cut short hot-drop). Each test XORs its own `!`.
  */
-import type { MatchExtension } from '../types.js';
+import type { Packet } from '../../packet.js';
+import type { MatchExtension, PacketContext } from '../types.js';
 import { IPPROTO } from '../values.js';
 import { xtStrtoul } from '../../net/cnum.js';
-import { parseProtoPortRange, type Range } from '../port-ranges.js';
+import { portMatch, parseProtoPortRange, type Range } from '../port-ranges.js';
+import { be16, fragoff, headerPointer, thoff } from '../header-pointer.js';
 
 /** TCP flag names in bit order (header byte 13), as libxt_tcp parses and prints them. */
 export const TCP_FLAG_NAMES: ReadonlyArray<[string, number]> = [
@@ -47,6 +55,27 @@ export function formatTcpFlags(bits: number): string {
     rest &= ~f[1];
   }
   return names.length ? names.join(',') : 'NONE';
+}
+
+/**
+ * `tcp_find_option`: whether option kind `option` appears among the `optlen` option bytes after
+ * the 20-byte header at `off` (kinds 0 and 1 are one byte, others skip their length byte, a
+ * zero length counts as 1), XOR `invert`; no options gives `invert`; options beyond the packet
+ * hot-drop.
+ */
+export function tcpFindOption(pkt: Packet, off: number, optlen: number, option: number, invert: boolean, ctx: PacketContext): boolean {
+  if (optlen === 0) return invert;
+  const op = headerPointer(pkt, off + 20, optlen, 'tcp');
+  if (!op) {
+    ctx.hotdrop();
+    return false;
+  }
+  for (let i = 0; i < optlen;) {
+    if (op[i] === option) return !invert;
+    // The length byte may lie past the options; any value there ends the walk.
+    i += op[i]! < 2 ? 1 : (op[i + 1] ?? 0) || 1;
+  }
+  return invert;
 }
 
 /** The tcp match. */
@@ -98,6 +127,32 @@ export const tcp: MatchExtension<TcpState> = {
         return;
       }
     }
+  },
+  /** `tcp_mt`: fragments, the header (hot-drop when cut short), ports, flags, option. */
+  match(s, pkt, _rt, ctx) {
+    const fo = fragoff(pkt);
+    if (fo !== 0) {
+      if (fo === 1) ctx.hotdrop();
+      return false;
+    }
+    const off = thoff(pkt);
+    const th = headerPointer(pkt, off, 20, 'tcp');
+    if (!th) {
+      ctx.hotdrop();
+      return false;
+    }
+    if (!portMatch(s.spts, be16(th, 0), s.inv.spts)) return false;
+    if (!portMatch(s.dpts, be16(th, 2), s.inv.dpts)) return false;
+    if (((th[13]! & s.flgMask) === s.flgCmp) === s.inv.flags) return false;
+    if (s.option) {
+      const doff = th[12]! >>> 4;
+      if (doff * 4 < 20) {
+        ctx.hotdrop();
+        return false;
+      }
+      if (!tcpFindOption(pkt, off, doff * 4 - 20, s.option, s.inv.option, ctx)) return false;
+    }
+    return true;
   },
   save(s) {
     let out = '';

@@ -2,9 +2,13 @@
  * `-m tos [!] --tos value[/mask]|NAME`: `(tos & mask) == value` on the IPv4 TOS / IPv6 traffic
  * class byte. A number alone has mask 0xff; the RFC 1349 names (Minimize-Delay …) have mask 0x3f
  * (libxt_tos revision 1, xt_dscp.c `tos_mt`). Saved as `0xVV/0xMM`.
+ *
+ * Packet behaviour (`tos_mt`): `(dsfield & mask) == value` XOR `!`, on the IPv4 TOS byte or the
+ * IPv6 traffic class read from the header (ECN bits included unless the mask drops them).
  */
 import type { MatchExtension } from '../types.js';
 import { xtStrtoulPrefix } from '../../net/cnum.js';
+import { dsfield } from '../header-pointer.js';
 
 /** The symbolic TOS values iptables knows (case-insensitive). */
 export const TOS_NAMES: ReadonlyArray<[string, number]> = [
@@ -50,5 +54,7 @@ export const tos: MatchExtension<TosState> = {
   finalCheck(s, ctx) {
     if (!s.given) ctx.fail('option "--tos" must be specified');
   },
+  /** `tos_mt`: the masked DS field equals the value. */
+  match: (s, pkt) => ((dsfield(pkt) & s.mask) === s.value) !== s.invert,
   save: (s) => `${s.invert ? ' !' : ''} --tos ${hex2(s.value)}/${hex2(s.mask)}`,
 };

@@ -4,7 +4,17 @@
  * words of the packet) and up to 10 values or `min:max` ranges after `=`, separated by commas.
  * Numbers are C base-0 32-bit values; white space is allowed between tokens. Saved in quotes with
  * every number in lower-case hex: `"0x0>>0x16&0x3c@0xc=0x50000000"`.
+ *
+ * Packet behaviour (`u32_mt` / `u32_match_it`): offsets count from the IP header (the skb data at
+ * the IP hooks) and reads are big-endian 32-bit words that must lie wholly inside `skb->len`
+ * (`pkt.length`); a read past the end makes the whole match false (then XOR `!`), it never
+ * hot-drops. `@` adds the value to the running base and reads at base + number, and fails when
+ * the base would wrap past 2³². `<<`/`>>` by 32 or more shift by the count mod 32, as the x86 and
+ * arm64 shift instructions the C compiles to (and JavaScript) do. A test passes when the value is
+ * in one of its ranges; every test must pass. Both families, fragments read like any packet.
  */
+import type { Packet } from '../../packet.js';
+import { beyondCapture, heldLen, skbLen } from '../skb-bytes.js';
 import type { MatchExtension, ParseContext } from '../types.js';
 import { strtouiPrefix } from '../xtopt.js';
 
@@ -110,6 +120,47 @@ export function formatU32(tests: readonly U32Test[]): string {
   return `"${parts.join('&&')}"`;
 }
 
+/** The big-endian word at `off` (inside skb->len); stops loudly when a cut capture lacks it. */
+function word(pkt: Packet, off: number): number {
+  if (off + 4 > heldLen(pkt)) throw beyondCapture(pkt, '-m u32', off, off + 4);
+  const d = pkt.data;
+  return ((d[off]! << 24) | (d[off + 1]! << 16) | (d[off + 2]! << 8) | d[off + 3]!) >>> 0;
+}
+
+/** `u32_match_it`: whether every test's value falls in one of its ranges. */
+export function u32Matches(tests: readonly U32Test[], pkt: Packet): boolean {
+  const len = skbLen(pkt);
+  for (const t of tests) {
+    let at = 0;
+    let pos = t.location[0]!.number;
+    if (len < 4 || pos > len - 4) return false;
+    let val = word(pkt, pos);
+    for (let i = 1; i < t.location.length; i++) {
+      const { op, number } = t.location[i]!;
+      switch (op) {
+        case '&':
+          val = (val & number) >>> 0;
+          break;
+        case '<<':
+          val = (val << number) >>> 0;
+          break;
+        case '>>':
+          val = val >>> number;
+          break;
+        case '@':
+          if (at + val > 0xffffffff) return false;
+          at += val;
+          pos = number;
+          if (at + 4 > 0xffffffff || len < at + 4 || pos > len - at - 4) return false;
+          val = word(pkt, at + pos);
+          break;
+      }
+    }
+    if (!t.values.some(([min, max]) => min <= val && val <= max)) return false;
+  }
+  return true;
+}
+
 /** The u32 match. */
 export const u32: MatchExtension<U32State> = {
   kind: 'match',
@@ -125,4 +176,6 @@ export const u32: MatchExtension<U32State> = {
     if (!s.given) ctx.fail('option "--u32" must be specified');
   },
   save: (s) => `${s.invert ? ' !' : ''} --u32 ${formatU32(s.tests)}`,
+  /** All tests on the packet's bytes, XOR `!` (`u32_mt`); never hot-drops. */
+  match: (s, pkt) => u32Matches(s.tests, pkt) !== s.invert,
 };

@@ -2,10 +2,14 @@
  * `-m udp` (implicit after `-p udp`): source/destination port ranges, parsed by libxtables' x6
  * port-range parser (any service name, decimal numbers, no order check) (libxt_udp, xt_tcpudp.c
  * `udp_mt`).
+ *
+ * Packet behaviour (`udp_mt`): a non-first fragment never matches; an 8-byte header that does not
+ * lie within the packet is hot-dropped; then both port ranges, each XOR its own `!`.
  */
 import type { MatchExtension } from '../types.js';
 import { IPPROTO } from '../values.js';
-import { formatRange, parsePortRC, type Range } from '../port-ranges.js';
+import { formatRange, parsePortRC, portMatch, type Range } from '../port-ranges.js';
+import { be16, fragoff, headerPointer, thoff } from '../header-pointer.js';
 
 /** Parsed options: the kernel's `xt_udp`. */
 export interface UdpState {
@@ -33,6 +37,16 @@ export const udp: MatchExtension<UdpState> = {
     s[side] = parsePortRC(ctx, opt, arg!);
     s.inv[side] = invert;
     s.given[side] = true;
+  },
+  /** `udp_mt`: no fragments, the header (hot-drop when cut short), both port ranges. */
+  match(s, pkt, _rt, ctx) {
+    if (fragoff(pkt) !== 0) return false;
+    const uh = headerPointer(pkt, thoff(pkt), 8, 'udp');
+    if (!uh) {
+      ctx.hotdrop();
+      return false;
+    }
+    return portMatch(s.spts, be16(uh, 0), s.inv.spts) && portMatch(s.dpts, be16(uh, 2), s.inv.dpts);
   },
   save(s) {
     let out = '';
