@@ -7,7 +7,7 @@
 import seedrandom from 'seedrandom';
 import { compileRuleset, type CompiledRuleset, type Entry } from './compile.js';
 import { ConntrackTable, type ConntrackConfig } from './conntrack/table.js';
-import { CTINFO, type ConntrackEntry, type TrackedCtInfo } from './conntrack/entry.js';
+import { CTINFO, IPS, type ConntrackEntry, type TrackedCtInfo } from './conntrack/entry.js';
 import { ctPacketFromBytes } from './conntrack/packet.js';
 import { describeTuple, invertTuple } from './conntrack/tuple.js';
 import { NatsimError, EXIT_OTHER } from './errors.js';
@@ -48,7 +48,7 @@ export type PathStep =
   | { kind: 'hook'; hook: HookName }
   | { kind: 'rule'; step: TraceStep }
   | { kind: 'conntrack'; hook: HookName; state: string; tuple?: string }
-  | { kind: 'nat'; hook: HookName; manip: Manip; what: 'table' | 'established' | 'null-binding' | 'icmp-related'; before: PacketSummary; after: PacketSummary }
+  | { kind: 'nat'; hook: HookName; manip: Manip; what: 'table' | 'established' | 'null-binding' | 'icmp-related'; reply: boolean; before: PacketSummary; after: PacketSummary }
   | { kind: 'route'; decision: string; out?: string }
   | { kind: 'confirm'; hook: HookName; result: string };
 
@@ -270,6 +270,7 @@ export class Engine {
           break;
         case 'confirm': {
           if (pkt.ct === null || pkt.ctinfo === CTINFO.UNTRACKED) break;
+          const wasConfirmed = (pkt.ct.status & IPS.CONFIRMED) !== 0;
           const r = this.conntrack.confirm(pkt.ct, pkt.ctinfo as TrackedCtInfo, this.now);
           if (r.kind === 'drop') {
             run.fate = { kind: 'dropped', hook, by: `conntrack confirm: ${r.reason}` };
@@ -277,7 +278,7 @@ export class Engine {
             return false;
           }
           if (r.entry !== pkt.ct) { pkt.ct = r.entry; pkt.ctinfo = r.ctinfo; }
-          run.steps?.push({ kind: 'confirm', hook, result: 'confirmed' });
+          if (!wasConfirmed) run.steps?.push({ kind: 'confirm', hook, result: r.entry === pkt.ct ? 'new entry confirmed (inserted in the table)' : 'merged into an existing entry' });
           break;
         }
       }
@@ -325,7 +326,7 @@ export class Engine {
     const ctinfo = pkt.ctinfo as TrackedCtInfo;
     const before = run.steps ? summarize(pkt) : null;
     if (isRelatedIcmpError(pkt, ctinfo)) {
-      if (icmpReplyTranslation(pkt, e, ctinfo, manip) && run.steps) run.steps.push({ kind: 'nat', hook, manip, what: 'icmp-related', before: before!, after: summarize(pkt) });
+      if (icmpReplyTranslation(pkt, e, ctinfo, manip) && run.steps) run.steps.push({ kind: 'nat', hook, manip, what: 'icmp-related', reply: ctinfo === CTINFO.RELATED_REPLY, before: before!, after: summarize(pkt) });
       return true;
     }
     let what: 'table' | 'established' | 'null-binding' = 'established';
@@ -346,7 +347,7 @@ export class Engine {
       }
     }
     const changed = natPacket(pkt, e, ctinfo, manip);
-    if (run.steps && (changed || what !== 'established')) run.steps.push({ kind: 'nat', hook, manip, what, before: before!, after: summarize(pkt) });
+    if (run.steps && (changed || what !== 'established')) run.steps.push({ kind: 'nat', hook, manip, what, reply: ctinfo >= CTINFO.ESTABLISHED_REPLY, before: before!, after: summarize(pkt) });
     return true;
   }
 

@@ -40,9 +40,13 @@ function stepLine(s: PathStep, family: Family, c: ChalkInstance): string | null 
     case 'hook': return c.cyan.bold(s.hook);
     case 'route': return `  ${c.magenta('routing')} ${s.decision}${s.out ? ` → out ${s.out}` : ''}`;
     case 'conntrack': return `  ${c.blue('conntrack')} ${s.state}${s.tuple ? c.dim(` ${s.tuple}`) : ''}`;
-    case 'confirm': return `  ${c.blue('conntrack')} ${c.dim('confirm')} ${s.result}`;
+    case 'confirm': return `  ${c.blue('conntrack')} ${s.result}`;
     case 'nat': {
-      const label = s.what === 'table' ? (s.manip === 'dst' ? 'DNAT' : 'SNAT') : s.what === 'null-binding' ? 'null binding' : s.what === 'icmp-related' ? 'ICMP error translated' : `reverse ${s.manip === 'dst' ? 'de-SNAT' : 'de-DNAT'} from conntrack`;
+      const label = s.what === 'table' ? (s.manip === 'dst' ? 'DNAT' : 'SNAT')
+        : s.what === 'null-binding' ? `null binding (${s.manip === 'dst' ? 'DNAT' : 'SNAT'} set up, address kept)`
+          : s.what === 'icmp-related' ? 'ICMP error translated (outer and quoted headers)'
+            : s.reply ? `${s.manip === 'dst' ? 'de-SNAT' : 'de-DNAT'} of the reply, from conntrack`
+              : `${s.manip === 'dst' ? 'DNAT' : 'SNAT'} from conntrack (the nat table saw only the first packet)`;
       const changed = JSON.stringify(s.before) !== JSON.stringify(s.after);
       return `  ${c.green.bold(label)} ${changed ? `${describePacket(s.before, family)} ${c.green('⇒')} ${describePacket(s.after, family)}` : c.dim('(no change)')}`;
     }
