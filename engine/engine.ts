@@ -225,6 +225,7 @@ export class Engine {
     const emitted: PacketResult[] = [];
     for (const e of run.emitted) {
       const np = decodePacket(e.family, e.data);
+      if (e.attach) { np.ct = e.attach.ct; np.ctinfo = e.attach.ctinfo; }
       emitted.push(this.send(np));
     }
     return {
@@ -311,7 +312,7 @@ export class Engine {
         return self.shared.get(key) as T;
       },
       log: (line) => { run.logs.push(line); },
-      emit: (data, family) => { run.emitted.push({ data, family }); },
+      emit: (data, family, attach) => { run.emitted.push({ data, family, ...(attach ? { attach } : {}) }); },
       ...(nat ? { nat: nat as PacketContext['nat'] } : {}),
     };
     return ctx;
@@ -386,7 +387,7 @@ interface Run {
   before: PacketSummary;
   steps: PathStep[] | null;
   logs: string[];
-  emitted: { data: Uint8Array; family: 'ipv4' | 'ipv6' }[];
+  emitted: { data: Uint8Array; family: 'ipv4' | 'ipv6'; attach?: { ct: ConntrackEntry | null; ctinfo: number } }[];
   verdict: 'ACCEPT' | 'DROP';
   fate: Fate;
   inName: string | null;

@@ -85,6 +85,8 @@ export interface PacketSpec {
   seq?: number;
   ack?: number;
   window?: number;
+  /** TCP option bytes (padded with NOPs… by the caller to a multiple of 4). */
+  tcpOptions?: Uint8Array;
   /** ICMP/ICMPv6 type, code and echo id/sequence. */
   icmpType?: number;
   icmpCode?: number;
@@ -102,7 +104,9 @@ export interface PacketSpec {
 export function buildPacketBytes(spec: PacketSpec): Uint8Array {
   const family = spec.family ?? (spec.src.length === 1 ? 'ipv4' : 'ipv6');
   const payload = spec.payload ?? (spec.proto === 17 ? new Uint8Array(1) : new Uint8Array(0));
-  const l4len = (spec.proto === 6 ? 20 : spec.proto === 17 || spec.proto === 1 || spec.proto === 58 ? 8 : spec.proto === 132 ? 12 : 0) + payload.length;
+  const tcpOpts = spec.tcpOptions ?? new Uint8Array(0);
+  if (tcpOpts.length % 4 !== 0 || tcpOpts.length > 40) throw new NatsimError('USAGE', `TCP options must be a multiple of 4 bytes, at most 40 (got ${tcpOpts.length})`);
+  const l4len = (spec.proto === 6 ? 20 + tcpOpts.length : spec.proto === 17 || spec.proto === 1 || spec.proto === 58 ? 8 : spec.proto === 132 ? 12 : 0) + payload.length;
   const l3 = family === 'ipv4' ? 20 : 40;
   const b = new Uint8Array(l3 + l4len);
   if (family === 'ipv4') {
@@ -117,8 +121,8 @@ export function buildPacketBytes(spec: PacketSpec): Uint8Array {
   }
   const o = l3;
   if (spec.proto === 6) {
-    emitTcp({ sport: spec.sport ?? 0, dport: spec.dport ?? 0, seq: spec.seq ?? 1, ack: spec.ack ?? 0, headerLength: 20, flags: spec.tcpFlags ?? 0x02, reserved: 0, window: spec.window ?? 64240, checksum: 0, urgent: 0, options: new Uint8Array(0) }, b, o);
-    b.set(payload, o + 20);
+    emitTcp({ sport: spec.sport ?? 0, dport: spec.dport ?? 0, seq: spec.seq ?? 1, ack: spec.ack ?? 0, headerLength: 20 + tcpOpts.length, flags: spec.tcpFlags ?? 0x02, reserved: 0, window: spec.window ?? 64240, checksum: 0, urgent: 0, options: tcpOpts }, b, o);
+    b.set(payload, o + 20 + tcpOpts.length);
   } else if (spec.proto === 17) {
     emitUdp({ sport: spec.sport ?? 0, dport: spec.dport ?? 0, length: l4len, checksum: 0 }, b, o);
     b.set(payload, o + 8);

@@ -7,6 +7,7 @@ import type { Family } from '../net/addr.js';
 import type { Packet } from '../packet.js';
 import type { Host } from '../host/host.js';
 import type { NatRange } from './target/nat-range.js';
+import type { ConntrackEntry } from '../conntrack/entry.js';
 
 /** The five iptables tables. */
 export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
@@ -75,8 +76,11 @@ export interface PacketContext {
   shared<T>(key: string, make: () => T): T;
   /** A log line (LOG, TRACE), as the kernel would write it. */
   log(line: string): void;
-  /** Send a packet the node generates (REJECT's reset or ICMP error) through OUTPUT. */
-  emit(data: Uint8Array, family: Family): void;
+  /**
+   * Send a packet the node generates (REJECT's reset or ICMP error) through OUTPUT; `attach` is
+   * the conntrack the kernel attaches to it (`nf_ct_attach`: the original connection, RELATED).
+   */
+  emit(data: Uint8Array, family: Family, attach?: { ct: ConntrackEntry | null; ctinfo: number }): void;
   /** In the nat table: set up the connection's binding for this hook's manip (SNAT or DNAT). */
   nat?(range: NatRange, kind: 'snat' | 'dnat' | 'masquerade' | 'redirect' | 'netmap'): TargetVerdict;
 }

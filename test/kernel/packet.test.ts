@@ -10,13 +10,16 @@
  *   to 10.244.0.1 with random ports, conntrack entries must look as the notes say.
  * - Home router: TCP both ways through MASQUERADE out of wan0 and a DNAT port forward.
  *
- * The natsim side (the same traffic through natsim's packet engine, compared with
- * compare.ts) is pending until that engine exists. Needs root and `ip netns`; skips otherwise.
+ * Then natsim runs the same host model and the same traffic (natsim-run.ts) and compare.ts
+ * checks it against the kernel: per-endpoint counts by a two-sample chi-square, counters exactly
+ * outside random branches, conntrack tuples, states and flags, and what each receiver saw.
+ * Needs root and `ip netns`; skips otherwise.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainOf, countBy, readConntrack, readCounters, type CtEntry, type TableCounters } from './packet/collect.js';
-import { compareRuns, NATSIM_PENDING, type PacketRun } from './packet/compare.js';
+import { compareConntrack, compareCounters, compareEndpointCounts, compareReceivers, compareRuns, type PacketRun } from './packet/compare.js';
+import { runNatsimModel } from './packet/natsim-run.js';
 import { cascadeShares, chiSquareGoodnessOfFit, kernelProbability } from './packet/stats.js';
 import { buildTopology, kernelSkipReason, liveTestNamespaces, loadHostModel, NAMESPACE_PREFIX, run, type Topology } from './packet/topology.js';
 import {
@@ -219,33 +222,42 @@ kernelDescribe('kernel packet conformance: seed node (kube-dns behind 10.96.0.10
     expect(compareRuns(self, self)).toEqual([]);
   });
 
-  describe('natsim side (pending)', () => {
-    it.skip(`per-endpoint counts agree with the kernel's (two-sample χ², p > 0.001) — pending: ${NATSIM_PENDING}`, async () => {
-      const sim = await runNatsimPackets('seed-node.json');
-      expect(compareRuns(seedPacketRun(k), sim).filter((p) => p.startsWith('endpoint'))).toEqual([]);
+  describe('natsim on the same model and traffic', () => {
+    let sim: PacketRun;
+    beforeAll(() => {
+      const { dir } = loadHostModel(join(HERE, 'seed-node.json'));
+      const pingEntry = k.conntrack.find((e) => e.proto === 'icmp');
+      const run = runNatsimModel(join(HERE, 'seed-node.json'), dir, {
+        flows: [
+          { client: 'client', to: SERVICE, proto: 'udp', port: 53, count: UDP_CONNECTIONS, sportBase: 20000 },
+          { client: 'client', to: SERVICE, proto: 'tcp', port: 53, count: TCP_CONNECTIONS, sportBase: 40000 },
+        ],
+        pinger: 'client',
+        ping: k.ping && pingEntry ? { to: '10.244.0.5', count: PINGS, id: pingEntry.orig.id ?? 0 } : null,
+      });
+      sim = { endpointCounts: dnatCounts(run.counters, 'udp', 53), counters: run.counters, conntrack: run.conntrack, receivers: run.receivers };
+      const ks = [...dnatCounts(k.counters, 'udp', 53)].map(([e, n]) => `${e} ${n}`).join(', ');
+      const ns = [...sim.endpointCounts].map(([e, n]) => `${e} ${n}`).join(', ');
+      console.log(`seed node, ${UDP_CONNECTIONS} UDP connections per endpoint — kernel: ${ks}; natsim: ${ns}`);
     });
-    it.skip(`counters agree with iptables-save -c outside random branches — pending: ${NATSIM_PENDING}`, async () => {
-      const sim = await runNatsimPackets('seed-node.json');
-      expect(compareRuns(seedPacketRun(k), sim).filter((p) => / vs /.test(p) && !p.startsWith('endpoint'))).toEqual([]);
+    it('per-endpoint counts agree with the kernel\'s (two-sample χ², p > 0.001)', () => {
+      const ep = compareEndpointCounts(dnatCounts(k.counters, 'udp', 53), sim.endpointCounts);
+      expect(ep).toBeNull();
     });
-    it.skip(`conntrack tuples, states and flags agree — pending: ${NATSIM_PENDING}`, async () => {
-      const sim = await runNatsimPackets('seed-node.json');
-      expect(compareRuns(seedPacketRun(k), sim).filter((p) => p.includes('conntrack') || p.includes(': reply') || p.includes(': state') || p.includes(': flags'))).toEqual([]);
+    it('counters agree with iptables-save -c outside random branches', () => {
+      expect(compareCounters(k.counters, sim.counters)).toEqual([]);
     });
-    it.skip(`each receiver saw the same packets — pending: ${NATSIM_PENDING}`, async () => {
-      const sim = await runNatsimPackets('seed-node.json');
-      expect(compareRuns(seedPacketRun(k), sim).filter((p) => p.startsWith('receiver'))).toEqual([]);
+    it('conntrack tuples, states and flags agree', () => {
+      expect(compareConntrack(k.conntrack, sim.conntrack, dnatCounts(k.counters, 'udp', 53).keys())).toEqual([]);
+    });
+    it('each receiver saw the same packets', () => {
+      expect(compareReceivers(k.receivers, sim.receivers)).toEqual([]);
     });
   });
 });
 
 function seedPacketRun(k: SeedRun): PacketRun {
   return { endpointCounts: dnatCounts(k.counters, 'udp', 53), counters: k.counters, conntrack: k.conntrack, receivers: k.receivers };
-}
-
-/** Placeholder for running the same model and traffic through natsim's packet engine. */
-async function runNatsimPackets(model: string): Promise<PacketRun> {
-  throw new Error(`${model}: ${NATSIM_PENDING}`);
 }
 
 kernelDescribe('kernel packet conformance: home router (MASQUERADE out of wan0, port forward :80 → 192.168.1.10:8080)', () => {
@@ -322,5 +334,29 @@ kernelDescribe('kernel packet conformance: home router (MASQUERADE out of wan0, 
       expect(e.orig).toMatchObject({ dst: '198.51.100.2', dport: 80 });
       expect(e.reply).toMatchObject({ src: '192.168.1.10', sport: 8080, dst: '198.51.100.20', dport: e.orig.sport });
     }
+  });
+
+  describe('natsim on the same model and traffic', () => {
+    let sim: PacketRun;
+    beforeAll(() => {
+      const { dir } = loadHostModel(join(HERE, 'home-router.json'));
+      const run = runNatsimModel(join(HERE, 'home-router.json'), dir, {
+        flows: [
+          { client: 'laptop', to: '198.51.100.20', proto: 'tcp', port: 80, count: N, sportBase: 41000 },
+          { client: 'server', to: '198.51.100.2', proto: 'tcp', port: 80, count: N, sportBase: 42000 },
+        ],
+        ping: null,
+      });
+      sim = { endpointCounts: new Map(), counters: run.counters, conntrack: run.conntrack, receivers: run.receivers };
+    });
+    it('counters agree with iptables-save -c exactly', () => {
+      expect(compareCounters(counters, sim.counters)).toEqual([]);
+    });
+    it('conntrack tuples, states and flags agree', () => {
+      expect(compareConntrack(conntrack, sim.conntrack)).toEqual([]);
+    });
+    it('each receiver saw the same packets', () => {
+      expect(compareReceivers(seen, sim.receivers)).toEqual([]);
+    });
   });
 });

@@ -5,6 +5,12 @@
  * `--save-mark` and `--restore-mark` are saved with both masks (`--mask` sets both); a shift
  * other than 0 follows. Options apply in the order given, so `--set-mark 1 --mask 0xff` leaves
  * ctmask 0xff while `--mask 0xff --set-mark 1` leaves 0xffffffff.
+ *
+ * Packet behaviour (xt_connmark.c `connmark_tg_shift`): nothing without a conntrack (INVALID or
+ * UNTRACKED). set: `ct.mark = ((ct.mark & ~ctmask) ^ ctmark) shifted`; save:
+ * `ct.mark = (ct.mark & ~ctmask) ^ ((skb.mark & nfmask) shifted)`; restore:
+ * `skb.mark = (skb.mark & ~nfmask) ^ ((ct.mark & ctmask) shifted)` — the shift applies to the
+ * whole new mark for set, to the copied part otherwise. Then the next rule.
  */
 import type { TargetExtension } from '../types.js';
 import { hex } from '../values.js';
@@ -81,5 +87,23 @@ export const CONNMARK: TargetExtension<ConnmarkTargetState> = {
       : ` --${s.mode}-mark --nfmask ${hex(s.nfmask)} --ctmask ${hex(s.ctmask)}`;
     if (s.shiftBits !== 0) out += ` --${s.shiftDir}-shift-mark ${s.shiftBits}`;
     return out;
+  },
+  /** Set, save or restore the connection mark; continue. */
+  target(s, pkt) {
+    const ct = pkt.ct;
+    if (ct === null) return { kind: 'continue' };
+    const shift = (v: number): number => (s.shiftDir === 'right' ? v >>> s.shiftBits : (v << s.shiftBits) >>> 0);
+    switch (s.mode) {
+      case 'set':
+        ct.mark = shift(((ct.mark & ~s.ctmask) ^ s.ctmark) >>> 0);
+        break;
+      case 'save':
+        ct.mark = ((ct.mark & ~s.ctmask) ^ shift((pkt.mark & s.nfmask) >>> 0)) >>> 0;
+        break;
+      case 'restore':
+        pkt.mark = ((pkt.mark & ~s.nfmask) ^ shift((ct.mark & s.ctmask) >>> 0)) >>> 0;
+        break;
+    }
+    return { kind: 'continue' };
   },
 };

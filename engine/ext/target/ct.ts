@@ -7,10 +7,20 @@
  * `--zone-reply` only when exactly one direction was given. Unless `--notrack` is set, the kernel
  * refuses a helper it does not have for the rule's family and `-p` protocol (which must be given,
  * not inverted) and any timeout policy (natsim has no `nfct` timeout objects).
+ *
+ * Packet behaviour (xt_CT.c `xt_ct_target`): a packet that already has a conntrack (or is already
+ * untracked, e.g. looped back) is left alone. Otherwise `--notrack` makes it untracked (ctinfo
+ * IP_CT_UNTRACKED, no entry; every other option is then ignored, as the kernel ignores them) and
+ * the next rule follows. Without `--notrack` the kernel attaches a conntrack template (helper,
+ * zone, event masks, timeout policy — or an empty one): natsim's conntrack has no templates, so
+ * such a packet stops with NOT_IMPLEMENTED naming the options.
  */
 import type { Family } from '../../net/addr.js';
 import type { TargetExtension } from '../types.js';
 import { IPPROTO } from '../values.js';
+import { NatsimError, EXIT_OTHER } from '../../errors.js';
+import { CTINFO } from '../../conntrack/entry.js';
+import type { Packet } from '../../packet.js';
 import { xtStrtoul } from '../../net/cnum.js';
 import { xtString } from '../xttypes.js';
 
@@ -65,6 +75,18 @@ function parseEvents(names: readonly string[], text: string, fail: (m: string) =
 
 function formatEvents(names: readonly string[], mask: number): string {
   return names.filter((_, bit) => mask & (1 << bit)).join(',');
+}
+
+/** Whether the packet already carries conntrack state (`skb->_nfct != 0`): an entry or UNTRACKED. */
+export function hasNfct(pkt: Packet): boolean {
+  return pkt.ct !== null || pkt.ctinfo === CTINFO.UNTRACKED;
+}
+
+/** `nf_ct_set(skb, NULL, IP_CT_UNTRACKED)` unless the packet already has conntrack state. */
+export function untrack(pkt: Packet): void {
+  if (hasNfct(pkt)) return;
+  pkt.ct = null;
+  pkt.ctinfo = CTINFO.UNTRACKED;
 }
 
 /** The CT target. */
@@ -133,5 +155,15 @@ export const CT: TargetExtension<CtState> = {
       out += ` --zone${dir} ${s.zoneMark ? 'mark' : s.zone}`;
     }
     return out;
+  },
+  /** `--notrack`: untrack the packet; a template (any other use): NOT_IMPLEMENTED; continue. */
+  target(s, pkt, _rt, ctx) {
+    if (s.notrack) {
+      untrack(pkt);
+      return { kind: 'continue' };
+    }
+    if (hasNfct(pkt)) return { kind: 'continue' };
+    const opts = CT.save(s, ctx.family).trim();
+    throw new NatsimError('NOT_IMPLEMENTED', `-j CT ${opts === '' ? '(no options)' : opts}: the kernel attaches a conntrack template (${opts === '' ? 'an empty one' : opts.split(' ').filter((w) => w.startsWith('--')).join(', ')}), which natsim's conntrack does not model; only --notrack is modelled`, {}, EXIT_OTHER);
   },
 };

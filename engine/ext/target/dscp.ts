@@ -2,10 +2,15 @@
  * `-j DSCP` (xt_DSCP, libxt_DSCP): sets the 6-bit DSCP of the IPv4 TOS / IPv6 traffic class.
  * Mangle table only. `--set-dscp N` (0..63) or `--set-dscp-class NAME` (CSx, BE, AFxy, EF, matched
  * as the dscp match does), one of them; saved as `--set-dscp 0xNN`.
+ *
+ * Packet behaviour (`dscp_tg`, `dscp_tg6`): when the DSCP (top six bits) differs, it is replaced
+ * and the two ECN bits kept (`ipv4_change_dsfield` with its incremental IPv4 checksum update, or
+ * `ipv6_change_dsfield`); `pkt.tos` follows. Then the next rule.
  */
 import type { TargetExtension } from '../types.js';
 import { needXtUint } from '../xttypes.js';
 import { DSCP_CLASSES, dscpClass } from '../match/dscp.js';
+import { changeDsfield, getDsfield } from './ip-header-rewrite.js';
 
 /** XT_DSCP_MAX. */
 const DSCP_MAX = 0x3f;
@@ -34,4 +39,9 @@ export const DSCP: TargetExtension<DscpTargetState> = {
     if (s.dscp === null) ctx.fail('parameter --set-dscp (or --set-dscp-class) is required');
   },
   save: (s) => ` --set-dscp 0x${s.dscp!.toString(16).padStart(2, '0')}`,
+  /** Rewrite the DSCP bits (ECN kept); continue. */
+  target(s, pkt) {
+    if (getDsfield(pkt) >>> 2 !== s.dscp) changeDsfield(pkt, 0x03, s.dscp! << 2);
+    return { kind: 'continue' };
+  },
 };

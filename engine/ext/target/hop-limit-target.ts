@@ -1,10 +1,16 @@
 /**
  * The TTL (IPv4) and HL (IPv6) targets share one shape (xt_HL.c, libxt_HL): exactly one of
  * `--P-set N` (0..255), `--P-dec N` and `--P-inc N` (1..255), mangle table only, saved as given.
+ *
+ * Packet behaviour (`ttl_tg`, `hl_tg6`): the new value is N, or the old one plus/minus N clamped
+ * to 0..255; when it differs, the byte is written (IPv4 with `csum_replace2` on the header
+ * checksum) and `pkt.ttl` follows. Then the next rule. A TTL of 0 set here is not dropped by the
+ * target (the forwarding path decides).
  */
 import type { Family } from '../../net/addr.js';
 import type { TargetExtension } from '../types.js';
 import { needXtUint } from '../xttypes.js';
+import { setHopLimit } from './ip-header-rewrite.js';
 
 /** Parsed options: the kernel's `ipt_TTL_info` / `ip6t_HL_info`. */
 export interface HopLimitTargetState { mode: 'set' | 'dec' | 'inc' | null; value: number }
@@ -28,5 +34,12 @@ export function hopLimitTarget(name: string, prefix: string, family: Family): Ta
       if (s.mode === null) ctx.fail(`you must specify an action: one of --${prefix}-set, --${prefix}-dec, --${prefix}-inc`);
     },
     save: (s) => ` --${prefix}-${s.mode} ${s.value}`,
+    /** Set, increment or decrement the TTL / hop limit; continue. */
+    target(s, pkt) {
+      const old = pkt.family === 'ipv4' ? pkt.data[8]! : pkt.data[7]!;
+      const now = s.mode === 'set' ? s.value : s.mode === 'inc' ? Math.min(255, old + s.value) : Math.max(0, old - s.value);
+      if (now !== old) setHopLimit(pkt, now);
+      return { kind: 'continue' };
+    },
   };
 }

@@ -3,11 +3,18 @@
  * any hook, both families. `--log-level` is 0..7 or a syslog name (exact case) and is saved as a
  * number, the default 4 omitted; `--log-prefix` (at least 1 byte, silently cut to 29) is saved
  * with xtables_save_string; the flags follow in bit order.
+ *
+ * Packet behaviour (xt_LOG.c `log_tg` → nf_log_syslog.c): the line of `log-format.ts` (prefix,
+ * IN=/OUT=, MAC, the packet per protocol, SEQ/ACK with --log-tcp-sequence, TCP and IP options with
+ * --log-tcp-options / --log-ip-options, UID/GID of the local socket with --log-uid, MARK= when the
+ * mark is not 0) goes to `ctx.log`, then the next rule (XT_CONTINUE). The syslog level is not part
+ * of the text. natsim logs in every namespace (as with net.netfilter.nf_log_all_netns=1).
  */
 import type { TargetExtension } from '../types.js';
 import { saveString } from '../values.js';
 import { xtStrtoul } from '../../net/cnum.js';
 import { xtString } from '../xttypes.js';
+import { formatLogLine } from './log-format.js';
 
 /** Default level (LOG_WARNING), never printed by iptables-save. */
 export const LOG_DEFAULT_LEVEL = 4;
@@ -62,5 +69,10 @@ export const LOG: TargetExtension<LogState> = {
     if (s.level !== LOG_DEFAULT_LEVEL) out += ` --log-level ${s.level}`;
     for (const [name, bit] of LOG_FLAGS) if (s.flags & bit) out += ` --${name}`;
     return out;
+  },
+  /** Log the packet as the kernel would and continue. */
+  target(s, pkt, _rt, ctx) {
+    ctx.log(formatLogLine(s.prefix, pkt, ctx.host, s.flags));
+    return { kind: 'continue' };
   },
 };

@@ -3,10 +3,17 @@
  * Any table and hook, both families. Saved as `--nflog-prefix` (xtables_save_string, at least 1
  * byte, silently cut to 63), `--nflog-group` when not 0, `--nflog-size` whenever it was given or
  * else `--nflog-range` when not 0 (the two exclude each other), `--nflog-threshold` when not 0.
+ *
+ * Packet behaviour (xt_NFLOG.c `nflog_tg`): the packet is handed to nfnetlink_log and the next rule
+ * follows (XT_CONTINUE). natsim has no netlink listener; it records one log line
+ * `NFLOG group=N prefix="P": ` followed by the packet in LOG's format (log-format.ts, no option
+ * flags), which is what a ulogd LOGEMU reader of the group would print after its timestamp.
+ * Size, range and threshold only shape the netlink messages and change nothing on the packet.
  */
 import type { TargetExtension } from '../types.js';
 import { saveString } from '../values.js';
 import { needXtUint, xtString } from '../xttypes.js';
+import { formatLogLine } from './log-format.js';
 
 /** Size of `xt_nflog_info.prefix`. */
 const PREFIX_SIZE = 64;
@@ -61,5 +68,10 @@ export const NFLOG: TargetExtension<NflogState> = {
     else if (s.len) out += ` --nflog-range ${s.len}`;
     if (s.threshold) out += ` --nflog-threshold ${s.threshold}`;
     return out;
+  },
+  /** Record the NFLOG line (group, prefix, packet) and continue. */
+  target(s, pkt, _rt, ctx) {
+    ctx.log(`NFLOG group=${s.group} prefix=${JSON.stringify(s.prefix)}: ${formatLogLine(s.prefix, pkt, ctx.host, 0)}`);
+    return { kind: 'continue' };
   },
 };

@@ -5,9 +5,15 @@
  * order winning (`icmp-p` is icmp-proto-unreachable, an empty word icmp-net-unreachable). The
  * canonical name is saved, the default `icmp-port-unreachable` included. `tcp-reset` needs
  * `-p tcp` (not inverted) in the rule, a kernel check at COMMIT.
+ *
+ * Packet behaviour (ipt_REJECT.c `reject_tg`): the packet is dropped (NF_DROP) after the answer the
+ * kernel would send is built (`reject-packet.ts`: ICMP 3/0, 3/1, 3/2, 3/3, 3/9, 3/10, 3/13 or a
+ * TCP RST, with every case in which the kernel sends nothing) and handed to `ctx.emit`, which sends
+ * it through this node's OUTPUT path.
  */
 import type { ParseContext, TargetExtension } from '../types.js';
 import { IPPROTO } from '../values.js';
+import { icmp4Unreach, tcpReset4, attachedConntrack } from './reject-packet.js';
 
 /** One reject type: canonical name and alias, in libipt_REJECT's table order. */
 export interface RejectType { name: string; alias: string }
@@ -47,6 +53,12 @@ function parseReject4(s: RejectState, arg: string, ctx: ParseContext): void {
   ctx.fail(`unknown reject type "${arg}" (expected one of ${REJECT_TYPES.map((x) => x.name).join(', ')})`);
 }
 
+/** ICMP codes by reject type (ICMP_NET_UNREACH … ICMP_PKT_FILTERED). */
+const ICMP_CODES: Readonly<Record<string, number>> = {
+  'icmp-net-unreachable': 0, 'icmp-host-unreachable': 1, 'icmp-proto-unreachable': 2, 'icmp-port-unreachable': 3,
+  'icmp-net-prohibited': 9, 'icmp-host-prohibited': 10, 'icmp-admin-prohibited': 13,
+};
+
 /** The REJECT target (IPv4). */
 export const REJECT: TargetExtension<RejectState> = {
   kind: 'target',
@@ -66,4 +78,10 @@ export const REJECT: TargetExtension<RejectState> = {
     return null;
   },
   save: (s) => ` --reject-with ${s.with}`,
+  /** Send the ICMP error or TCP reset the kernel would, then drop. */
+  target(s, pkt, _rt, ctx) {
+    const out = s.with === 'tcp-reset' ? tcpReset4(pkt, ctx) : icmp4Unreach(pkt, ICMP_CODES[s.with]!, ctx);
+    if (out) ctx.emit(out, 'ipv4', attachedConntrack(pkt) ?? undefined);
+    return { kind: 'drop' };
+  },
 };

@@ -4,10 +4,16 @@
  * prefix of a name or alias, first in table order (so an empty word is icmp6-no-route); the
  * canonical name is saved, the default `icmp6-port-unreachable` included. `tcp-reset` needs
  * `-p tcp` (not inverted), a kernel check at COMMIT.
+ *
+ * Packet behaviour (ip6t_REJECT.c `reject_tg6`): the packet is dropped after the ICMPv6 error
+ * (1/0 no-route, 1/1 adm-prohibited, 1/3 addr-unreachable, 1/4 port-unreachable, 1/5 policy-fail,
+ * 1/6 reject-route) or TCP RST the kernel would send is built (`reject-packet.ts`, nf_reject_ipv6.c
+ * and icmp6_send, with every case in which nothing is sent) and handed to `ctx.emit`.
  */
 import type { TargetExtension } from '../types.js';
 import { IPPROTO } from '../values.js';
 import { findRejectType, type RejectState, type RejectType } from './reject.js';
+import { icmp6Unreach, tcpReset6, attachedConntrack } from './reject-packet.js';
 
 /** IPv6 reject types in libip6t_REJECT's table order (icmp6-not-neighbour is not offered). */
 export const REJECT6_TYPES: readonly RejectType[] = [
@@ -19,6 +25,12 @@ export const REJECT6_TYPES: readonly RejectType[] = [
   { name: 'icmp6-policy-fail', alias: 'policy-fail' },
   { name: 'icmp6-reject-route', alias: 'reject-route' },
 ];
+
+/** ICMPv6 destination-unreachable codes by reject type. */
+const ICMP6_CODES: Readonly<Record<string, number>> = {
+  'icmp6-no-route': 0, 'icmp6-adm-prohibited': 1, 'icmp6-addr-unreachable': 3, 'icmp6-port-unreachable': 4,
+  'icmp6-policy-fail': 5, 'icmp6-reject-route': 6,
+};
 
 /** The REJECT target for IPv6 (saved as REJECT). */
 export const REJECT6: TargetExtension<RejectState> = {
@@ -41,4 +53,10 @@ export const REJECT6: TargetExtension<RejectState> = {
     return null;
   },
   save: (s) => ` --reject-with ${s.with}`,
+  /** Send the ICMPv6 error or TCP reset the kernel would, then drop. */
+  target(s, pkt, _rt, ctx) {
+    const out = s.with === 'tcp-reset' ? tcpReset6(pkt, ctx) : icmp6Unreach(pkt, ICMP6_CODES[s.with]!, ctx);
+    if (out) ctx.emit(out, 'ipv6', attachedConntrack(pkt) ?? undefined);
+    return { kind: 'drop' };
+  },
 };

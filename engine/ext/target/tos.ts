@@ -3,11 +3,16 @@
  * TOS / IPv6 traffic class byte. Mangle table only. `--set-tos value[/mask]` (mask 0xff when
  * absent) or a symbolic name (mask 0x3f), `--and-tos V` (0/~V), `--or-tos V` (V/V), `--xor-tos V`
  * (V/0); exactly one of them. Always saved as `--set-tos 0xVV/0xMM`.
+ *
+ * Packet behaviour (`tos_tg`, `tos_tg6`): when `(tos & ~mask) ^ value` differs from the byte, it is
+ * written with `ipv4_change_dsfield` (incremental IPv4 header checksum) or `ipv6_change_dsfield`;
+ * `pkt.tos` follows. Then the next rule.
  */
 import type { TargetExtension } from '../types.js';
 import { xtStrtoulPrefix } from '../../net/cnum.js';
 import { needXtUint } from '../xttypes.js';
 import { TOS_NAMES } from '../match/tos.js';
+import { changeDsfield, getDsfield } from './ip-header-rewrite.js';
 
 /** Mask a symbolic name gets in revision 1: the low six bits are replaced, the top two kept. */
 const NAMED_MASK = 0x3f;
@@ -65,4 +70,11 @@ export const TOS: TargetExtension<TosTargetState> = {
     if (s.op === null) ctx.fail('an action is required: one of --set-tos, --and-tos, --or-tos, --xor-tos');
   },
   save: (s) => ` --set-tos ${hex2(s.value)}/${hex2(s.mask)}`,
+  /** Rewrite the TOS / traffic class byte; continue. */
+  target(s, pkt) {
+    const orig = getDsfield(pkt);
+    const nv = ((orig & ~s.mask) ^ s.value) & 0xff;
+    if (orig !== nv) changeDsfield(pkt, 0, nv);
+    return { kind: 'continue' };
+  },
 };

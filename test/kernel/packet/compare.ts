@@ -140,5 +140,3 @@ export function compareRuns(kernel: PacketRun, other: PacketRun): string[] {
   ];
 }
 
-/** Why the natsim side is pending (the vitest skip reason). */
-export const NATSIM_PENDING = "natsim's packet engine is not built yet (issue: The engine)";

@@ -26,6 +26,9 @@ for (let i = 0; i < argv.length; i++) {
 }
 if (!log) { console.error('receiver: --log FILE is required'); process.exit(2); }
 
+// Replies have the same length whoever sends them (names padded to 12), so byte counters do not
+// depend on which endpoint a random rule picked.
+const pad = ' '.repeat(Math.max(0, 12 - name.length));
 const records = [];
 const record = (r) => { if (records.length < MAX_RECORDS) records.push(r); };
 let waiting = udp.length + tcp.length;
@@ -36,7 +39,7 @@ for (const port of udp) {
   const s = dgram.createSocket('udp4');
   s.on('message', (msg, rinfo) => {
     record({ proto: 'udp', local: addr, localPort: port, remote: rinfo.address, remotePort: rinfo.port, bytes: msg.length });
-    s.send(JSON.stringify({ name, echo: msg.toString('utf8').slice(0, 64) }), rinfo.port, rinfo.address);
+    s.send(JSON.stringify({ name, pad, echo: msg.toString('utf8').slice(0, 64) }), rinfo.port, rinfo.address);
   });
   s.on('error', (e) => { console.error(`receiver ${name} udp ${port}: ${e.message}`); process.exit(1); });
   s.bind(port, addr, bound);
@@ -45,7 +48,7 @@ for (const port of tcp) {
   const server = net.createServer((sock) => {
     record({ proto: 'tcp', local: sock.localAddress, localPort: sock.localPort, remote: sock.remoteAddress, remotePort: sock.remotePort });
     sock.on('error', () => {});
-    sock.once('data', () => sock.end(JSON.stringify({ name })));
+    sock.once('data', () => sock.end(JSON.stringify({ name, pad })));
     sock.once('end', () => sock.end());
   });
   server.on('error', (e) => { console.error(`receiver ${name} tcp ${port}: ${e.message}`); process.exit(1); });
