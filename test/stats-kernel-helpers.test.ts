@@ -13,7 +13,7 @@ import { checkHostModel, loadHostModel, type HostModel } from './kernel/packet/t
 import {
   cascadeShares, chiSquareCdf, chiSquareGoodnessOfFit, chiSquareSurvival, chiSquareTwoSample,
   kernelProbability, lnGamma, regularizedGammaP, regularizedGammaQ,
-} from './kernel/packet/stats.js';
+} from '../sim/stats.js';
 
 describe('lnGamma', () => {
   it('matches factorials and Γ(1/2) = √π', () => {

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainOf, countBy, readConntrack, readCounters, type CtEntry, type TableCounters } from './packet/collect.js';
 import { compareConntrack, compareCounters, compareEndpointCounts, compareReceivers, compareRuns, type PacketRun } from './packet/compare.js';
 import { runNatsimModel } from './packet/natsim-run.js';
-import { cascadeShares, chiSquareGoodnessOfFit, kernelProbability } from './packet/stats.js';
+import { cascadeShares, chiSquareGoodnessOfFit, kernelProbability } from '../../sim/stats.js';
 import { buildTopology, kernelSkipReason, liveTestNamespaces, loadHostModel, NAMESPACE_PREFIX, run, type Topology } from './packet/topology.js';
 import {
   makeScratch, pingSkipReason, rmScratch, runClients, runPing, startReceiver, waitQuietAndZero,

@@ -6,7 +6,7 @@
  * saw) must agree exactly.
  */
 import type { CtEntry, CtTuple, TableCounters } from './collect.js';
-import { chiSquareTwoSample } from './stats.js';
+import { chiSquareTwoSample } from '../../../sim/stats.js';
 import type { ReceiverRecord } from './traffic.js';
 
 /** Everything a run produced that the two sides must agree on. */

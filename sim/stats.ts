@@ -1,5 +1,6 @@
 /**
- * Chi-square tests for the kernel packet suite, written from the definitions: the log-gamma
+ * Chi-square tests, written from the definitions (used by the demo, the statistics reports and
+ * the kernel packet suite): the log-gamma
  * function (Lanczos), the regularized incomplete gamma functions P and Q (series for x < a+1,
  * Lentz's continued fraction otherwise), the chi-square distribution built on them, a
  * goodness-of-fit test (observed counts against exact shares) and a two-sample test (are two
