@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainOf, countBy, readConntrack, readCounters, type CtEntry, type TableCounters } from './packet/collect.js';
 import { compareConntrack, compareCounters, compareEndpointCounts, compareReceivers, compareRuns, type PacketRun } from './packet/compare.js';
 import { runNatsimModel } from './packet/natsim-run.js';
-import { cascadeShares, chiSquareGoodnessOfFit, kernelProbability } from '../../sim/stats.js';
+import { cascadeShares, chiSquareGoodnessOfFit, chiSquareTwoSample, kernelProbability } from '../../sim/stats.js';
 import { buildTopology, kernelSkipReason, liveTestNamespaces, loadHostModel, NAMESPACE_PREFIX, run, type Topology } from './packet/topology.js';
 import {
   makeScratch, pingSkipReason, rmScratch, runClients, runPing, startReceiver, waitQuietAndZero,
@@ -236,9 +236,10 @@ kernelDescribe('kernel packet conformance: seed node (kube-dns behind 10.96.0.10
         ping: k.ping && pingEntry ? { to: '10.244.0.5', count: PINGS, id: pingEntry.orig.id ?? 0 } : null,
       });
       sim = { endpointCounts: dnatCounts(run.counters, 'udp', 53), counters: run.counters, conntrack: run.conntrack, receivers: run.receivers };
-      const ks = [...dnatCounts(k.counters, 'udp', 53)].map(([e, n]) => `${e} ${n}`).join(', ');
-      const ns = [...sim.endpointCounts].map(([e, n]) => `${e} ${n}`).join(', ');
-      console.log(`seed node, ${UDP_CONNECTIONS} UDP connections per endpoint — kernel: ${ks}; natsim: ${ns}`);
+      const kc = dnatCounts(k.counters, 'udp', 53);
+      const eps = [...new Set([...kc.keys(), ...sim.endpointCounts.keys()])].sort();
+      const two = chiSquareTwoSample(eps.map((e) => kc.get(e) ?? 0), eps.map((e) => sim.endpointCounts.get(e) ?? 0));
+      console.log(`seed node, ${UDP_CONNECTIONS} UDP connections per endpoint (${eps.join(' / ')}) — kernel: ${eps.map((e) => kc.get(e) ?? 0).join('/')}; natsim: ${eps.map((e) => sim.endpointCounts.get(e) ?? 0).join('/')}; two-sample χ² ${two.statistic.toFixed(3)}, df ${two.df}, p ${two.p.toFixed(3)}`);
     });
     it('per-endpoint counts agree with the kernel\'s (two-sample χ², p > 0.001)', () => {
       const ep = compareEndpointCounts(dnatCounts(k.counters, 'udp', 53), sim.endpointCounts);
