@@ -399,3 +399,11 @@ export function attachedConntrack(pkt: Packet): { ct: Packet['ct']; ctinfo: numb
   const dirOriginal = pkt.ctinfo >= 0 && pkt.ctinfo < 3;
   return { ct: pkt.ct, ctinfo: dirOriginal ? CTINFO.RELATED_REPLY : CTINFO.RELATED };
 }
+
+/** REJECT's commit-time check (`reject_tg_check`): `tcp-reset` needs `-p tcp`, not inverted. */
+export function rejectTcpResetCheck(withType: string, header: { proto: number; protoInv: boolean }): string | null {
+  if (withType === 'tcp-reset' && (header.proto !== 6 || header.protoInv)) {
+    return 'REJECT --reject-with tcp-reset needs -p tcp (not inverted) in the same rule';
+  }
+  return null;
+}

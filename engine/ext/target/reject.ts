@@ -12,8 +12,7 @@
  * it through this node's OUTPUT path.
  */
 import type { ParseContext, TargetExtension } from '../types.js';
-import { IPPROTO } from '../values.js';
-import { icmp4Unreach, tcpReset4, attachedConntrack } from './reject-packet.js';
+import { icmp4Unreach, tcpReset4, attachedConntrack, rejectTcpResetCheck } from './reject-packet.js';
 
 /** One reject type: canonical name and alias, in libipt_REJECT's table order. */
 export interface RejectType { name: string; alias: string }
@@ -71,12 +70,7 @@ export const REJECT: TargetExtension<RejectState> = {
   parse(s, _opt, [arg], _invert, ctx) {
     parseReject4(s, arg!, ctx);
   },
-  check(s, ctx) {
-    if (s.with === 'tcp-reset' && (ctx.header.proto !== IPPROTO.TCP || ctx.header.protoInv)) {
-      return 'REJECT --reject-with tcp-reset needs -p tcp (not inverted) in the same rule';
-    }
-    return null;
-  },
+  check: (s, ctx) => rejectTcpResetCheck(s.with, ctx.header),
   save: (s) => ` --reject-with ${s.with}`,
   /** Send the ICMP error or TCP reset the kernel would, then drop. */
   target(s, pkt, _rt, ctx) {

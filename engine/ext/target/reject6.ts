@@ -11,9 +11,8 @@
  * and icmp6_send, with every case in which nothing is sent) and handed to `ctx.emit`.
  */
 import type { TargetExtension } from '../types.js';
-import { IPPROTO } from '../values.js';
 import { findRejectType, type RejectState, type RejectType } from './reject.js';
-import { icmp6Unreach, tcpReset6, attachedConntrack } from './reject-packet.js';
+import { icmp6Unreach, tcpReset6, attachedConntrack, rejectTcpResetCheck } from './reject-packet.js';
 
 /** IPv6 reject types in libip6t_REJECT's table order (icmp6-not-neighbour is not offered). */
 export const REJECT6_TYPES: readonly RejectType[] = [
@@ -46,12 +45,7 @@ export const REJECT6: TargetExtension<RejectState> = {
     if (!t) return ctx.fail(`unknown reject type "${arg}" (expected one of ${REJECT6_TYPES.map((x) => x.name).join(', ')})`);
     s.with = t.name;
   },
-  check(s, ctx) {
-    if (s.with === 'tcp-reset' && (ctx.header.proto !== IPPROTO.TCP || ctx.header.protoInv)) {
-      return 'REJECT --reject-with tcp-reset needs -p tcp (not inverted) in the same rule';
-    }
-    return null;
-  },
+  check: (s, ctx) => rejectTcpResetCheck(s.with, ctx.header),
   save: (s) => ` --reject-with ${s.with}`,
   /** Send the ICMPv6 error or TCP reset the kernel would, then drop. */
   target(s, pkt, _rt, ctx) {
