@@ -1,11 +1,13 @@
 /**
  * The seed: kube-proxy's restore input (from its -v=5 log) restored with --noflush on top of the
- * chains it installs first, saved exactly as the kernel's iptables-save printed it (the fixture
- * was produced by iptables-legacy 1.8.9 in a network namespace; the kernel suite re-checks it).
+ * chains it installs first, saved exactly as the kernel's iptables-save printed it, table order
+ * included (the fixture was produced by iptables-legacy 1.8.9 in a network namespace; the kernel
+ * suite re-checks it).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tableBlocks } from './helpers/save-text.js';
 import { loadRuleset } from '../engine/ruleset/load.js';
 import { saveRuleset } from '../engine/ruleset/save.js';
 import { loadScenario } from '../sim/scenario.js';
@@ -21,14 +23,14 @@ describe('seed: kube-proxy restore input', () => {
     expect(saveRuleset(rs, { comments: false })).toBe(expected);
   });
 
-  it('is a fixpoint: loading the saved text again saves the same text', () => {
+  it('is a fixpoint table by table: loading the saved text again saves the same tables (in the opposite order, as the kernel would)', () => {
     const again = loadRuleset([{ text: expected, file: 'saved' }]);
-    expect(saveRuleset(again, { comments: false })).toBe(expected);
+    expect(tableBlocks(saveRuleset(again, { comments: false }))).toEqual(tableBlocks(expected));
   });
 
   it('restore dialect and canonical dialect give the same ruleset (K20)', () => {
     const canonical = loadRuleset([{ text: saveRuleset(rs), file: 'canonical' }]);
-    expect(saveRuleset(canonical)).toBe(saveRuleset(rs));
+    expect(tableBlocks(saveRuleset(canonical))).toEqual(tableBlocks(saveRuleset(rs)));
   });
 
   it('stores 1/4, 1/3, 1/2 as the kernel does and splits exactly', () => {

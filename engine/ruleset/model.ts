@@ -70,7 +70,7 @@ export interface Table {
 /** A whole ruleset of one family. */
 export interface Ruleset {
   readonly family: Family;
-  /** Tables in the order they were first created. */
+  /** Tables in the order they were first created (saved newest first, as iptables-legacy does). */
   readonly tables: Map<TableName, Table>;
 }
 
