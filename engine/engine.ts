@@ -89,11 +89,10 @@ export function summarize(p: Packet): PacketSummary {
 export function ctstateOf(p: Packet): string {
   if (p.ctinfo === CTINFO.UNTRACKED) return 'UNTRACKED';
   if (p.ct === null) return 'INVALID';
-  const base = p.ctinfo === CTINFO.NEW ? 'NEW' : p.ctinfo === CTINFO.RELATED || p.ctinfo === CTINFO.RELATED_REPLY ? 'RELATED' : 'ESTABLISHED';
-  const extra: string[] = [];
-  if (p.ct.status & 0x10) extra.push('SNAT');
-  if (p.ct.status & 0x20) extra.push('DNAT');
-  return [base, ...extra].join(',');
+  let s = p.ctinfo === CTINFO.NEW ? 'NEW' : p.ctinfo === CTINFO.RELATED || p.ctinfo === CTINFO.RELATED_REPLY ? 'RELATED' : 'ESTABLISHED';
+  if (p.ct.status & 0x10) s += ',SNAT';
+  if (p.ct.status & 0x20) s += ',DNAT';
+  return s;
 }
 
 /** A node running packets through its ruleset. */
@@ -214,10 +213,13 @@ export class Engine {
   }
 
   private newRun(pkt: Packet): Run {
-    return {
+    const run: Run = {
       pkt, before: summarize(pkt), steps: this.trace ? [] : null, logs: [], emitted: [],
       verdict: 'ACCEPT', fate: { kind: 'dropped', hook: 'routing', by: 'not processed' }, inName: null, outName: null,
+      ctx: null!,
     };
+    run.ctx = new RunContext(this.ruleset.family, this.host, this.now, this.rng, this.shared, run);
+    return run;
   }
 
   private finish(run: Run): PacketResult {
@@ -290,7 +292,7 @@ export class Engine {
   private runOneTable(run: Run, table: 'raw' | 'mangle' | 'filter' | 'security' | 'nat', hook: HookName, nat?: (range: NatRange, kind: string) => TargetVerdict): 'ACCEPT' | 'DROP' {
     const t = this.compiled.tables.get(table)!;
     const steps: TraceStep[] | null = run.steps ? [] : null;
-    const ctx = this.context(run, table, hook, nat);
+    const ctx = run.ctx.reset(table, hook, nat);
     const v = runTable(t, hook, run.pkt, ctx, steps);
     if (steps) for (const s of steps) run.steps!.push({ kind: 'rule', step: s });
     if (v === 'DROP') {
@@ -299,23 +301,6 @@ export class Engine {
       run.verdict = 'DROP';
     }
     return v;
-  }
-
-  private context(run: Run, table: 'raw' | 'mangle' | 'filter' | 'security' | 'nat', hook: HookName, nat?: (range: NatRange, kind: string) => TargetVerdict): PacketContext & { dropped: boolean; lastEntry: Entry | null } {
-    const self = this;
-    const ctx: PacketContext & { dropped: boolean; lastEntry: Entry | null } = {
-      family: this.ruleset.family, table, hook, now: this.now, host: this.host, dropped: false, lastEntry: null,
-      random32: () => self.rng(),
-      hotdrop() { ctx.dropped = true; },
-      shared<T>(key: string, make: () => T): T {
-        if (!self.shared.has(key)) self.shared.set(key, make());
-        return self.shared.get(key) as T;
-      },
-      log: (line) => { run.logs.push(line); },
-      emit: (data, family, attach) => { run.emitted.push({ data, family, ...(attach ? { attach } : {}) }); },
-      ...(nat ? { nat: nat as PacketContext['nat'] } : {}),
-    };
-    return ctx;
   }
 
   /** `nf_nat_inet_fn`: the nat table for a connection's first packet, then the rewrite. */
@@ -382,7 +367,61 @@ export class Engine {
   }
 }
 
+/**
+ * The PacketContext of one packet's run: one object for all the tables it traverses (the table,
+ * hook and NAT binder are set for each, `dropped` cleared), methods instead of per-table closures.
+ */
+class RunContext implements PacketContext {
+  table: 'raw' | 'mangle' | 'filter' | 'security' | 'nat' = 'raw';
+  hook: HookName = 'PREROUTING';
+  dropped = false;
+  lastEntry: Entry | null = null;
+  nat?: PacketContext['nat'];
+
+  constructor(
+    readonly family: 'ipv4' | 'ipv6',
+    readonly host: Host,
+    readonly now: number,
+    private readonly rng: () => number,
+    private readonly sharedState: Map<string, unknown>,
+    private readonly run: Run,
+  ) {}
+
+  /** Ready for one table at one hook. */
+  reset(table: 'raw' | 'mangle' | 'filter' | 'security' | 'nat', hook: HookName, nat: ((range: NatRange, kind: string) => TargetVerdict) | undefined): this {
+    this.table = table;
+    this.hook = hook;
+    this.dropped = false;
+    this.lastEntry = null;
+    this.nat = nat as PacketContext['nat'];
+    return this;
+  }
+
+  random32(): number {
+    return this.rng();
+  }
+
+  hotdrop(): void {
+    this.dropped = true;
+  }
+
+  shared<T>(key: string, make: () => T): T {
+    if (!this.sharedState.has(key)) this.sharedState.set(key, make());
+    return this.sharedState.get(key) as T;
+  }
+
+  log(line: string): void {
+    this.run.logs.push(line);
+  }
+
+  emit(data: Uint8Array, family: 'ipv4' | 'ipv6', attach?: { ct: ConntrackEntry | null; ctinfo: number }): void {
+    this.run.emitted.push({ data, family, ...(attach ? { attach } : {}) });
+  }
+}
+
 interface Run {
+  /** The tables' context, reused from table to table. */
+  ctx: RunContext;
   pkt: Packet;
   before: PacketSummary;
   steps: PathStep[] | null;

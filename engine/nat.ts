@@ -268,7 +268,8 @@ export function manipPacket(p: Packet, target: Tuple, manip: Manip): boolean {
   const oldAddr = manip === 'src' ? p.src : p.dst;
   const b = p.data;
   let changed = false;
-  const addrChanged = newAddr.some((w, i) => w !== oldAddr[i]);
+  let addrChanged = false;
+  for (let i = 0; i < newAddr.length; i++) if (newAddr[i] !== oldAddr[i]) { addrChanged = true; break; }
   // Transport first (its checksum covers the pseudo-header's addresses).
   if (p.l4Offset >= 0 && p.l4.kind !== 'none') {
     const o = p.l4Offset;

@@ -45,7 +45,7 @@ import { DEFAULT_ICMP_TIMEOUT, icmpPacket, icmpv4Error, type TupleFinder } from 
 import { DEFAULT_ICMPV6_TIMEOUT, icmpv6Error, icmpv6Packet } from './icmpv6.js';
 import { DEFAULT_TCP_TIMEOUTS, tcpPacket } from './tcp.js';
 import {
-  IPPROTO, icmpTuple, invertTuple, isIcmpOf, makeTuple, hasPorts, tupleEqual, tupleKey,
+  IPPROTO, icmpTuple, invertTuple, isIcmpOf, makeTuple, hasPorts, tupleEqual, tupleHash,
   type Dir, type Tuple,
 } from './tuple.js';
 import { DEFAULT_UDP_TIMEOUT, DEFAULT_UDP_TIMEOUT_STREAM, udpPacket, udplitePacket } from './udp.js';
@@ -116,6 +116,17 @@ export interface Slot {
   dir: Dir;
 }
 
+/** The map key of a tuple: its hash as a signed 32-bit integer (a small integer to V8, never a heap number). */
+function slotKey(t: Tuple): number {
+  return tupleHash(t) | 0;
+}
+
+/** A tuple's place in the table's hash: the tuple and its slot. */
+interface SlotRecord {
+  tuple: Tuple;
+  slot: Slot;
+}
+
 /** Protocols whose confirm clashes may be resolved (`allow_clash`). */
 function allowsClash(proto: number): boolean {
   return proto === IPPROTO.UDP || proto === IPPROTO.UDPLITE || proto === IPPROTO.GRE;
@@ -150,7 +161,11 @@ export class ConntrackTable {
   readonly max: number;
   /** Event counters. */
   readonly stats: ConntrackStats = { found: 0, invalid: 0, insert: 0, insertFailed: 0, drop: 0, earlyDrop: 0, clashResolve: 0 };
-  private readonly slots = new Map<string, Slot>();
+  /**
+   * Tuple → slot, by `tupleHash` (a number key: no key string per lookup); a hash shared by
+   * different tuples holds an array of them. Same contents as a map keyed by `tupleKey`.
+   */
+  private readonly slots = new Map<number, SlotRecord | SlotRecord[]>();
   private readonly confirmed = new Set<ConntrackEntry>();
   private nextId = 1;
 
@@ -262,7 +277,7 @@ export class ConntrackTable {
 
   /** The confirmed entry holding `tuple`, and in which direction; expired entries are collected. */
   find(tuple: Tuple, now: number): Slot | null {
-    const slot = this.slots.get(tupleKey(tuple));
+    const slot = this.getSlot(tuple);
     if (!slot) return null;
     if (slot.entry.timeout <= now) {
       this.remove(slot.entry);
@@ -390,18 +405,54 @@ export class ConntrackTable {
   }
 
   private insert(entry: ConntrackEntry, withOriginal: boolean): void {
-    if (withOriginal) this.slots.set(tupleKey(entry.tuple[0]), { entry, dir: 0 });
-    this.slots.set(tupleKey(entry.tuple[1]), { entry, dir: 1 });
+    if (withOriginal) this.setSlot(entry.tuple[0], { entry, dir: 0 });
+    this.setSlot(entry.tuple[1], { entry, dir: 1 });
     this.confirmed.add(entry);
   }
 
   /** Takes an entry out of the table, leaving keys owned by other entries alone. */
   private remove(entry: ConntrackEntry): void {
-    for (const t of entry.tuple) {
-      const key = tupleKey(t);
-      if (this.slots.get(key)?.entry === entry) this.slots.delete(key);
-    }
+    for (const t of entry.tuple) this.deleteSlot(t, entry);
     this.confirmed.delete(entry);
+  }
+
+  /** The slot of exactly this tuple. */
+  private getSlot(t: Tuple): Slot | undefined {
+    const b = this.slots.get(slotKey(t));
+    if (b === undefined) return undefined;
+    if (!Array.isArray(b)) return tupleEqual(b.tuple, t) ? b.slot : undefined;
+    for (const r of b) if (tupleEqual(r.tuple, t)) return r.slot;
+    return undefined;
+  }
+
+  /** Sets (adds or replaces) the slot of this tuple. */
+  private setSlot(t: Tuple, slot: Slot): void {
+    const h = slotKey(t);
+    const b = this.slots.get(h);
+    if (b === undefined) {
+      this.slots.set(h, { tuple: t, slot });
+    } else if (!Array.isArray(b)) {
+      if (tupleEqual(b.tuple, t)) { b.tuple = t; b.slot = slot; } else this.slots.set(h, [b, { tuple: t, slot }]);
+    } else {
+      for (const r of b) if (tupleEqual(r.tuple, t)) { r.tuple = t; r.slot = slot; return; }
+      b.push({ tuple: t, slot });
+    }
+  }
+
+  /** Deletes the slot of this tuple if `owner` holds it. */
+  private deleteSlot(t: Tuple, owner: ConntrackEntry): void {
+    const h = slotKey(t);
+    const b = this.slots.get(h);
+    if (b === undefined) return;
+    if (!Array.isArray(b)) {
+      if (b.slot.entry === owner && tupleEqual(b.tuple, t)) this.slots.delete(h);
+      return;
+    }
+    const i = b.findIndex((r) => tupleEqual(r.tuple, t));
+    if (i < 0 || b[i]!.slot.entry !== owner) return;
+    b.splice(i, 1);
+    if (b.length === 1) this.slots.set(h, b[0]!);
+    else if (b.length === 0) this.slots.delete(h);
   }
 
   /** Removes an entry and marks it dying (`nf_ct_kill`); packets holding it keep their reference. */

@@ -5,7 +5,7 @@
  * node, or a short hand-written form for scenarios.
  */
 import { NatsimError, EXIT_BAD_INPUT } from '../errors.js';
-import { applyMask, formatAddr, maskFromLength, parseIPv4Strict, parseIPv6, wordsEqual, type Family, type Words } from '../net/addr.js';
+import { applyMask, formatAddr, maskFromLength, parseIPv4Strict, parseIPv6, wordCount, wordsEqual, type Family, type Words } from '../net/addr.js';
 import { parseMac } from '../wire/ethernet.js';
 
 /** One address on an interface. */
@@ -240,14 +240,30 @@ export function parseRouteText(text: string, file = 'host', i = 0): Route {
   return r;
 }
 
+/** `addr & mask(prefixLen) == r.dst`, word by word without allocating (`wordsEqual(applyMask(addr, maskFromLength(…)), r.dst)`). */
 function matches(r: Route, family: Family, addr: Words): boolean {
-  return r.family === family && wordsEqual(applyMask(addr, maskFromLength(family, r.prefixLen)), r.dst);
+  if (r.family !== family) return false;
+  const d = r.dst;
+  if (d.length !== addr.length) return false;
+  const words = wordCount(family);
+  for (let i = 0; i < addr.length; i++) {
+    let m = 0;
+    if (i < words) {
+      const bits = Math.max(0, Math.min(32, r.prefixLen - 32 * i));
+      m = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    }
+    if (((addr[i]! & m) >>> 0) !== d[i]) return false;
+  }
+  return true;
 }
+
+/** The tables `lookupRoute` consults, in order. */
+const ROUTE_TABLES = ['local', 'main'] as const;
 
 /** Route lookup as `fib_lookup`: the local table first, then the main table by longest prefix, then lowest metric. */
 export function lookupRoute(host: Host, family: Family, dst: Words): RouteResult | null {
   let best: Route | null = null;
-  for (const table of ['local', 'main'] as const) {
+  for (const table of ROUTE_TABLES) {
     for (const r of host.routes) {
       if (r.table !== table || !matches(r, family, dst)) continue;
       if (!best || r.prefixLen > best.prefixLen || (r.prefixLen === best.prefixLen && r.metric < best.metric)) best = r;
@@ -299,17 +315,41 @@ export function addrType(host: Host, family: Family, addr: Words, dev?: string):
  * global address, else any device's; null when there is none (the packet is dropped).
  */
 export function masqueradeSource(host: Host, family: Family, outDev: string, nexthop: Words): Words | null {
-  const eligible = (a: IfAddr): boolean => a.family === family && !a.secondary && a.scope !== 'link' && a.scope !== 'host';
   const ifc = host.interfaces.get(outDev);
-  const own = ifc ? ifc.addrs.filter(eligible) : [];
-  const inSubnet = own.find((a) => wordsEqual(applyMask(a.addr, maskFromLength(family, a.prefixLen)), applyMask(nexthop, maskFromLength(family, a.prefixLen))));
-  if (inSubnet) return inSubnet.addr;
-  if (own[0]) return own[0].addr;
+  // The first eligible address of the device whose subnet holds the next hop, else its first
+  // eligible address (one pass, no allocation).
+  let first: IfAddr | null = null;
+  if (ifc) {
+    for (const a of ifc.addrs) {
+      if (!masqEligible(a, family)) continue;
+      if (sameSubnet(family, a.addr, nexthop, a.prefixLen)) return a.addr;
+      if (first === null) first = a;
+    }
+  }
+  if (first) return first.addr;
   for (const other of host.interfaces.values()) {
-    const a = other.addrs.find(eligible);
-    if (a) return a.addr;
+    for (const a of other.addrs) if (masqEligible(a, family)) return a.addr;
   }
   return null;
+}
+
+function masqEligible(a: IfAddr, family: Family): boolean {
+  return a.family === family && !a.secondary && a.scope !== 'link' && a.scope !== 'host';
+}
+
+/** `wordsEqual(applyMask(a, mask), applyMask(b, mask))` for the mask of `len` leading bits, without allocating. */
+function sameSubnet(family: Family, a: Words, b: Words, len: number): boolean {
+  if (a.length !== b.length) return false;
+  const words = wordCount(family);
+  for (let i = 0; i < a.length; i++) {
+    let m = 0;
+    if (i < words) {
+      const bits = Math.max(0, Math.min(32, len - 32 * i));
+      m = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    }
+    if (((a[i]! & m) >>> 0) !== ((b[i]! & m) >>> 0)) return false;
+  }
+  return true;
 }
 
 /** The first address of a device in its list (REDIRECT in PREROUTING uses it). */

@@ -29,6 +29,9 @@ export interface Ipv4Header {
 /** Why a header could not be read. */
 export type Ipv4Error = 'truncated' | 'version' | 'header-length' | 'total-length';
 
+/** The options of a header without any (shared: a zero-length array holds nothing to change). */
+export const NO_OPTIONS: Uint8Array = new Uint8Array(0);
+
 /** Parse an IPv4 header at `off`; an error when the bytes cannot hold one. */
 export function parseIpv4(b: Uint8Array, off = 0): Ipv4Header | Ipv4Error {
   if (b.length - off < 20) return 'truncated';
@@ -54,7 +57,7 @@ export function parseIpv4(b: Uint8Array, off = 0): Ipv4Header | Ipv4Error {
     checksum: (b[off + 10]! << 8) | b[off + 11]!,
     src: ((b[off + 12]! << 24) | (b[off + 13]! << 16) | (b[off + 14]! << 8) | b[off + 15]!) >>> 0,
     dst: ((b[off + 16]! << 24) | (b[off + 17]! << 16) | (b[off + 18]! << 8) | b[off + 19]!) >>> 0,
-    options: b.slice(off + 20, off + headerLength),
+    options: headerLength === 20 ? NO_OPTIONS : b.slice(off + 20, off + headerLength),
   };
 }
 

@@ -4,7 +4,7 @@
  * CRC32c), ICMP and ICMPv6 (type, code, echo id/sequence, the quoted packet of an error).
  */
 import { finish, pseudoHeaderSum, sumBytes } from './checksum.js';
-import { readU16, readU32, writeU16, writeU32 } from './ipv4.js';
+import { NO_OPTIONS, readU16, readU32, writeU16, writeU32 } from './ipv4.js';
 import type { Family, Words } from '../net/addr.js';
 
 /** TCP flag bits of header byte 13 (and ECE/CWR above them). */
@@ -42,7 +42,7 @@ export function parseTcp(b: Uint8Array, off: number, end = b.length): TcpHeader 
     window: readU16(b, off + 14),
     checksum: readU16(b, off + 16),
     urgent: readU16(b, off + 18),
-    options: b.slice(off + 20, off + headerLength),
+    options: headerLength === 20 ? NO_OPTIONS : b.slice(off + 20, off + headerLength),
   };
 }
 

@@ -6,7 +6,14 @@
  * iptables-restore and iptables-save of the same file in throwaway namespaces. Prints a table
  * with the targets (load < 1 s, save < 0.5 s, load faster than the kernel restore) and says
  * plainly when one is missed; exits 0 either way.
- * Options: --services N, --endpoints E, --runs R, --warmup W, --kernel-runs K, --no-kernel.
+ *
+ * Then the engine (`./engine.ts`): new connections per second on the seed node (target 300,000/s),
+ * packets per second of its established flows (target 1,000,000/s) and new connections per second
+ * on the generated ruleset, each beside a decode-only baseline loop over the same packets.
+ * Options: --services N, --endpoints E, --runs R, --warmup W, --kernel-runs K, --no-kernel,
+ * --conns N (seed new connections per run), --flows F and --rounds R (established: F flows, R
+ * rounds of one packet each way per run), --big-conns N (new connections per run on the
+ * generated ruleset), --no-engine, --no-load (engine figures only; the ruleset is still loaded).
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -17,6 +24,7 @@ import { saveRuleset } from '../../engine/ruleset/save.js';
 import { tokenizeLine } from '../../engine/ruleset/tokenize.js';
 import { EXAMPLE_NODE, syntheticCluster } from '../kube/examples.js';
 import { generateKubeRuleset } from '../kube/generate.js';
+import { benchBigNew, benchEstablished, benchSeedNew, engineSink, type EngineFigure } from './engine.js';
 import { kernelRestore, type KernelResult } from './kernel.js';
 import { canCollect, collect, memory, timeRuns, type Memory, type Timing } from './measure.js';
 
@@ -28,6 +36,13 @@ export interface BenchOptions {
   warmup: number;
   kernelRuns: number;
   kernel: boolean;
+  /** Engine figures: seed new connections, established flows × rounds, large-ruleset new connections. */
+  conns: number;
+  flows: number;
+  rounds: number;
+  bigConns: number;
+  engine: boolean;
+  load: boolean;
 }
 
 /** Targets printed beside the figures. */
@@ -35,7 +50,10 @@ export const TARGETS = { loadMs: 1000, saveMs: 500 } as const;
 
 /** Parse `--name value` options (unknown ones are refused). */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
-  const o: BenchOptions = { services: 10000, endpoints: 3, runs: 5, warmup: 1, kernelRuns: 3, kernel: true };
+  const o: BenchOptions = {
+    services: 10000, endpoints: 3, runs: 5, warmup: 1, kernelRuns: 3, kernel: true,
+    conns: 50000, flows: 1000, rounds: 100, bigConns: 2000, engine: true, load: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = (): number => {
@@ -50,7 +68,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--warmup': o.warmup = num(); break;
       case '--kernel-runs': o.kernelRuns = Math.max(1, num()); break;
       case '--no-kernel': o.kernel = false; break;
-      default: throw new Error(`unknown option ${a} (known: --services --endpoints --runs --warmup --kernel-runs --no-kernel)`);
+      case '--conns': o.conns = Math.max(1, num()); break;
+      case '--flows': o.flows = Math.max(1, num()); break;
+      case '--rounds': o.rounds = Math.max(1, num()); break;
+      case '--big-conns': o.bigConns = Math.max(1, num()); break;
+      case '--no-engine': o.engine = false; break;
+      case '--no-load': o.load = false; break;
+      default: throw new Error(`unknown option ${a} (known: --services --endpoints --runs --warmup --kernel-runs --no-kernel --conns --flows --rounds --big-conns --no-engine --no-load)`);
     }
   }
   return o;
@@ -83,7 +107,7 @@ function row(cells: string[], widths: number[]): string {
 
 /** Run the benchmark and print its report. */
 export function runBench(opts: BenchOptions): void {
-  const out = (s = ''): void => { process.stdout.write(s + '\n'); };
+  const out: Out = (s = ''): void => { process.stdout.write(s + '\n'); };
 
   const t0 = performance.now();
   const services = syntheticCluster(opts.services, opts.endpoints);
@@ -98,6 +122,29 @@ export function runBench(opts: BenchOptions): void {
   out(`  dump: ${num(lines)} lines, ${(text.length / 2 ** 20).toFixed(1)} MiB; nat ${num(gen.counts.nat!.rules)} rules in ${num(gen.counts.nat!.chains)} chains (generated in ${ms(genMs)})`);
   out(`  node ${process.version}, ${availableParallelism()} CPUs, gc ${canCollect() ? 'exposed' : 'NOT exposed (run with --expose-gc)'}; natsim figures are the median of ${opts.runs} runs after ${opts.warmup} warm-up`);
   out();
+
+  const missed: string[] = [];
+  let big: Ruleset | null = null;
+  if (opts.load) {
+    big = loadSaveSection(opts, text, file, out, missed);
+  } else {
+    rmSync(file, { force: true });
+    out('load/save section skipped (--no-load)');
+    out();
+  }
+  if (opts.engine) {
+    if (!big) big = loadRuleset([{ text, file: 'bench.rules' }]);
+    engineSection(opts, big, out, missed);
+  }
+  out();
+  if (missed.length === 0) out('all targets met');
+  else for (const m of missed) out(`TARGET MISSED: ${m}`);
+}
+
+type Out = (s?: string) => void;
+
+/** Load and save of the generated dump, against the tokenise baseline and the kernel; returns a loaded ruleset (or null). */
+function loadSaveSection(opts: BenchOptions, text: string, file: string, out: Out, missed: string[]): Ruleset | null {
 
   // Baseline.
   const base = timeRuns(() => tokenizeAll(text), opts.runs, opts.warmup);
@@ -122,7 +169,8 @@ export function runBench(opts: BenchOptions): void {
   if (load) {
     const rs = load.result;
     save = timeRuns(() => saveRuleset(rs, { comments: false }), opts.runs, opts.warmup);
-    fixpoint = save.result === text;
+    // Save lists tables newest first (as iptables-legacy-save does), so compare table by table.
+    fixpoint = tableBlocks(save.result).join('\n') === tableBlocks(text).join('\n');
   }
   const memAfterSave = memory();
 
@@ -136,7 +184,6 @@ export function runBench(opts: BenchOptions): void {
   out(row(['step', 'median', 'min', 'vs baseline', 'target', 'verdict'], widths));
   out(row(['-'.repeat(34), '-'.repeat(10), '-'.repeat(10), '-'.repeat(12), '-'.repeat(14), '-'.repeat(8)], widths));
   out(row(['baseline: split + tokenise', ms(base.timing.median), ms(base.timing.min), '1.00×', '', ''], widths));
-  const missed: string[] = [];
   if (load) {
     const ok = load.timing.median < TARGETS.loadMs;
     if (!ok) missed.push(`load took ${ms(load.timing.median)} (target < ${TARGETS.loadMs} ms)`);
@@ -177,15 +224,51 @@ export function runBench(opts: BenchOptions): void {
   out(memLine('  after the save runs', memAfterSave));
   out();
   out('checks');
-  out(`  natsim save(load(dump)) == dump: ${fixpoint === null ? 'not run' : fixpoint ? 'yes' : 'NO'}`);
+  out(`  natsim save(load(dump)) == dump (table by table): ${fixpoint === null ? 'not run' : fixpoint ? 'yes' : 'NO'}`);
   if (kernel.ok) {
     const same = tableBlocks(kernel.savedText).join('\n') === tableBlocks(text).join('\n');
     out(`  kernel iptables-legacy-save == dump (table by table): ${same ? 'yes' : 'NO'}`);
   }
   if (loadError) out(`  load failed: ${loadError}`);
+  return load ? load.result : null;
+}
+
+const rate = (x: number): string => `${x >= 1e6 ? (x / 1e6).toFixed(2) + ' M' : x >= 1e4 ? (x / 1e3).toFixed(0) + ' k' : (x / 1e3).toFixed(1) + ' k'}/s`;
+
+/** The engine figures, each beside its baseline. */
+function engineSection(opts: BenchOptions, big: Ruleset, out: Out, missed: string[]): void {
   out();
-  if (missed.length === 0) out('all targets met');
-  else for (const m of missed) out(`TARGET MISSED: ${m}`);
+  const eo = { runs: opts.runs, warmup: opts.warmup, conns: opts.conns, flows: opts.flows, rounds: opts.rounds, bigConns: opts.bigConns };
+  out('engine: packets through the node on one JavaScript thread (trace off), each figure the median of');
+  out(`  ${opts.runs} runs after ${opts.warmup} warm-up; baseline = the same loop without the engine (copy the datagram, decodePacket)`);
+  const figures: EngineFigure[] = [];
+  const tryFig = (label: string, f: () => EngineFigure): void => {
+    try { figures.push(f()); } catch (e) {
+      missed.push(`${label} could not run`);
+      out(`  ${label} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    }
+  };
+  tryFig('(a) seed new connections', () => benchSeedNew(eo));
+  tryFig('(b) seed established flows', () => benchEstablished(eo));
+  tryFig('(c) large-ruleset new connections', () => benchBigNew(eo, big, opts.services, EXAMPLE_NODE.ip));
+  out();
+  const widths = [48, 9, 10, 10, 11, 12, 12, 8];
+  out(row(['figure', 'packets', 'median', 'min', 'rate', 'vs baseline', 'target', 'verdict'], widths));
+  out(row(['-'.repeat(48), '-'.repeat(9), '-'.repeat(10), '-'.repeat(10), '-'.repeat(11), '-'.repeat(12), '-'.repeat(12), '-'.repeat(8)], widths));
+  for (const f of figures) {
+    out(row(['  baseline: copy + decodePacket', num(f.packets), ms(f.baseline.median), ms(f.baseline.min), rate(f.baselineRate), '1.00×', '', ''], widths));
+    const met = f.target === null ? null : f.rate >= f.target;
+    if (met === false) missed.push(`${f.label.replace(/^\(\w\) /, '')}: ${rate(f.rate)} (target ${rate(f.target!)})`);
+    out(row([f.label, num(f.packets), ms(f.engine.median), ms(f.engine.min), rate(f.rate), ratio(f.engine.median, f.baseline.median), f.target === null ? '(none)' : `≥ ${rate(f.target)}`, met === null ? '' : met ? 'met' : 'MISSED'], widths));
+  }
+  out();
+  out('engine checks');
+  for (const f of figures) {
+    out(`  ${f.label.slice(0, 3)} ${f.checkOk ? 'ok' : 'UNEXPECTED'}: ${f.check}`);
+    out(`      engine time per packet ${(1e6 / f.rate).toFixed(2)} µs (baseline ${(1e6 / f.baselineRate).toFixed(2)} µs); process CPU/wall over the timed runs ${f.cpuPerWall.toFixed(2)} (1.00 = one core)`);
+    if (!f.checkOk) missed.push(`${f.label}: results were not as expected (${f.check})`);
+  }
+  void engineSink();
 }
 
 try {
