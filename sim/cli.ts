@@ -10,6 +10,10 @@ import { NATSIM_VERSION } from '../engine/ruleset/save.js';
 import { loadInputs, rulesSave, summarize } from './commands/rules.js';
 import { runDemo } from './commands/demo.js';
 import { runPacket } from './commands/packet.js';
+import { runKubeGenerate, runKubeShow } from './commands/kube.js';
+import { runDiff } from './commands/diff.js';
+import { runExpect } from './commands/expect.js';
+import { runFlowsCommand } from './commands/flows.js';
 import { colours } from './style.js';
 import { listScenarios } from './scenario.js';
 import { STDIN_ARG } from './io.js';
@@ -88,11 +92,99 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
         ...(a['tcp-flags'] ? { tcpFlags: a['tcp-flags'] } : {}),
       }, streams, colours(process.stdout, argv.includes('--no-color')));
     })
+    .command('kube', 'kube-proxy-style rulesets from a short service list (JSON), without a cluster', (y) => y
+      .command('generate <services>', 'write a scenario folder: scenario.json, node.rules (the node\'s iptables-save), host.json, services.json, README.md', (yy) => yy
+        .positional('services', { describe: 'service list (JSON: {"node": …, "host": …, "services": […]}); - is standard input', type: 'string', demandOption: true })
+        .option('out', { describe: 'the folder to write (its name is the scenario\'s name)', type: 'string', demandOption: true })
+        .option('replicas', { describe: 'scale a service first: NAMESPACE/NAME=N (new endpoints numbered after the last)', type: 'string', array: true, default: [] as string[] })
+        .option('title', { describe: 'the scenario\'s title', type: 'string' })
+        .example('$0 kube generate scenarios/kube-coredns-2/services.json --replicas kube-system/kube-dns=7 --out /tmp/kube-coredns-7', 'the seed node with 7 coredns pods'),
+      (a) => { runKubeGenerate({ file: a.services as string, out: a.out, replicas: a.replicas as string[], ...(a.title ? { title: a.title } : {}) }, streams); })
+      .command('show <services>', 'print the node\'s iptables-save for a service list (or kube-proxy\'s restore input)', (yy) => yy
+        .positional('services', { describe: 'service list (JSON); - is standard input', type: 'string', demandOption: true })
+        .option('restore', { describe: 'print kube-proxy\'s iptables-restore --noflush input instead', type: 'boolean', default: false })
+        .option('base', { describe: 'print the rules kubelet and kube-proxy install before the restore instead', type: 'boolean', default: false })
+        .option('replicas', { describe: 'scale a service first: NAMESPACE/NAME=N', type: 'string', array: true, default: [] as string[] })
+        .example('$0 kube show scenarios/kube-coredns-4/services.json --restore', 'what kube-proxy feeds to iptables-restore'),
+      (a) => { runKubeShow({ file: a.services as string, replicas: a.replicas as string[], restore: a.restore, base: a.base }, streams); })
+      .demandCommand(1, 'name a kube subcommand: generate or show')
+      .strict())
+    .command('diff [before] [after]', 'rule changes between two nodes by table and chain, and each service\'s expected endpoint shares before and after', (y) => y
+      .positional('before', { describe: 'ruleset file, scenario folder or built-in scenario name', type: 'string' })
+      .positional('after', { describe: 'ruleset file, scenario folder or built-in scenario name', type: 'string' })
+      .option('scenario-before', { describe: 'built-in scenario for the before side', type: 'string' })
+      .option('scenario-after', { describe: 'built-in scenario for the after side', type: 'string' })
+      .option('host', { describe: 'host model for both sides (overrides the scenarios\' own)', type: 'string' })
+      .option('routes', { describe: '`ip -j route show` JSON (with --host in ip -j form)', type: 'string' })
+      .option('to', { describe: 'only this service address IP:PORT', type: 'string' })
+      .option('proto', { describe: 'protocol of --to: tcp, udp or sctp (default: the services found at that address)', type: 'string' })
+      .option('from', { describe: 'client address of the expected split', type: 'string' })
+      .option('in', { describe: 'interface the connections arrive on', type: 'string' })
+      .option('local', { describe: 'the node itself opens the connections (OUTPUT path)', type: 'boolean', default: false })
+      .option('context', { describe: 'unchanged rules shown around each change', type: 'number', default: 3 })
+      .option('rules-only', { describe: 'only the rule changes, no shares', type: 'boolean', default: false })
+      .option('json', { describe: 'print the diff and the shares as JSON', type: 'boolean', default: false })
+      .example('$0 diff kube-coredns-2 kube-coredns-4', 'the seed\'s scale-up: rule changes and shares 1/2, 1/2 → 1/4 each (as stored)')
+      .example('$0 diff before.rules after.rules --host node.json --to 10.96.0.10:53 --proto udp', 'two iptables-save dumps of one node'),
+    (a) => {
+      runDiff({
+        ...(a.before ? { before: a.before } : {}), ...(a.after ? { after: a.after } : {}),
+        ...(a['scenario-before'] ? { scenarioBefore: a['scenario-before'] } : {}), ...(a['scenario-after'] ? { scenarioAfter: a['scenario-after'] } : {}),
+        ...(a.host ? { host: a.host } : {}), ...(a.routes ? { routes: a.routes } : {}), ...(a.to ? { to: a.to } : {}), ...(a.proto ? { proto: a.proto } : {}),
+        ...(a.from ? { from: a.from } : {}), ...(a.in ? { in: a.in } : {}), local: a.local, context: a.context, rulesOnly: a['rules-only'], json: a.json,
+      }, streams, colours(process.stdout, argv.includes('--no-color')));
+    })
+    .command('expect', 'the exact expected split of new connections to a destination, from the rules alone: each endpoint or fate, its exact share and the rule paths to it', (y) => y
+      .option('rules', { describe: 'ruleset file(s), applied in order (- for standard input)', type: 'string', array: true, default: [] as string[] })
+      .option('scenario', { describe: 'a built-in scenario (its ruleset and host model)', type: 'string' })
+      .option('host', { describe: 'host model: `ip -j addr show` JSON, or natsim\'s {"interfaces": …} short form', type: 'string' })
+      .option('routes', { describe: '`ip -j route show` JSON (with --host in ip -j form)', type: 'string' })
+      .option('to', { describe: 'destination IP:PORT ([IPv6]:PORT)', type: 'string', demandOption: true })
+      .option('proto', { describe: 'tcp, udp or sctp', type: 'string', demandOption: true })
+      .option('from', { describe: 'client IP[:PORT] (default: an address no -s in the rules names, port 40000)', type: 'string' })
+      .option('in', { describe: 'interface the connections arrive on (default: the node\'s first non-lo interface)', type: 'string' })
+      .option('local', { describe: 'the node itself opens the connections (OUTPUT path)', type: 'boolean', default: false })
+      .option('json', { describe: 'print the split as JSON (fractions as num/den)', type: 'boolean', default: false })
+      .example('$0 expect --scenario kube-seed --to 10.96.0.10:53 --proto udp', 'the seed: each coredns pod\'s exact share, as the kernel\'s stored probabilities give it'),
+    (a) => {
+      runExpect({
+        rules: a.rules as string[], ...(a.scenario ? { scenario: a.scenario } : {}), ...(a.host ? { host: a.host } : {}), ...(a.routes ? { routes: a.routes } : {}),
+        ...(a.in ? { in: a.in } : {}), ...(a.from ? { from: a.from } : {}), local: a.local, to: a.to, proto: a.proto, json: a.json,
+      }, streams, colours(process.stdout, argv.includes('--no-color')));
+    })
+    .command('flows', 'open N new connections to a destination through the node and compare where they went with the exact expected split', (y) => y
+      .option('rules', { describe: 'ruleset file(s), applied in order (- for standard input)', type: 'string', array: true, default: [] as string[] })
+      .option('scenario', { describe: 'a built-in scenario (its ruleset and host model)', type: 'string' })
+      .option('host', { describe: 'host model: `ip -j addr show` JSON, or natsim\'s {"interfaces": …} short form', type: 'string' })
+      .option('routes', { describe: '`ip -j route show` JSON (with --host in ip -j form)', type: 'string' })
+      .option('to', { describe: 'destination IP:PORT', type: 'string' })
+      .option('all-services', { describe: 'run flows to every service the ruleset defines (found from its nat rules) and print one row per service', type: 'boolean', default: false })
+      .option('proto', { describe: 'udp, tcp or sctp', type: 'string', default: 'udp' })
+      .option('count', { describe: 'number of new connections', type: 'number', default: 10000 })
+      .option('from', { describe: 'client addresses: an IP or a CIDR (default: the in-interface\'s subnet)', type: 'string' })
+      .option('clients', { describe: 'spread the connections over this many client addresses (shows session affinity)', type: 'number' })
+      .option('in', { describe: 'the interface the connections arrive on (default: the first non-loopback one)', type: 'string' })
+      .option('local', { describe: 'the node itself opens the connections (OUTPUT path)', type: 'boolean', default: false })
+      .option('packets-per-connection', { describe: 'client packets per connection', type: 'number', default: 1 })
+      .option('reply', { describe: 'the endpoint answers each connection (replies un-NATed through conntrack)', type: 'boolean', default: false })
+      .option('interval', { describe: 'virtual milliseconds between connections (timeouts, affinity)', type: 'number', default: 1 })
+      .option('seed', { describe: 'seed of the random generator: same seed, same sample', type: 'string', default: 'natsim' })
+      .option('json', { describe: 'print { connections, endpoints: [{ endpoint, observed, expected }], chiSquare, degreesOfFreedom, pValue, … }', type: 'boolean', default: false })
+      .example('$0 flows --scenario kube-seed --to 10.96.0.10:53 --proto udp --count 100000', 'the seed\'s split over 100,000 connections, with its chi-square test')
+      .example('$0 flows --scenario kube-coredns-4 --all-services --count 20000', 'every service of the node, one row each'),
+    (a) => {
+      runFlowsCommand({
+        rules: a.rules as string[], ...(a.scenario ? { scenario: a.scenario } : {}), ...(a.host ? { host: a.host } : {}), ...(a.routes ? { routes: a.routes } : {}),
+        ...(a.to ? { to: a.to } : {}), proto: a.proto, count: a.count, ...(a.from ? { from: a.from } : {}), ...(a.clients !== undefined ? { clients: a.clients } : {}),
+        ...(a.in ? { in: a.in } : {}), local: a.local, packetsPerConnection: a['packets-per-connection'], reply: a.reply, interval: a.interval,
+        seed: a.seed, json: a.json, allServices: a['all-services'],
+      }, streams, colours(process.stdout, argv.includes('--no-color')));
+    })
     .command('scenarios', 'list the built-in scenarios', () => undefined, () => { streams.out(listScenarios().join('\n') + '\n'); })
     .example('$0 demo', 'the seed\'s story: kube-dns over 4 coredns pods, exact shares')
     .example('$0 rules save --noflush base.rules kube-proxy.rules', 'what iptables-save would print after both restores')
     .example('iptables-save | $0 rules check -', 'check a live dump from standard input')
-    .option('no-color', { describe: 'no colours (also: NO_COLOR=1, or output not a terminal)', type: 'boolean' })
+    .option('color', { describe: 'colours on a terminal; --no-color (or NO_COLOR=1, or output not a terminal) turns them off', type: 'boolean', default: true })
     .demandCommand(1, 'name a command (try --help)')
     .strict()
     .recommendCommands()

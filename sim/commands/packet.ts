@@ -83,6 +83,32 @@ export function assumedHost(rs: Ruleset, inIface: string | undefined): { host: H
   };
 }
 
+/** Where a node comes from on the command line. */
+export interface NodeOptions {
+  rules: string[];
+  scenario?: string;
+  host?: string;
+  routes?: string;
+  in?: string;
+  family?: Family;
+}
+
+/**
+ * The node of a command: its ruleset (files and/or a scenario) and host model (--host/--routes,
+ * else the scenario's, else the minimal host natsim assumes, said on stderr).
+ */
+export function loadNode(o: NodeOptions, streams: Streams): { ruleset: Ruleset; host: Host } {
+  const ruleset = loadInputs({ files: o.rules, ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.family ? { family: o.family } : {}) });
+  let host = loadHost(o.host, o.routes);
+  if (!host && o.scenario) host = loadScenario(o.scenario).host;
+  if (!host) {
+    const a = assumedHost(ruleset, o.in);
+    host = a.host;
+    streams.err(`natsim: note: ${a.note}\n`);
+  }
+  return { ruleset, host };
+}
+
 /** Run `natsim packet`. */
 export function runPacket(o: PacketOptions, streams: Streams, c: ChalkInstance): void {
   const src = parseEndpoint(o.src, '--src');
@@ -91,17 +117,7 @@ export function runPacket(o: PacketOptions, streams: Streams, c: ChalkInstance):
   const proto = parseProtocol(o.proto);
   if (proto === null || ![1, 6, 17, 58, 132].includes(proto)) throw new NatsimError('USAGE', `--proto ${o.proto}: expected tcp, udp, sctp, icmp or icmpv6`, {}, EXIT_BAD_INPUT);
   if (!o.local && !o.in) throw new NatsimError('USAGE', 'say where the packet comes from: --in IFACE (arrives on that interface) or --local (the node sends it)', {}, EXIT_BAD_INPUT);
-  const rs = loadInputs({ files: o.rules, ...(o.scenario ? { scenario: o.scenario } : {}), family: o.family ?? src.family });
-  let host = loadHost(o.host, o.routes);
-  if (!host && o.scenario) {
-    const sc = loadScenario(o.scenario);
-    if (sc.host) host = sc.host;
-  }
-  if (!host) {
-    const a = assumedHost(rs, o.in);
-    host = a.host;
-    streams.err(`natsim: note: ${a.note}\n`);
-  }
+  const { ruleset: rs, host } = loadNode({ ...o, family: o.family ?? src.family }, streams);
   const engine = new Engine({ ruleset: rs, host, seed: o.seed, trace: true });
   const family = rs.family;
   const icmpProto = family === 'ipv4' ? 1 : 58;

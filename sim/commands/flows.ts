@@ -1,0 +1,183 @@
+/**
+ * `natsim flows`: open N new connections (distinct client address/port pairs) to a destination
+ * through the node, every packet of each through the engine with conntrack, and count where each
+ * connection ended — a DNAT endpoint, or its fate — then compare with the exact expected split.
+ * `--all-services` does it for every service the ruleset defines.
+ */
+import type { ChalkInstance } from 'chalk';
+import seedrandom from 'seedrandom';
+import { Engine } from '../../engine/engine.js';
+import { NatsimError, EXIT_BAD_INPUT } from '../../engine/errors.js';
+import type { Host } from '../../engine/host/host.js';
+import { applyMask, formatAddr, maskFromLength, parseMask, type Family, type Words } from '../../engine/net/addr.js';
+import type { Ruleset } from '../../engine/ruleset/model.js';
+import { parseProtocol } from '../../engine/ext/values.js';
+import { runConnection, type ConnectionOutcome } from '../traffic.js';
+import { expectSplit } from '../expect.js';
+import { compareSplit, formatSplit, type SplitComparison } from '../split-report.js';
+import { findServices, type ServiceAddress } from '../services.js';
+import type { Streams } from '../cli.js';
+import { loadNode, parseEndpoint, type NodeOptions } from './packet.js';
+
+/** Options of `natsim flows`. */
+export interface FlowsOptions extends NodeOptions {
+  to?: string;
+  proto: string;
+  count: number;
+  from?: string;
+  local?: boolean;
+  packetsPerConnection: number;
+  reply: boolean;
+  seed: string;
+  json: boolean;
+  clients?: number;
+  allServices: boolean;
+  /** Virtual milliseconds between connections. */
+  interval: number;
+}
+
+/** Where one connection ended, as counted: `ip:port` of the DNAT endpoint, or a fate. */
+export function outcomeKey(o: ConnectionOutcome): string {
+  if (o.fate === 'dropped') return o.first.emitted.length > 0 ? 'rejected' : 'dropped';
+  const b = o.first.before, a = o.first.after;
+  const dnat = a.dst !== b.dst || a.dport !== b.dport;
+  if (dnat) return o.endpoint!;
+  return o.fate === 'delivered' ? 'local' : 'forwarded';
+}
+
+/** The result of a flows run for one destination. */
+export interface FlowsResult {
+  destination: string;
+  connections: number;
+  observed: Map<string, number>;
+  /** Connections whose later packets went somewhere else than their first (must be 0). */
+  unpinned: number;
+  /** Replies that came back with the original destination as source and to the client's port. */
+  repliesUnNated: number;
+  replies: number;
+  comparison: SplitComparison;
+}
+
+/** Client addresses of `--from` (an address or a CIDR), excluding the node's own addresses. */
+function clientPool(family: Family, from: string | undefined, host: Host, inIface: string | undefined): { base: Words; size: number } {
+  let text = from;
+  if (!text) {
+    const ifc = inIface ? host.interfaces.get(inIface) : [...host.interfaces.values()].find((i) => i.name !== 'lo');
+    const a = ifc?.addrs.find((x) => x.family === family && x.prefixLen < (family === 'ipv4' ? 31 : 127));
+    text = a ? `${formatAddr(family, applyMask(a.addr, maskFromLength(family, a.prefixLen)))}/${a.prefixLen}` : family === 'ipv4' ? '198.18.0.0/15' : '2001:db8:c11e::/64';
+  }
+  const slash = text.indexOf('/');
+  const ep = parseEndpoint(slash >= 0 ? text.slice(0, slash) : text, '--from');
+  if (ep.family !== family) throw new NatsimError('USAGE', `--from ${text}: not an ${family} address`, {}, EXIT_BAD_INPUT);
+  if (slash < 0) return { base: ep.addr, size: 1 };
+  const mask = parseMask(family, text.slice(slash + 1));
+  if (!mask) throw new NatsimError('USAGE', `--from ${text}: bad prefix length`, {}, EXIT_BAD_INPUT);
+  const bits = (family === 'ipv4' ? 32 : 128) - Number(text.slice(slash + 1));
+  return { base: applyMask(ep.addr, mask), size: bits >= 31 ? 0x7fffffff : 2 ** bits };
+}
+
+function addOffset(base: Words, off: number): Words {
+  const w = base.slice();
+  let carry = off;
+  for (let i = w.length - 1; i >= 0 && carry > 0; i--) {
+    const v = w[i]! + carry;
+    w[i] = v >>> 0;
+    carry = Math.floor(v / 0x100000000);
+  }
+  return w;
+}
+
+/** Run flows to one destination on a fresh engine. */
+export function runFlows(rs: Ruleset, host: Host, o: FlowsOptions, dst: { addr: Words; port: number; family: Family }, proto: number): FlowsResult {
+  const family = dst.family;
+  const engine = new Engine({ ruleset: rs, host, seed: o.seed });
+  const rng = seedrandom(`${o.seed}/clients`);
+  const pool = clientPool(family, o.from, host, o.in);
+  const own = new Set<string>();
+  for (const i of host.interfaces.values()) for (const a of i.addrs) own.add(formatAddr(a.family, a.addr));
+  // Clients: M addresses (default: one per connection where the pool allows), each with its own
+  // source-port counter, so every connection is a distinct address/port pair.
+  const m = Math.max(1, Math.min(o.clients ?? o.count, pool.size));
+  const clients: Words[] = [];
+  const seen = new Set<string>();
+  for (let tries = 0; clients.length < m && tries < m * 20 + 100; tries++) {
+    const off = pool.size <= 2 ? clients.length : 1 + Math.floor(rng() * (pool.size - 2));
+    const a = addOffset(pool.base, off);
+    const key = formatAddr(family, a);
+    if (seen.has(key) || own.has(key)) continue;
+    seen.add(key);
+    clients.push(a);
+  }
+  if (clients.length === 0) throw new NatsimError('USAGE', `--from: no client address left after excluding the node's own`, {}, EXIT_BAD_INPUT);
+  const nextPort = new Map<number, number>();
+  const observed = new Map<string, number>();
+  let unpinned = 0, replies = 0, repliesUnNated = 0;
+  const from = o.local ? 'local' : o.in ?? [...host.interfaces.keys()].find((n) => n !== 'lo') ?? 'eth0';
+  for (let i = 0; i < o.count; i++) {
+    const ci = clients.length === o.count ? i : Math.floor(rng() * clients.length);
+    const port = (nextPort.get(ci) ?? 1024 + Math.floor(rng() * 20000)) ;
+    nextPort.set(ci, port >= 65535 ? 1024 : port + 1);
+    const src = o.local ? host.interfaces.get([...host.interfaces.keys()].find((n) => n !== 'lo')!)?.addrs.find((a) => a.family === family)?.addr ?? clients[ci]! : clients[ci]!;
+    const outc = runConnection(engine, { family, proto: proto as 6 | 17 | 132, src, sport: port, dst: dst.addr, dport: dst.port, from, packets: o.packetsPerConnection, reply: o.reply });
+    const key = outcomeKey(outc);
+    observed.set(key, (observed.get(key) ?? 0) + 1);
+    const firstDst = `${outc.first.after.dst}:${outc.first.after.dport}`;
+    for (const r of outc.results) {
+      const isClient = r.before.src === formatAddr(family, src) && r.before.sport === port;
+      if (isClient && r.fate.kind !== 'dropped' && `${r.after.dst}:${r.after.dport}` !== firstDst) { unpinned++; break; }
+    }
+    if (o.reply && outc.fate !== 'dropped') {
+      // The peer's first answer (UDP reply, TCP SYN/ACK), as it left the node towards the client.
+      const peer = outc.first.after;
+      const back = outc.results.find((r, k) => k > 0 && r.before.src === peer.dst && r.before.sport === peer.dport);
+      if (back) {
+        replies++;
+        if (back.after.src === outc.first.before.dst && back.after.sport === outc.first.before.dport && back.after.dst === outc.first.before.src && back.after.dport === port) repliesUnNated++;
+      }
+    }
+    engine.advance(o.interval);
+  }
+  const dstText = family === 'ipv6' ? `[${formatAddr(family, dst.addr)}]:${dst.port}` : `${formatAddr(family, dst.addr)}:${dst.port}`;
+  // The exact split for this run's clients (its first client: -s rules may tell clients apart).
+  const expected = expectSplit(rs, host, { family, proto, dst: dst.addr, dport: dst.port, ...(o.local ? { local: true } : { src: clients[0]!, ...(o.in ? { inIface: o.in } : {}) }) });
+  return { destination: dstText, connections: o.count, observed, unpinned, replies, repliesUnNated, comparison: compareSplit(observed, expected) };
+}
+
+/** Run `natsim flows`. */
+export function runFlowsCommand(o: FlowsOptions, streams: Streams, c: ChalkInstance): void {
+  const protoNum = parseProtocol(o.proto);
+  if (protoNum === null || ![6, 17, 132].includes(protoNum)) throw new NatsimError('USAGE', `--proto ${o.proto}: expected udp, tcp or sctp`, {}, EXIT_BAD_INPUT);
+  if (!Number.isInteger(o.count) || o.count < 1 || o.count > 10_000_000) throw new NatsimError('USAGE', `--count ${o.count}: expected a whole number from 1 to 10,000,000`, {}, EXIT_BAD_INPUT);
+  if (!o.allServices && !o.to) throw new NatsimError('USAGE', 'say where the connections go: --to IP:PORT, or --all-services', {}, EXIT_BAD_INPUT);
+  const first = o.to ? parseEndpoint(o.to, '--to') : null;
+  const { ruleset, host } = loadNode({ ...o, ...(first ? { family: first.family } : {}) }, streams);
+  if (!o.local && !o.in) o.in = [...host.interfaces.keys()].find((n) => n !== 'lo');
+  if (!o.allServices) {
+    const r = runFlows(ruleset, host, o, first!, protoNum);
+    if (o.json) {
+      streams.out(JSON.stringify({ destination: r.destination, proto: o.proto, seed: o.seed, unpinned: r.unpinned, replies: r.replies, repliesUnNated: r.repliesUnNated, ...r.comparison }, null, 2) + '\n');
+      return;
+    }
+    streams.out(c.bold(`${r.connections.toLocaleString('en-US')} ${o.proto} connections to ${r.destination}${o.local ? ' sent by the node' : ` arriving on ${o.in}`} (seed ${JSON.stringify(o.seed)})`) + '\n');
+    streams.out(formatSplit(r.comparison, c) + '\n');
+    streams.out(`later packets of every connection stayed on its endpoint: ${r.unpinned === 0 ? c.green('yes') : c.red(`no, ${r.unpinned} connections moved`)}\n`);
+    if (o.reply) streams.out(`replies un-NATed back to the client: ${r.repliesUnNated.toLocaleString('en-US')} of ${r.replies.toLocaleString('en-US')}\n`);
+    return;
+  }
+  const services = findServices(ruleset);
+  if (services.length === 0) throw new NatsimError('USAGE', 'no services found in the ruleset (nat rules matching a host address, a protocol and a port, that jump or DNAT)', {}, EXIT_BAD_INPUT);
+  const rows = services.map((svc: ServiceAddress) => {
+    // Each service gets its own sample (a seed derived from the run's seed and the service).
+    const r = runFlows(ruleset, host, { ...o, seed: `${o.seed}/${svc.label}/${svc.proto}` }, { addr: svc.addr, port: svc.port, family: ruleset.family }, svc.proto);
+    const worst = r.comparison.endpoints.reduce((m, e) => Math.max(m, Math.abs(e.difference)), 0);
+    return { service: svc.label, destination: r.destination, proto: svc.proto, endpoints: r.comparison.endpoints.length, worstDeviation: worst, pValue: r.comparison.pValue, verdict: r.comparison.verdict };
+  });
+  if (o.json) { streams.out(JSON.stringify(rows, null, 2) + '\n'); return; }
+  streams.out(c.bold(`${o.count.toLocaleString('en-US')} connections to each of ${rows.length} services (seed ${JSON.stringify(o.seed)})`) + '\n');
+  const w = Math.max(8, ...rows.map((r) => r.service.length));
+  streams.out(`${'service'.padEnd(w)}  ${'destination'.padEnd(22)} ${'endpoints'.padStart(9)} ${'worst dev.'.padStart(10)} ${'p-value'.padStart(8)}\n`);
+  for (const r of rows) {
+    const p = r.pValue.toFixed(3);
+    streams.out(`${r.service.padEnd(w)}  ${r.destination.padEnd(22)} ${String(r.endpoints).padStart(9)} ${(r.worstDeviation * 100).toFixed(2).padStart(9)}% ${(r.pValue < 0.05 ? c.red(p) : p).padStart(8)}\n`);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * `natsim flows`: connections through the engine counted per endpoint and compared with the
+ * exact split; same seed, same sample; replies un-NATed; session affinity with --clients.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hostFromSpec } from '../engine/host/host.js';
+import { parseIPv4Strict } from '../engine/net/addr.js';
+import { loadRuleset } from '../engine/ruleset/load.js';
+import { runFlows, type FlowsOptions } from '../sim/commands/flows.js';
+import { generateKubeRuleset } from '../sim/kube/generate.js';
+import { loadScenario } from '../sim/scenario.js';
+
+const base: FlowsOptions = { rules: [], proto: 'udp', count: 4000, packetsPerConnection: 1, reply: false, seed: 's', json: false, allServices: false, interval: 1, in: 'eth0' };
+const dns = { addr: [parseIPv4Strict('10.96.0.10')!], port: 53, family: 'ipv4' as const };
+
+describe('natsim flows on the seed node', () => {
+  const sc = loadScenario('kube-seed');
+  const rs = () => loadRuleset(sc.sources, { noflush: true });
+
+  it('counts every connection at one of the four pods, consistent with the exact shares', () => {
+    const r = runFlows(rs(), sc.host!, base, dns, 17);
+    expect([...r.observed.values()].reduce((a, b) => a + b, 0)).toBe(4000);
+    expect([...r.observed.keys()].sort()).toEqual(['10.244.0.10:53', '10.244.0.5:53', '10.244.0.6:53', '10.244.0.9:53']);
+    expect(r.comparison.connections).toBe(4000);
+    expect(r.comparison.degreesOfFreedom).toBe(3);
+    expect(r.comparison.pValue).toBeGreaterThan(0.001);
+    expect(r.comparison.endpoints.find((e) => e.endpoint === '10.244.0.5:53')!.expectedFraction).toBe('2147483649/8589934592');
+  });
+
+  it('same seed, same sample; another seed, another sample', () => {
+    const a = runFlows(rs(), sc.host!, base, dns, 17);
+    const b = runFlows(rs(), sc.host!, base, dns, 17);
+    const c = runFlows(rs(), sc.host!, { ...base, seed: 'other' }, dns, 17);
+    expect([...a.observed]).toEqual([...b.observed]);
+    expect([...a.observed]).not.toEqual([...c.observed]);
+  });
+
+  it('later packets stay on their endpoint, and replies come back un-NATed (TCP too)', () => {
+    const u = runFlows(rs(), sc.host!, { ...base, count: 500, packetsPerConnection: 3, reply: true }, dns, 17);
+    expect(u.unpinned).toBe(0);
+    expect(u.repliesUnNated).toBe(500);
+    const t = runFlows(rs(), sc.host!, { ...base, count: 300, packetsPerConnection: 2, reply: true }, dns, 6);
+    expect(t.unpinned).toBe(0);
+    expect(t.repliesUnNated).toBe(300);
+  });
+
+  it('--json prints the fields the issue asks for', () => {
+    const bin = join(import.meta.dirname, '..', 'bin', 'natsim.js');
+    const r = spawnSync(process.execPath, [bin, 'flows', '--scenario', 'kube-seed', '--to', '10.96.0.10:53', '--proto', 'udp', '--count', '2000', '--json'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.connections).toBe(2000);
+    expect(j.endpoints).toHaveLength(4);
+    for (const e of j.endpoints) expect(Object.keys(e)).toEqual(expect.arrayContaining(['endpoint', 'observed', 'expected']));
+    expect(typeof j.chiSquare).toBe('number');
+    expect(j.degreesOfFreedom).toBe(3);
+    expect(j.pValue).toBeGreaterThan(0);
+  });
+});
+
+describe('session affinity (kube-proxy ClientIP) with --clients', () => {
+  const node = { name: 'node1', ip: '192.168.0.2', podCIDR: '10.0.0.0/8' };
+  const svc = {
+    namespace: 'ns1', name: 'sticky', clusterIP: '172.30.0.50', sessionAffinity: 'ClientIP' as const, sessionAffinityTimeout: 10800,
+    ports: [{ name: 'p80', port: 80, protocol: 'tcp' as const }],
+    endpoints: [{ ip: '10.180.0.1' }, { ip: '10.180.0.2' }, { ip: '10.180.0.3' }],
+  };
+  const host = hostFromSpec({ interfaces: [{ name: 'eth0', addrs: ['192.168.0.2/24'] }, { name: 'cni0', addrs: ['10.0.0.1/24'] }], routes: ['default via 192.168.0.1 dev eth0', '10.0.0.0/8 dev cni0'] });
+  const rs = () => loadRuleset([{ text: generateKubeRuleset([svc], node).dump, file: 'sticky.rules' }]);
+  const to = { addr: [parseIPv4Strict('172.30.0.50')!], port: 80, family: 'ipv4' as const };
+
+  it('one client: every connection within the timeout goes to one endpoint', () => {
+    const r = runFlows(rs(), host, { ...base, proto: 'tcp', count: 200, clients: 1, from: '192.168.0.0/24' }, to, 6);
+    expect(r.observed.size).toBe(1);
+  });
+
+  it('ten clients: each sticks to one endpoint, so the split has ten units, not 200', () => {
+    const r = runFlows(rs(), host, { ...base, proto: 'tcp', count: 200, clients: 10, from: '192.168.0.0/24' }, to, 6);
+    expect([...r.observed.values()].reduce((a, b) => a + b, 0)).toBe(200);
+    expect(r.observed.size).toBeLessThanOrEqual(3);
+  });
+});
