@@ -98,7 +98,7 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
         .option('out', { describe: 'the folder to write (its name is the scenario\'s name)', type: 'string', demandOption: true })
         .option('replicas', { describe: 'scale a service first: NAMESPACE/NAME=N (new endpoints numbered after the last)', type: 'string', array: true, default: [] as string[] })
         .option('title', { describe: 'the scenario\'s title', type: 'string' })
-        .example('$0 kube generate scenarios/kube-coredns-2/services.json --replicas kube-system/kube-dns=7 --out /tmp/kube-coredns-7', 'the seed node with 7 coredns pods'),
+        .example('$0 kube generate scenarios/kube-coredns-2/services.json --replicas kube-system/kube-dns=7 --out ./kube-coredns-7', 'the seed node with 7 coredns pods'),
       (a) => { runKubeGenerate({ file: a.services as string, out: a.out, replicas: a.replicas as string[], ...(a.title ? { title: a.title } : {}) }, streams); })
       .command('show <services>', 'print the node\'s iptables-save for a service list (or kube-proxy\'s restore input)', (yy) => yy
         .positional('services', { describe: 'service list (JSON); - is standard input', type: 'string', demandOption: true })

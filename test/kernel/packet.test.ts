@@ -20,6 +20,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainOf, countBy, readConntrack, readCounters, type CtEntry, type TableCounters } from './packet/collect.js';
 import { compareConntrack, compareCounters, compareEndpointCounts, compareReceivers, compareRuns, type PacketRun } from './packet/compare.js';
 import { runNatsimModel } from './packet/natsim-run.js';
+import { expectSplit } from '../../sim/expect.js';
+import { frac, mul, oneMinus, type Fraction } from '../../sim/split.js';
+import { loadScenario } from '../../sim/scenario.js';
+import { loadRuleset } from '../../engine/ruleset/load.js';
+import { parseIPv4Strict } from '../../engine/net/addr.js';
 import { cascadeShares, chiSquareGoodnessOfFit, chiSquareTwoSample, kernelProbability } from '../../sim/stats.js';
 import { buildTopology, kernelSkipReason, liveTestNamespaces, loadHostModel, NAMESPACE_PREFIX, run, type Topology } from './packet/topology.js';
 import {
@@ -253,6 +258,21 @@ kernelDescribe('kernel packet conformance: seed node (kube-dns behind 10.96.0.10
     });
     it('each receiver saw the same packets', () => {
       expect(compareReceivers(k.receivers, sim.receivers)).toEqual([]);
+    });
+    it('natsim\'s exact expected shares equal what the kernel\'s stored probabilities imply', () => {
+      // The probabilities the kernel holds, as its iptables-save prints them (11 decimals of
+      // P/2^31, which give P back exactly), chained as the kernel evaluates them.
+      const svc = chainOf(k.counters, 'nat', 'KUBE-SVC-TCOU7JCQXEZGVUNU');
+      const stored = svc.rules.map((r) => /--probability (\d+\.\d+)/.exec(r.rule)?.[1]).filter((x): x is string => x !== undefined)
+        .map((t) => frac(BigInt(Math.round(Number(t) * 2 ** 31)), 2n ** 31n));
+      const kernelShares: Fraction[] = [];
+      let rest: Fraction = { num: 1n, den: 1n };
+      for (const q of stored) { kernelShares.push(mul(rest, q)); rest = mul(rest, oneMinus(q)); }
+      kernelShares.push(rest);
+      const sc = loadScenario('kube-seed');
+      const exp = expectSplit(loadRuleset(sc.sources, { noflush: true }), sc.host!, { family: 'ipv4', proto: 17, dst: [parseIPv4Strict(SERVICE)!], dport: 53 });
+      const natsimShares = SEED_ENDPOINTS.map((e) => exp.outcomes.find((o) => o.endpoint === `${e}:53`)!.share);
+      expect(natsimShares.map((f) => `${f.num}/${f.den}`)).toEqual(kernelShares.map((f) => `${f.num}/${f.den}`));
     });
   });
 });
