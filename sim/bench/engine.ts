@@ -25,6 +25,7 @@ import { loadRuleset } from '../../engine/ruleset/load.js';
 import type { Ruleset } from '../../engine/ruleset/model.js';
 import { loadScenario } from '../scenario.js';
 import { collect, median, type Timing } from './measure.js';
+import { runFlows } from '../commands/flows.js';
 
 /** Targets of the engine figures (packets per second, on one core). */
 export const ENGINE_TARGETS = { seedNewPerSec: 300_000, establishedPerSec: 1_000_000 } as const;
@@ -250,6 +251,44 @@ export function benchBigNew(o: EngineBenchOptions, ruleset: Ruleset, services: n
   const baseline = timeLoop(() => null, () => decodeOnly(templates), o.runs, o.warmup).timing;
   return figure(`(c) ${services.toLocaleString('en-US')} services: new connections (TCP SYN)`, o.bigConns, engine, baseline, null,
     `${ok.toLocaleString('en-US')}/${o.bigConns.toLocaleString('en-US')} DNATed to an endpoint :8080 + masqueraded + forwarded; services round-robin (stride ${stride}), last service ${ipv4Text(0xac1e0000 + 10 + services - 1)}`, ok === o.bigConns);
+}
+
+/**
+ * (d) `natsim flows` on the seed node: connections per second of the whole command loop
+ * (distinct clients, each connection's query and the pod's reply through the engine, counting,
+ * and the exact split), beside the decode-only baseline over the same number of queries.
+ */
+export function benchFlowsSeed(o: EngineBenchOptions): EngineFigure {
+  const node = seedNode();
+  const count = Math.max(1000, Math.floor(o.conns / 2));
+  const flowsOpts = { rules: [], proto: 'udp', count, packetsPerConnection: 1, reply: true, seed: 'bench', json: false, allServices: false, interval: 1, in: 'eth0' };
+  const dst = { addr: SEED_SERVICE, port: 53, family: 'ipv4' as const };
+  const check = runFlows(node.ruleset, node.host, flowsOpts, dst, 17);
+  const engine = timeLoop(() => null, () => { sink ^= runFlows(node.ruleset, node.host, flowsOpts, dst, 17).connections; }, o.runs, o.warmup);
+  const templates: Uint8Array[] = [];
+  for (let k = 0; k < count; k++) { const c = client(CLIENT_BASE, k); templates.push(udpQuery(c.src, c.sport, SEED_SERVICE, 53)); }
+  const baseline = timeLoop(() => null, () => decodeOnly(templates, 2), o.runs, o.warmup).timing;
+  const ok = check.repliesUnNated === count && check.unpinned === 0 && check.comparison.endpoints.length === 4;
+  return figure(`(d) natsim flows, seed node (UDP query + reply)`, count, engine, baseline, null,
+    `${count.toLocaleString('en-US')} connections, ${check.repliesUnNated.toLocaleString('en-US')} replies un-NATed, χ² p = ${check.comparison.pValue.toFixed(3)}`, ok);
+}
+
+/** (e) `natsim flows` on the large generated ruleset: connections to the middle service. */
+export function benchFlowsBig(o: EngineBenchOptions, ruleset: Ruleset, services: number, nodeIp: string): EngineFigure {
+  const host = bigHost(nodeIp);
+  const count = o.bigConns;
+  const flowsOpts = { rules: [], proto: 'tcp', count, packetsPerConnection: 1, reply: false, seed: 'bench', json: false, allServices: false, interval: 1, in: 'eth0', from: '192.168.0.0/24' };
+  const svc = Math.floor(services / 2);
+  const dst = { addr: [(0xac1e0000 + 10 + svc) >>> 0], port: 80, family: 'ipv4' as const };
+  const check = runFlows(ruleset, host, flowsOpts, dst, 6);
+  const engine = timeLoop(() => null, () => { sink ^= runFlows(ruleset, host, flowsOpts, dst, 6).connections; }, o.runs, o.warmup);
+  const templates: Uint8Array[] = [];
+  const clientBase = parseIPv4Strict('192.168.0.100')!;
+  for (let k = 0; k < count; k++) { const c = client(clientBase, k); templates.push(buildPacketBytes({ family: 'ipv4', src: c.src, dst: dst.addr, proto: 6, sport: c.sport, dport: 80, tcpFlags: 0x02, seq: 1000 })); }
+  const baseline = timeLoop(() => null, () => decodeOnly(templates), o.runs, o.warmup).timing;
+  const ok = [...check.observed.keys()].every((k) => k.endsWith(':8080'));
+  return figure(`(e) natsim flows, ${services.toLocaleString('en-US')} services (service ${svc + 1}, TCP)`, count, engine, baseline, null,
+    `${count.toLocaleString('en-US')} connections to ${ipv4Text(dst.addr[0]!)}:80, χ² p = ${check.comparison.pValue.toFixed(3)}`, ok);
 }
 
 function gcd(a: number, b: number): number { return b === 0 ? a : gcd(b, a % b); }

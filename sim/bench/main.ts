@@ -24,7 +24,7 @@ import { saveRuleset } from '../../engine/ruleset/save.js';
 import { tokenizeLine } from '../../engine/ruleset/tokenize.js';
 import { EXAMPLE_NODE, syntheticCluster } from '../kube/examples.js';
 import { generateKubeRuleset } from '../kube/generate.js';
-import { benchBigNew, benchEstablished, benchSeedNew, engineSink, type EngineFigure } from './engine.js';
+import { benchBigNew, benchEstablished, benchFlowsBig, benchFlowsSeed, benchSeedNew, engineSink, type EngineFigure } from './engine.js';
 import { kernelRestore, type KernelResult } from './kernel.js';
 import { canCollect, collect, memory, timeRuns, type Memory, type Timing } from './measure.js';
 
@@ -251,6 +251,8 @@ function engineSection(opts: BenchOptions, big: Ruleset, out: Out, missed: strin
   tryFig('(a) seed new connections', () => benchSeedNew(eo));
   tryFig('(b) seed established flows', () => benchEstablished(eo));
   tryFig('(c) large-ruleset new connections', () => benchBigNew(eo, big, opts.services, EXAMPLE_NODE.ip));
+  tryFig('(d) natsim flows, seed node', () => benchFlowsSeed(eo));
+  tryFig('(e) natsim flows, large ruleset', () => benchFlowsBig(eo, big, opts.services, EXAMPLE_NODE.ip));
   out();
   const widths = [48, 9, 10, 10, 11, 12, 12, 8];
   out(row(['figure', 'packets', 'median', 'min', 'rate', 'vs baseline', 'target', 'verdict'], widths));
