@@ -55,6 +55,10 @@ export interface FlowsResult {
   /** Replies that came back with the original destination as source and to the client's port. */
   repliesUnNated: number;
   replies: number;
+  /** Client addresses used, and how many distinct outcomes each client's connections reached. */
+  clients: number;
+  /** Share of clients (with two or more connections) whose connections all reached one outcome. */
+  pinnedClients: number | null;
   comparison: SplitComparison;
 }
 
@@ -110,6 +114,7 @@ export function runFlows(rs: Ruleset, host: Host, o: FlowsOptions, dst: { addr: 
   }
   if (clients.length === 0) throw new NatsimError('USAGE', `--from: no client address left after excluding the node's own`, {}, EXIT_BAD_INPUT);
   const nextPort = new Map<number, number>();
+  const perClient = new Map<number, { n: number; outcomes: Set<string> }>();
   const observed = new Map<string, number>();
   let unpinned = 0, replies = 0, repliesUnNated = 0;
   const from = o.local ? 'local' : o.in ?? [...host.interfaces.keys()].find((n) => n !== 'lo') ?? 'eth0';
@@ -121,6 +126,10 @@ export function runFlows(rs: Ruleset, host: Host, o: FlowsOptions, dst: { addr: 
     const outc = runConnection(engine, { family, proto: proto as 6 | 17 | 132, src, sport: port, dst: dst.addr, dport: dst.port, from, packets: o.packetsPerConnection, reply: o.reply });
     const key = outcomeKey(outc);
     observed.set(key, (observed.get(key) ?? 0) + 1);
+    const pc = perClient.get(ci) ?? { n: 0, outcomes: new Set<string>() };
+    pc.n++;
+    pc.outcomes.add(key);
+    perClient.set(ci, pc);
     const firstDst = `${outc.first.after.dst}:${outc.first.after.dport}`;
     for (const r of outc.results) {
       const isClient = r.before.src === formatAddr(family, src) && r.before.sport === port;
@@ -140,7 +149,9 @@ export function runFlows(rs: Ruleset, host: Host, o: FlowsOptions, dst: { addr: 
   const dstText = family === 'ipv6' ? `[${formatAddr(family, dst.addr)}]:${dst.port}` : `${formatAddr(family, dst.addr)}:${dst.port}`;
   // The exact split for this run's clients (its first client: -s rules may tell clients apart).
   const expected = expectSplit(rs, host, { family, proto, dst: dst.addr, dport: dst.port, ...(o.local ? { local: true } : { src: clients[0]!, ...(o.in ? { inIface: o.in } : {}) }) });
-  return { destination: dstText, connections: o.count, observed, unpinned, replies, repliesUnNated, comparison: compareSplit(observed, expected) };
+  const repeat = [...perClient.values()].filter((p) => p.n >= 2);
+  const pinnedClients = repeat.length ? repeat.filter((p) => p.outcomes.size === 1).length / repeat.length : null;
+  return { destination: dstText, connections: o.count, observed, unpinned, replies, repliesUnNated, clients: clients.length, pinnedClients, comparison: compareSplit(observed, expected) };
 }
 
 /** Run `natsim flows`. */
@@ -155,12 +166,16 @@ export function runFlowsCommand(o: FlowsOptions, streams: Streams, c: ChalkInsta
   if (!o.allServices) {
     const r = runFlows(ruleset, host, o, first!, protoNum);
     if (o.json) {
-      streams.out(JSON.stringify({ destination: r.destination, proto: o.proto, seed: o.seed, unpinned: r.unpinned, replies: r.replies, repliesUnNated: r.repliesUnNated, ...r.comparison }, null, 2) + '\n');
+      streams.out(JSON.stringify({ destination: r.destination, proto: o.proto, seed: o.seed, clients: r.clients, pinnedClients: r.pinnedClients, unpinned: r.unpinned, replies: r.replies, repliesUnNated: r.repliesUnNated, ...r.comparison }, null, 2) + '\n');
       return;
     }
     streams.out(c.bold(`${r.connections.toLocaleString('en-US')} ${o.proto} connections to ${r.destination}${o.local ? ' sent by the node' : ` arriving on ${o.in}`} (seed ${JSON.stringify(o.seed)})`) + '\n');
     streams.out(formatSplit(r.comparison, c) + '\n');
     streams.out(`later packets of every connection stayed on its endpoint: ${r.unpinned === 0 ? c.green('yes') : c.red(`no, ${r.unpinned} connections moved`)}\n`);
+    if (r.pinnedClients !== null && r.clients < r.connections) {
+      streams.out(`${r.clients.toLocaleString('en-US')} clients: ${(r.pinnedClients * 100).toFixed(1)}% of those with several connections had all of them reach one endpoint` +
+        `${r.pinnedClients > 0.99 ? ' (session affinity: the split above counts clients, not connections, so the test sees far fewer independent draws than connections)' : ''}\n`);
+    }
     if (o.reply) streams.out(`replies un-NATed back to the client: ${r.repliesUnNated.toLocaleString('en-US')} of ${r.replies.toLocaleString('en-US')}\n`);
     return;
   }
