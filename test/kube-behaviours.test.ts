@@ -1,5 +1,5 @@
 /**
- * Kubernetes Service behaviours K1–K20 (/work/shared/kube-scenarios.md), each run as real traffic
+ * Kubernetes Service behaviours K1–K20 (the project brief's kube-scenarios list), each run as real traffic
  * through the Engine on a node whose ruleset the kube-proxy generator wrote (kube-proxy's chain
  * names and rule text). The node is kube-proxy's test flavour (`test/helpers/kube-node.ts`):
  * node1 192.168.0.2/24 on eth0 with a default route via 192.168.0.1, pods on 10.0.0.0/8 behind
