@@ -69,3 +69,11 @@ describe('natsim demo', () => {
     expect(r.stdout).not.toMatch(/\x1b\[/);
   });
 });
+
+describe('output into a pipe that closes early', () => {
+  it('stops quietly, without a stack trace', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" demo --no-color | head -1`], { encoding: 'utf8' });
+    expect(r.stdout.split('\n')[0]).toMatch(/^natsim demo/);
+    expect(r.stderr).not.toMatch(/EPIPE|at /);
+  });
+});
