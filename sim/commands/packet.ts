@@ -83,6 +83,9 @@ export function assumedHost(rs: Ruleset, inIface: string | undefined): { host: H
   };
 }
 
+/** The source port of a packet whose --src gives none. */
+export const DEFAULT_SOURCE_PORT = 40000;
+
 /** Where a node comes from on the command line. */
 export interface NodeOptions {
   rules: string[];
@@ -117,6 +120,11 @@ export function runPacket(o: PacketOptions, streams: Streams, c: ChalkInstance):
   const proto = parseProtocol(o.proto);
   if (proto === null || ![1, 6, 17, 58, 132].includes(proto)) throw new NatsimError('USAGE', `--proto ${o.proto}: expected tcp, udp, sctp, icmp or icmpv6`, {}, EXIT_BAD_INPUT);
   if (!o.local && !o.in) throw new NatsimError('USAGE', 'say where the packet comes from: --in IFACE (arrives on that interface) or --local (the node sends it)', {}, EXIT_BAD_INPUT);
+  if (proto === 6 || proto === 17 || proto === 132) {
+    if (dst.port === 0) throw new NatsimError('USAGE', `--dst ${o.dst}: give the destination port (IP:PORT) for ${o.proto}`, {}, EXIT_BAD_INPUT);
+    // A client's ephemeral port when none is given.
+    if (src.port === 0) src.port = DEFAULT_SOURCE_PORT;
+  }
   const { ruleset: rs, host } = loadNode({ ...o, family: o.family ?? src.family }, streams);
   const engine = new Engine({ ruleset: rs, host, seed: o.seed, trace: true });
   const family = rs.family;
