@@ -13,10 +13,10 @@ import { describeTuple, invertTuple } from './conntrack/tuple.js';
 import { NatsimError, EXIT_OTHER } from './errors.js';
 import type { HookName, PacketContext, TargetVerdict } from './ext/types.js';
 import type { NatRange } from './ext/target/nat-range.js';
-import { firstAddress, lookupRoute, masqueradeSource, type Host } from './host/host.js';
-import { HOOK_OPS } from './hooks.js';
+import { firstAddress, lookupRoute, masqueradeSource, type Host, type RouteResult } from './host/host.js';
+import { HOOK_OPS, type HookOp } from './hooks.js';
 import { icmpReplyTranslation, isRelatedIcmpError, natInitialized, natPacket, NatState, nullBinding, setupNat, type Manip } from './nat.js';
-import { formatAddr, parseIPv4Strict, parseIPv6, type Words } from './net/addr.js';
+import { formatAddr, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
 import { decodePacket, type Packet } from './packet.js';
 import type { Ruleset } from './ruleset/model.js';
 import { runTable, type TraceStep } from './traverse.js';
@@ -107,6 +107,10 @@ export class Engine {
   trace: boolean;
   private readonly rng: () => number;
   private readonly shared = new Map<string, unknown>();
+  /** Route lookups by destination (the host model does not change while the engine runs). */
+  private readonly routes = new Map<string | number, RouteResult | null>();
+  /** Each hook's functions with their compiled tables resolved (tables without the hook left out). */
+  private readonly plan: Record<HookName, PlannedOp[]>;
 
   constructor(o: EngineOptions) {
     this.host = o.host;
@@ -117,6 +121,27 @@ export class Engine {
     this.trace = o.trace ?? false;
     const r = seedrandom(o.seed ?? 'natsim');
     this.rng = () => r.int32() >>> 0;
+    const plan = {} as Record<HookName, PlannedOp[]>;
+    for (const hook of Object.keys(HOOK_OPS) as HookName[]) {
+      plan[hook] = [];
+      for (const op of HOOK_OPS[hook]) {
+        if (op.kind !== 'table') { plan[hook].push(op); continue; }
+        const t = this.compiled.tables.get(op.table);
+        if (t && t.hookEntry.has(hook)) plan[hook].push(op);
+      }
+    }
+    this.plan = plan;
+  }
+
+  /** `lookupRoute`, cached per destination. */
+  private route(family: Family, dst: Words): RouteResult | null {
+    const key = family === 'ipv4' ? dst[0]! : dst.join(':');
+    let r = this.routes.get(key);
+    if (r === undefined) {
+      r = lookupRoute(this.host, family, dst);
+      this.routes.set(key, r);
+    }
+    return r;
   }
 
   /** Advance the virtual clock by `ms`. */
@@ -142,7 +167,7 @@ export class Engine {
   send(pkt: Packet): PacketResult {
     const run = this.newRun(pkt);
     pkt.inIface = null;
-    const route = lookupRoute(this.host, pkt.family, pkt.dst);
+    const route = this.route(pkt.family, pkt.dst);
     if (!route || route.type === 'unreachable' || route.type === 'blackhole' || route.type === 'prohibit') {
       run.fate = { kind: 'dropped', hook: 'routing', by: route ? `${route.type} route` : 'no route to host (the socket gets ENETUNREACH)' };
       run.verdict = 'DROP';
@@ -158,7 +183,7 @@ export class Engine {
     let out = outDev;
     let local = route.type === 'local';
     if (pkt.dst.some((w, i) => w !== dstBefore[i]) || pkt.mark !== markBefore) {
-      const r2 = lookupRoute(this.host, pkt.family, pkt.dst);
+      const r2 = this.route(pkt.family, pkt.dst);
       if (!r2 || r2.type === 'unreachable' || r2.type === 'blackhole' || r2.type === 'prohibit') {
         run.fate = { kind: 'dropped', hook: 'routing', by: 'no route after re-routing' };
         run.verdict = 'DROP';
@@ -186,7 +211,7 @@ export class Engine {
 
   private routeAndDeliver(run: Run): void {
     const pkt = run.pkt;
-    const route = lookupRoute(this.host, pkt.family, pkt.dst);
+    const route = this.route(pkt.family, pkt.dst);
     if (route && (route.type === 'local' || route.type === 'broadcast')) {
       run.steps?.push({ kind: 'route', decision: `local delivery (${formatAddr(pkt.family, pkt.dst)} is ${route.type === 'local' ? 'an address of this node' : 'a broadcast address'})` });
       if (!this.runHook(run, 'INPUT')) return;
@@ -240,14 +265,13 @@ export class Engine {
   private runHook(run: Run, hook: HookName): boolean {
     const pkt = run.pkt;
     run.steps?.push({ kind: 'hook', hook });
-    for (const op of HOOK_OPS[hook]) {
+    const ops = this.plan[hook];
+    for (let k = 0; k < ops.length; k++) {
+      const op = ops[k]!;
       switch (op.kind) {
-        case 'table': {
-          const t = this.compiled.tables.get(op.table);
-          if (!t || !t.hookEntry.has(hook)) break;
+        case 'table':
           if (this.runOneTable(run, op.table, hook) === 'DROP') return false;
           break;
-        }
         case 'conntrack': {
           if (pkt.ct !== null || pkt.ctinfo === CTINFO.UNTRACKED) break;
           const ctp = ctPacketFromBytes(pkt.data);
@@ -418,6 +442,9 @@ class RunContext implements PacketContext {
     this.run.emitted.push({ data, family, ...(attach ? { attach } : {}) });
   }
 }
+
+/** A hook function of the engine's plan (tables absent from the ruleset are left out). */
+type PlannedOp = HookOp;
 
 interface Run {
   /** The tables' context, reused from table to table. */
