@@ -18,6 +18,7 @@ import { HOOK_OPS, type HookOp } from './hooks.js';
 import { icmpReplyTranslation, isRelatedIcmpError, natInitialized, natPacket, NatState, nullBinding, setupNat, type Manip } from './nat.js';
 import { formatAddr, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
 import { decodePacket, type Packet } from './packet.js';
+import { Defragmenter } from './defrag.js';
 import type { Ruleset } from './ruleset/model.js';
 import { runTable, type TraceStep } from './traverse.js';
 
@@ -50,6 +51,7 @@ export type PathStep =
   | { kind: 'conntrack'; hook: HookName; state: string; tuple?: string }
   | { kind: 'nat'; hook: HookName; manip: Manip; what: 'table' | 'established' | 'null-binding' | 'icmp-related'; reply: boolean; before: PacketSummary; after: PacketSummary }
   | { kind: 'route'; decision: string; out?: string }
+  | { kind: 'defrag'; hook: HookName; result: string }
   | { kind: 'confirm'; hook: HookName; result: string };
 
 /** Where the packet ended. */
@@ -57,6 +59,8 @@ export type Fate =
   | { kind: 'delivered'; iface: string }
   | { kind: 'forwarded'; out: string }
   | { kind: 'sent'; out: string }
+  /** A fragment held by defragmentation until the rest arrives (NF_STOLEN). */
+  | { kind: 'held'; hook: HookName; fragments: number }
   | { kind: 'dropped'; hook: HookName | 'routing'; by: string; entry?: Entry };
 
 /** What happened to one packet. */
@@ -102,6 +106,8 @@ export class Engine {
   readonly compiled: CompiledRuleset;
   readonly conntrack: ConntrackTable;
   readonly nat = new NatState();
+  /** Reassembly queues (nf_defrag at priority -400, before raw and conntrack). */
+  readonly defrag = new Defragmenter();
   /** Virtual time, ms. */
   now: number;
   trace: boolean;
@@ -164,7 +170,8 @@ export class Engine {
   }
 
   /** A packet the node itself sends (OUTPUT, then POSTROUTING; local destinations loop back). */
-  send(pkt: Packet): PacketResult {
+  send(sent: Packet): PacketResult {
+    let pkt = sent;
     const run = this.newRun(pkt);
     pkt.inIface = null;
     const route = this.route(pkt.family, pkt.dst);
@@ -179,6 +186,8 @@ export class Engine {
     const dstBefore = pkt.dst.slice();
     const markBefore = pkt.mark;
     if (!this.runHook(run, 'OUTPUT')) return this.finish(run);
+    // Defragmentation may have replaced the packet by the reassembled datagram.
+    pkt = run.pkt;
     // Re-route when mangle or DNAT changed the destination or mark (ip_route_me_harder).
     let out = outDev;
     let local = route.type === 'local';
@@ -263,12 +272,33 @@ export class Engine {
 
   /** Run every hook function of `hook`; false when the packet was dropped (run.fate says how). */
   private runHook(run: Run, hook: HookName): boolean {
-    const pkt = run.pkt;
+    let pkt = run.pkt;
     run.steps?.push({ kind: 'hook', hook });
     const ops = this.plan[hook];
     for (let k = 0; k < ops.length; k++) {
       const op = ops[k]!;
       switch (op.kind) {
+        case 'defrag': {
+          // Packets that already carry a conntrack (loopback) or are untracked skip it.
+          if (pkt.ct !== null || pkt.ctinfo === CTINFO.UNTRACKED) break;
+          const d = this.defrag.add(pkt, this.now, { hook: hook === 'OUTPUT' ? 'OUTPUT' : 'PREROUTING' });
+          if (d.kind === 'not-fragment') break;
+          if (d.kind === 'pass-through') { run.steps?.push({ kind: 'defrag', hook, result: `fragment passed on unreassembled (${d.reason})` }); break; }
+          if (d.kind === 'queued') {
+            run.steps?.push({ kind: 'defrag', hook, result: `fragment held, ${d.held} in its queue so far` });
+            run.fate = { kind: 'held', hook, fragments: d.held };
+            run.verdict = 'DROP';
+            return false;
+          }
+          if (d.kind === 'dropped') {
+            run.fate = { kind: 'dropped', hook, by: `defrag: ${d.detail}` };
+            run.verdict = 'DROP';
+            return false;
+          }
+          run.steps?.push({ kind: 'defrag', hook, result: `reassembled from ${d.fragments} fragments (${d.packet.length} bytes)` });
+          run.pkt = pkt = d.packet;
+          break;
+        }
         case 'table':
           if (this.runOneTable(run, op.table, hook) === 'DROP') return false;
           break;

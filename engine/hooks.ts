@@ -1,12 +1,14 @@
 /**
  * What runs at each netfilter hook, in priority order, as data (the kernel's registered
- * `nf_hook_ops`): tables, the conntrack lookup, the two NAT manips and the conntrack confirm.
+ * `nf_hook_ops`): defragmentation, tables, the conntrack lookup, the two NAT manips and the
+ * conntrack confirm.
  * Priorities are `enum nf_ip_hook_priorities` (IPv6 uses the same numbers).
  */
 import type { HookName, TableName } from './ext/types.js';
 
 /** One hook function. */
 export type HookOp =
+  | { kind: 'defrag'; priority: number }
   | { kind: 'table'; table: Exclude<TableName, 'nat'>; priority: number }
   | { kind: 'conntrack'; priority: number }
   | { kind: 'nat'; manip: 'src' | 'dst'; priority: number }
@@ -14,7 +16,7 @@ export type HookOp =
 
 /** Priorities (`NF_IP_PRI_*`). */
 export const PRIORITY = {
-  RAW: -300, CONNTRACK: -200, MANGLE: -150, NAT_DST: -100, FILTER: 0, SECURITY: 50, NAT_SRC: 100, CONFIRM: 2147483647,
+  DEFRAG: -400, RAW: -300, CONNTRACK: -200, MANGLE: -150, NAT_DST: -100, FILTER: 0, SECURITY: 50, NAT_SRC: 100, CONFIRM: 2147483647,
 } as const;
 
 const table = (t: Exclude<TableName, 'nat'>, priority: number): HookOp => ({ kind: 'table', table: t, priority });
@@ -22,7 +24,7 @@ const table = (t: Exclude<TableName, 'nat'>, priority: number): HookOp => ({ kin
 /** The hook functions of each hook, sorted by priority (lowest first). */
 export const HOOK_OPS: Readonly<Record<HookName, readonly HookOp[]>> = sortAll({
   PREROUTING: [
-    table('raw', PRIORITY.RAW), { kind: 'conntrack', priority: PRIORITY.CONNTRACK },
+    { kind: 'defrag', priority: PRIORITY.DEFRAG }, table('raw', PRIORITY.RAW), { kind: 'conntrack', priority: PRIORITY.CONNTRACK },
     table('mangle', PRIORITY.MANGLE), { kind: 'nat', manip: 'dst', priority: PRIORITY.NAT_DST },
   ],
   INPUT: [
@@ -31,7 +33,7 @@ export const HOOK_OPS: Readonly<Record<HookName, readonly HookOp[]>> = sortAll({
   ],
   FORWARD: [table('mangle', PRIORITY.MANGLE), table('filter', PRIORITY.FILTER), table('security', PRIORITY.SECURITY)],
   OUTPUT: [
-    table('raw', PRIORITY.RAW), { kind: 'conntrack', priority: PRIORITY.CONNTRACK }, table('mangle', PRIORITY.MANGLE),
+    { kind: 'defrag', priority: PRIORITY.DEFRAG }, table('raw', PRIORITY.RAW), { kind: 'conntrack', priority: PRIORITY.CONNTRACK }, table('mangle', PRIORITY.MANGLE),
     { kind: 'nat', manip: 'dst', priority: PRIORITY.NAT_DST }, table('filter', PRIORITY.FILTER), table('security', PRIORITY.SECURITY),
   ],
   POSTROUTING: [
@@ -48,6 +50,7 @@ function sortAll(ops: Record<HookName, HookOp[]>): Record<HookName, HookOp[]> {
 /** A hook op's label for traces: `raw`, `conntrack`, `nat (DNAT)`, `confirm`… */
 export function opLabel(op: HookOp): string {
   switch (op.kind) {
+    case 'defrag': return 'defrag';
     case 'table': return op.table;
     case 'conntrack': return 'conntrack';
     case 'nat': return op.manip === 'dst' ? 'nat (DNAT)' : 'nat (SNAT)';

@@ -357,6 +357,7 @@ function fateOf(r: PacketResult): { kind: 'local' | 'forwarded' | 'dropped' | 'r
     case 'delivered': return { kind: 'local', text: 'delivered locally' };
     case 'forwarded': return { kind: 'forwarded', text: `forwarded out ${r.fate.out}` };
     case 'sent': return { kind: 'forwarded', text: `sent out ${r.fate.out}` };
+    case 'held': return { kind: 'dropped', text: 'held by defragmentation (a fragment waiting for the rest)' };
     case 'dropped': {
       const rejected = r.emitted.length > 0;
       return { kind: rejected ? 'rejected' : 'dropped', text: `${rejected ? 'rejected' : 'dropped'} by ${r.fate.by}` };

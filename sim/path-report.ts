@@ -39,6 +39,7 @@ function stepLine(s: PathStep, family: Family, c: ChalkInstance): string | null 
   switch (s.kind) {
     case 'hook': return c.cyan.bold(s.hook);
     case 'route': return `  ${c.magenta('routing')} ${s.decision}${s.out ? ` → out ${s.out}` : ''}`;
+    case 'defrag': return `  ${c.blue('defrag')} ${s.result}`;
     case 'conntrack': return `  ${c.blue('conntrack')} ${s.state}${s.tuple ? c.dim(` ${s.tuple}`) : ''}`;
     case 'confirm': return `  ${c.blue('conntrack')} ${s.result}`;
     case 'nat': {
@@ -70,6 +71,7 @@ function fateLine(r: PacketResult, family: Family, c: ChalkInstance): string {
     case 'delivered': return `${c.green.bold('delivered locally')} (${after}) [${r.ctstate}]`;
     case 'forwarded': return `${c.green.bold(`forwarded out ${f.out}`)}: ${after} [${r.ctstate}]`;
     case 'sent': return `${c.green.bold(`sent out ${f.out}`)}: ${after} [${r.ctstate}]`;
+    case 'held': return `${c.yellow.bold('held')} at ${f.hook} by defragmentation: ${f.fragments} fragment${f.fragments === 1 ? '' : 's'} of this datagram so far, waiting for the rest`;
     case 'dropped': return `${c.red.bold('dropped')} at ${f.hook} by ${f.by}${f.entry && f.entry.kind === 'rule' ? `: ${ruleText(family, f.entry.chain.name, f.entry.rule)}` : ''} [${r.ctstate}]`;
   }
 }

@@ -10,6 +10,7 @@ import { loadRuleset } from '../engine/ruleset/load.js';
 import { saveRuleset } from '../engine/ruleset/save.js';
 import { formatConntrackLine } from '../engine/conntrack/format.js';
 import { packet } from './helpers/engine.js';
+import { decodePacket, type Packet } from '../engine/packet.js';
 
 const SYN = 0x02, SYNACK = 0x12, ACK = 0x10;
 
@@ -153,5 +154,56 @@ describe('kube-proxy-style service', () => {
     };
     expect(run('a')).toBe(run('a'));
     expect(run('a')).not.toBe(run('b'));
+  });
+});
+
+describe('defragmentation before conntrack (priority -400)', () => {
+  const host = hostFromSpec({ interfaces: [{ name: 'eth0', addrs: ['172.18.0.2/16'] }, { name: 'cni0', addrs: ['10.244.0.1/24'] }] });
+  const rules = '*nat\n-A PREROUTING -d 10.96.0.10/32 -p udp -m udp --dport 53 -j DNAT --to-destination 10.244.0.5:53\nCOMMIT\n';
+
+  /** A UDP datagram to 10.96.0.10:53 cut into two IPv4 fragments (first 32 bytes of payload, then the rest). */
+  function fragments(): Packet[] {
+    const whole = packet({ src: '172.18.0.100', dst: '10.96.0.10', proto: 17, sport: 5000, dport: 53, payload: new Uint8Array(60).fill(7), ipId: 4242 });
+    const d = whole.data;
+    const first = new Uint8Array(20 + 32);
+    first.set(d.subarray(0, 52));
+    const second = new Uint8Array(20 + (d.length - 52));
+    second.set(d.subarray(0, 20));
+    second.set(d.subarray(52), 20);
+    const fix = (b: Uint8Array, offsetBytes: number, more: boolean): Packet => {
+      const len = b.length;
+      b[2] = len >>> 8; b[3] = len & 0xff;
+      const frag = (more ? 0x2000 : 0) | (offsetBytes / 8);
+      b[6] = frag >>> 8; b[7] = frag & 0xff;
+      b[10] = 0; b[11] = 0;
+      let sum = 0;
+      for (let i = 0; i < 20; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+      const cs = ~sum & 0xffff;
+      b[10] = cs >>> 8; b[11] = cs & 0xff;
+      return decodePacket('ipv4', b);
+    };
+    return [fix(first, 0, true), fix(second, 32, false)];
+  }
+
+  it('holds the first fragment, then NATs and forwards the reassembled datagram, counted once', () => {
+    const e = new Engine({ ruleset: loadRuleset([{ text: rules, file: 'frag.rules' }]), host, trace: true });
+    const [a, b] = fragments();
+    const r1 = e.receive(a!, 'eth0');
+    expect(r1.fate).toEqual({ kind: 'held', hook: 'PREROUTING', fragments: 1 });
+    expect(r1.conntrack).toBeNull();
+    const r2 = e.receive(b!, 'eth0');
+    expect(r2.fate).toEqual({ kind: 'forwarded', out: 'cni0' });
+    expect(r2.after).toMatchObject({ dst: '10.244.0.5', dport: 53, sport: 5000 });
+    expect(r2.packet.length).toBe(20 + 8 + 60);
+    expect(r2.steps.some((s) => s.kind === 'defrag' && /reassembled from 2 fragments/.test(s.result))).toBe(true);
+    expect(saveRuleset(e.ruleset, { counters: true, comments: false })).toContain('[1:88] -A PREROUTING -d 10.96.0.10/32 -p udp -m udp --dport 53 -j DNAT --to-destination 10.244.0.5:53');
+  });
+
+  it('fragments in reverse order reassemble too', () => {
+    const e = new Engine({ ruleset: loadRuleset([{ text: rules, file: 'frag.rules' }]), host });
+    const [a, b] = fragments();
+    expect(e.receive(b!, 'eth0').fate.kind).toBe('held');
+    expect(e.receive(a!, 'eth0').after.dst).toBe('10.244.0.5');
   });
 });
