@@ -145,7 +145,7 @@ export function computeL4Checksum(family: Family, proto: number, src: Words, dst
   return c;
 }
 
-/** Fill the transport checksum in place; UDP over IPv4 with checksum 0 stays 0 (none). */
+/** Fill the transport checksum in place (a UDP/IPv4 packet meant to carry no checksum must not be passed here). */
 export function fillL4Checksum(family: Family, proto: number, src: Words, dst: Words, b: Uint8Array, off: number, end: number): void {
   if (proto === 132) {
     writeU32(b, off + 8, 0);

@@ -25,6 +25,7 @@ import { tokenizeLine } from '../../engine/ruleset/tokenize.js';
 import { EXAMPLE_NODE, syntheticCluster } from '../kube/examples.js';
 import { generateKubeRuleset } from '../kube/generate.js';
 import { benchBigNew, benchEstablished, benchFlowsBig, benchFlowsSeed, benchSeedNew, engineSink, type EngineFigure } from './engine.js';
+import { benchCaptureRead } from './capture.js';
 import { kernelRestore, type KernelResult } from './kernel.js';
 import { canCollect, collect, memory, timeRuns, type Memory, type Timing } from './measure.js';
 
@@ -253,6 +254,8 @@ function engineSection(opts: BenchOptions, big: Ruleset, out: Out, missed: strin
   tryFig('(c) large-ruleset new connections', () => benchBigNew(eo, big, opts.services, EXAMPLE_NODE.ip));
   tryFig('(d) natsim flows, seed node', () => benchFlowsSeed(eo));
   tryFig('(e) natsim flows, large ruleset', () => benchFlowsBig(eo, big, opts.services, EXAMPLE_NODE.ip));
+  tryFig('(f) capture reading, pcap', () => benchCaptureRead({ runs: opts.runs, warmup: opts.warmup, format: 'pcap' }));
+  tryFig('(g) capture reading, pcapng', () => benchCaptureRead({ runs: opts.runs, warmup: opts.warmup, format: 'pcapng' }));
   out();
   const widths = [48, 9, 10, 10, 11, 12, 12, 8];
   out(row(['figure', 'packets', 'median', 'min', 'rate', 'vs baseline', 'target', 'verdict'], widths));
