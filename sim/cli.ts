@@ -14,6 +14,7 @@ import { runKubeGenerate, runKubeShow } from './commands/kube.js';
 import { runDiff } from './commands/diff.js';
 import { runExpect } from './commands/expect.js';
 import { runFlowsCommand } from './commands/flows.js';
+import { runReplay } from './commands/replay.js';
 import { colours } from './style.js';
 import { listScenarios } from './scenario.js';
 import { STDIN_ARG } from './io.js';
@@ -178,6 +179,31 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
         ...(a.to ? { to: a.to } : {}), proto: a.proto, count: a.count, ...(a.from ? { from: a.from } : {}), ...(a.clients !== undefined ? { clients: a.clients } : {}),
         ...(a.in ? { in: a.in } : {}), local: a.local, packetsPerConnection: a['packets-per-connection'], reply: a.reply, interval: a.interval,
         seed: a.seed, json: a.json, allServices: a['all-services'],
+      }, streams, colours(process.stdout, argv.includes('--no-color')));
+    })
+    .command('replay <capture>', 'replay a capture (pcap or pcapng) through a node: one line per packet with its rewrites and fate, a summary, and the rewritten capture', (y) => y
+      .positional('capture', { describe: 'the capture file (pcap or pcapng; - for standard input)', type: 'string', demandOption: true })
+      .option('rules', { describe: 'ruleset file(s), applied in order', type: 'string', array: true, default: [] as string[] })
+      .option('scenario', { describe: 'a built-in scenario (its ruleset and host model)', type: 'string' })
+      .option('host', { describe: 'host model: `ip -j addr show` JSON, or natsim\'s {"interfaces": …} short form', type: 'string' })
+      .option('routes', { describe: '`ip -j route show` JSON (with --host in ip -j form)', type: 'string' })
+      .option('iface-map', { describe: 'CAPTURE_IF=NODE_IF: packets captured on CAPTURE_IF arrive on NODE_IF', type: 'string', array: true, default: [] as string[] })
+      .option('direction', { describe: 'in: every packet arrives at the node; out: the node sends every packet; auto: sent when its source is the node\'s', choices: ['in', 'out', 'auto'] as const, default: 'auto' as const })
+      .option('write', { describe: 'write the packets as they leave the node (.pcap or .pcapng; pcapng adds a comment naming the deciding rule)', type: 'string' })
+      .option('write-dropped', { describe: 'also write the packets the node dropped', type: 'boolean', default: false })
+      .option('save-counters', { describe: 'write the ruleset with its counters, as iptables-save -c prints it', type: 'string' })
+      .option('trace', { describe: 'print each packet\'s full path', type: 'boolean', default: false })
+      .option('summary', { describe: 'print only the summary', type: 'boolean', default: false })
+      .option('json', { describe: 'print the summary as JSON', type: 'boolean', default: false })
+      .option('ndjson', { describe: 'print one JSON record per packet', type: 'boolean', default: false })
+      .option('strict', { describe: 'stop at the first packet that cannot be decoded', type: 'boolean', default: false })
+      .option('seed', { describe: 'seed of the random generator', type: 'string', default: 'natsim' })
+      .example('$0 replay dns.pcap --scenario kube-seed --write out.pcapng', 'DNS to the kube-dns cluster IP through the seed node'),
+    async (a) => {
+      await runReplay({
+        capture: a.capture as string, rules: a.rules as string[], ...(a.scenario ? { scenario: a.scenario } : {}), ...(a.host ? { host: a.host } : {}), ...(a.routes ? { routes: a.routes } : {}),
+        ifaceMap: a['iface-map'] as string[], direction: a.direction as 'in' | 'out' | 'auto', ...(a.write ? { write: a.write } : {}), writeDropped: a['write-dropped'],
+        ...(a['save-counters'] ? { saveCounters: a['save-counters'] } : {}), trace: a.trace, summary: a.summary, json: a.json, ndjson: a.ndjson, strict: a.strict, seed: a.seed,
       }, streams, colours(process.stdout, argv.includes('--no-color')));
     })
     .command('scenarios', 'list the built-in scenarios', () => undefined, () => { streams.out(listScenarios().join('\n') + '\n'); })
