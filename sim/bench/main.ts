@@ -26,6 +26,7 @@ import { EXAMPLE_NODE, syntheticCluster } from '../kube/examples.js';
 import { generateKubeRuleset } from '../kube/generate.js';
 import { benchBigNew, benchEstablished, benchFlowsBig, benchFlowsSeed, benchSeedNew, engineSink, type EngineFigure } from './engine.js';
 import { benchCaptureRead } from './capture.js';
+import { benchReplay } from './replay.js';
 import { kernelRestore, type KernelResult } from './kernel.js';
 import { canCollect, collect, memory, timeRuns, type Memory, type Timing } from './measure.js';
 
@@ -276,8 +277,29 @@ function engineSection(opts: BenchOptions, big: Ruleset, out: Out, missed: strin
   void engineSink();
 }
 
+/** Targets of the capture replay (issue: replay captures). */
+const REPLAY_TARGETS = { replayPerSec: 500_000, peakRssMiB: 200 } as const;
+
+/** The full capture replay: 1,000,000 packets through the seed node, beside reading alone. */
+async function runReplayBench(opts: BenchOptions): Promise<void> {
+  const out = (s = ''): void => { process.stdout.write(s + '\n'); };
+  if (!opts.engine) return;
+  const runs = Math.max(1, Math.min(opts.runs, 3));
+  const f = await benchReplay({ runs });
+  const rate = f.packets / (f.replayMs / 1000);
+  const readRate = f.packets / (f.readMs / 1000);
+  out();
+  out(`capture replay: ${f.packets.toLocaleString('en-US')} generated packets (DNS queries and TCP SYNs to 10.96.0.10:53, new connections) through the seed node, median of ${runs}`);
+  out(`  reading alone (streaming from the file)   ${f.readMs.toFixed(0).padStart(8)} ms   ${(readRate / 1e6).toFixed(2)} M packets/s   (baseline 1.00×)`);
+  out(`  natsim replay --summary                   ${f.replayMs.toFixed(0).padStart(8)} ms   ${(rate / 1e3).toFixed(0)} k packets/s   ${(f.replayMs / f.readMs).toFixed(1)}× the reading time   target ≥ ${REPLAY_TARGETS.replayPerSec / 1e3}k/s: ${rate >= REPLAY_TARGETS.replayPerSec ? 'met' : 'MISSED'}`);
+  out(`  peak RSS of the bench process             ${f.peakRssMiB.toFixed(0).padStart(8)} MiB (includes the earlier sections; target < ${REPLAY_TARGETS.peakRssMiB} MB for a replay alone)`);
+  if (rate < REPLAY_TARGETS.replayPerSec) out(`TARGET MISSED: capture replay ${(rate / 1e3).toFixed(0)} k packets/s (target ${REPLAY_TARGETS.replayPerSec / 1e3} k/s)`);
+}
+
 try {
-  runBench(parseBenchArgs(process.argv.slice(2)));
+  const opts = parseBenchArgs(process.argv.slice(2));
+  runBench(opts);
+  await runReplayBench(opts);
 } catch (e) {
   process.stdout.write(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
 }

@@ -74,7 +74,8 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
     map.set(from, to);
   }
   const writer = o.write ? CaptureWriter.toFile(o.write, { format: o.write.endsWith('.pcapng') ? 'pcapng' : 'pcap', linkType: LINKTYPE.ETHERNET, resolution: 'ns', file: displayName(o.write) }) : null;
-  const conns = new Map<ConntrackEntry, ConnInfo>();
+  // Weakly held: entries the conntrack table drops are released with it (memory stays flat).
+  const conns = new WeakMap<ConntrackEntry, ConnInfo>();
   const fates = new Map<string, { packets: number; bytes: number }>();
   const endpoints = new Map<string, Map<string, number>>();
   /** The first NAT mappings, kept to show; the rest only counted (memory stays flat on long captures). */
