@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConntrackLine, parseSaveCounters } from './kernel/packet/collect.js';
-import { compareRuns, randomChains, type PacketRun } from './kernel/packet/compare.js';
+import { compareConntrack, compareRuns, randomChains, type PacketRun } from './kernel/packet/compare.js';
 import { checkHostModel, loadHostModel, type HostModel } from './kernel/packet/topology.js';
 import {
   cascadeShares, chiSquareCdf, chiSquareGoodnessOfFit, chiSquareSurvival, chiSquareTwoSample,
@@ -210,5 +210,19 @@ describe('run comparison', () => {
     expect(problems.some((p) => p.includes('-A PREROUTING -j SVC: [100:2900] vs [99:2900]'))).toBe(true);
     expect(problems.some((p) => p.startsWith('conntrack entry missing'))).toBe(true);
     expect(problems.some((p) => p.startsWith('receiver a'))).toBe(true);
+  });
+});
+
+describe('conntrack comparison and random ports', () => {
+  const line = (sport: number, replyPort: number): string => `udp      17 29 src=172.18.0.100 dst=10.96.0.10 sport=${sport} dport=53 src=10.244.0.5 dst=10.244.0.1 sport=53 dport=${replyPort} mark=0 use=1`;
+  it('under random ports, a port the kernel kept by chance need not be kept by the other side', () => {
+    const kernel = [line(20000, 20000), line(20001, 4711), line(20002, 999), line(20003, 31337)].map(parseConntrackLine);
+    const other = [line(20000, 1655), line(20001, 20001), line(20002, 7), line(20003, 8)].map(parseConntrackLine);
+    expect(compareConntrack(kernel, other)).toEqual([]);
+  });
+  it('where the kernel keeps ports as a rule, a changed port is a difference', () => {
+    const kernel = [line(20000, 20000), line(20001, 20001), line(20002, 20002)].map(parseConntrackLine);
+    const other = [line(20000, 20000), line(20001, 5), line(20002, 20002)].map(parseConntrackLine);
+    expect(compareConntrack(kernel, other)).toEqual(['udp 172.18.0.100:20001>10.96.0.10:53: kernel kept port 20001, other side changed it to 5']);
   });
 });
