@@ -336,7 +336,7 @@ export class CaptureParser {
     switch (type) {
       case PCAPNG_BLOCK.EPB: this.readEpb(b, view, pos, total); break;
       case PCAPNG_BLOCK.SPB: this.readSpb(view, pos, total); break;
-      case PCAPNG_BLOCK.PB: this.readPb(b, view, pos, total); break;
+      case PCAPNG_BLOCK.PB: this.readEpb(b, view, pos, total, true); break;
       case PCAPNG_BLOCK.IDB: this.readIdb(b, view, pos, total); break;
       case PCAPNG_BLOCK.SHB: this.readShb(b, view, pos, total); break;
       default: this.info.skippedBlocks.set(type, (this.info.skippedBlocks.get(type) ?? 0) + 1);
@@ -397,23 +397,14 @@ export class CaptureParser {
     return new CaptureError('length', `corrupt length: packet ${this.info.packets} claims ${caplen} captured bytes, but its block holds only ${room}; the file is damaged from here on`, { file: this.file, packet: this.info.packets, offset: this.position });
   }
 
-  private readEpb(b: Uint8Array, view: DataView, pos: number, total: number): void {
+  /**
+   * An Enhanced Packet Block, or the obsolete Packet Block: the same layout but for the interface
+   * id (32 bits in an EPB; 16 bits and a drops count in a PB).
+   */
+  private readEpb(b: Uint8Array, view: DataView, pos: number, total: number, obsolete = false): void {
     const le = this.le;
     if (total < 32) throw this.packetLengthError(0, total - 32);
-    const iface = this.ifaceFor(view.getUint32(pos + 8, le));
-    const caplen = view.getUint32(pos + 20, le);
-    const room = total - 32;
-    if (caplen > room) throw this.packetLengthError(caplen, room);
-    this.setTime(iface, view.getUint32(pos + 12, le), view.getUint32(pos + 16, le));
-    this.setPacket(iface, pos + 28, caplen, view.getUint32(pos + 24, le));
-    const optStart = pos + 28 + ((caplen + 3) & ~3);
-    if (optStart < pos + total - 4) this.readPacketOptions(b, view, optStart, pos + total - 4);
-  }
-
-  private readPb(b: Uint8Array, view: DataView, pos: number, total: number): void {
-    const le = this.le;
-    if (total < 32) throw this.packetLengthError(0, total - 32);
-    const iface = this.ifaceFor(view.getUint16(pos + 8, le));
+    const iface = this.ifaceFor(obsolete ? view.getUint16(pos + 8, le) : view.getUint32(pos + 8, le));
     const caplen = view.getUint32(pos + 20, le);
     const room = total - 32;
     if (caplen > room) throw this.packetLengthError(caplen, room);
