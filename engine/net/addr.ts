@@ -25,6 +25,23 @@ export function wordCount(family: Family): number {
 
 /** `xtables_strtoui` over the whole text (C base 0: decimal, 0x hex, 0 octal); null if it is not one number. */
 export function strtoulBase0(s: string): number | null {
+  // Fast path for the common case, plain decimal without a leading zero (rules hold millions).
+  const n = s.length;
+  if (n > 0 && n <= 15) {
+    let c = s.charCodeAt(0);
+    if (c >= 49 && c <= 57) {
+      let v = c - 48;
+      let i = 1;
+      for (; i < n; i++) {
+        c = s.charCodeAt(i);
+        if (c < 48 || c > 57) break;
+        v = v * 10 + (c - 48);
+      }
+      if (i === n) return v;
+    } else if (n === 1 && c === 48) {
+      return 0;
+    }
+  }
   return xtStrtoul(s, 0, Number.MAX_SAFE_INTEGER);
 }
 

@@ -52,40 +52,55 @@ export function tokenizeLine(line: string, colOffset = 0): Words {
     }
     return { words, cols };
   }
+  // With quotes: pieces between special characters are sliced, not copied one by one.
   let buf = '';
   let start = -1;
-  let inQuote = false;
-  let escaped = false;
   let quoted = false;
-  const text = line + '\n';
+  let i = 0;
   const flush = (): void => {
     words.push(buf);
     cols.push(start + 1 + colOffset);
     buf = ''; start = -1; quoted = false;
   };
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (inQuote) {
-      if (escaped) { buf += ch; escaped = false; continue; }
-      if (ch === '\\') { escaped = true; continue; }
-      if (ch === '"') { inQuote = false; flush(); continue; }
-      buf += ch;
-      continue;
-    }
-    if (ch === '"') {
-      inQuote = true;
-      quoted = true;
+  while (i < n) {
+    const ch = line.charCodeAt(i);
+    if (ch === 34) {
+      // A quoted region: up to the closing quote, `\x` standing for x.
       if (start < 0) start = i;
-      continue;
-    }
-    if (ch === ' ' || ch === '\t' || ch === '\n') {
-      if (buf.length === 0 && !quoted) continue;
+      quoted = true;
+      i++;
+      for (;;) {
+        let j = i;
+        while (j < n) { const d = line.charCodeAt(j); if (d === 34 || d === 92) break; j++; }
+        buf += line.slice(i, j);
+        if (j >= n) {
+          // Unterminated: the rest of the line and its newline belong to the word.
+          buf += '\n';
+          flush();
+          return { words, cols };
+        }
+        if (line.charCodeAt(j) === 92) {
+          if (j + 1 < n) { buf += line[j + 1]; i = j + 2; } else { buf += '\n'; flush(); return { words, cols }; }
+          continue;
+        }
+        i = j + 1;
+        break;
+      }
+      // A closing quote ends the word at once.
       flush();
       continue;
     }
+    if (ch === 32 || ch === 9 || ch === 10) {
+      if (buf.length > 0 || quoted) flush();
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < n) { const d = line.charCodeAt(j); if (d === 32 || d === 9 || d === 10 || d === 34) break; j++; }
     if (start < 0) start = i;
-    buf += ch;
+    buf += line.slice(i, j);
+    i = j;
   }
-  if (inQuote) flush();
+  if (buf.length > 0 || quoted) flush();
   return { words, cols };
 }
