@@ -30,8 +30,9 @@
  * Simplified: the kernel counts unconfirmed entries against `nf_conntrack_max` and, when full,
  * early-drops one non-ASSURED confirmed entry from the 8 hash buckets after the new tuple's
  * bucket (`early_drop`), else drops the packet. Here only confirmed entries count (one packet is
- * in flight at a time), expired entries are collected first (the GC worker's job), and the victim
- * is the oldest non-ASSURED entry of the whole table; with none, the packet is dropped. Expiry is
+ * in flight at a time), and only the 128 oldest entries are examined (standing in for the kernel's
+ * 8 buckets): expired ones among them are collected first (the GC worker's job), then the oldest
+ * non-ASSURED one among them is the victim; with none, the packet is dropped. Expiry is
  * lazy (on lookup) plus `expire(now)`; listing order is confirmation order, not hash order.
  * Zones, helpers/expectations, events and the hash-chain length limit are not modelled.
  */
@@ -52,6 +53,9 @@ import { DEFAULT_UDP_TIMEOUT, DEFAULT_UDP_TIMEOUT_STREAM, udpPacket, udplitePack
 
 /** natsim's default `nf_conntrack_max` (the kernel sizes it from memory; set it per scenario). */
 export const DEFAULT_CONNTRACK_MAX = 262144;
+
+/** How many of the oldest entries a full table looks at for expired entries or an early-drop victim. */
+const MAKE_ROOM_WINDOW = 128;
 
 /** The kernel's default tracker settings. */
 export const DEFAULT_SETTINGS: Readonly<TrackerSettings> = {
@@ -327,16 +331,22 @@ export class ConntrackTable {
   /** Room for one more entry: collect expired ones, then early-drop the oldest unassured one. */
   private makeRoom(now: number): boolean {
     if (this.max === 0 || this.confirmed.size + 1 <= this.max) return true;
-    this.expire(now);
-    if (this.confirmed.size + 1 <= this.max) return true;
+    // Look at a bounded window of the oldest entries, as the kernel looks at a few hash buckets:
+    // a full scan per new connection would make a full table quadratic.
+    const gone: ConntrackEntry[] = [];
+    let victim: ConntrackEntry | undefined;
+    let seen = 0;
     for (const e of this.confirmed) {
-      if (!(e.status & IPS.ASSURED)) {
-        this.kill(e);
-        this.stats.earlyDrop++;
-        return true;
-      }
+      if (e.timeout <= now) gone.push(e);
+      else if (victim === undefined && !(e.status & IPS.ASSURED)) victim = e;
+      if (++seen >= MAKE_ROOM_WINDOW) break;
     }
-    return false;
+    for (const e of gone) this.remove(e);
+    if (this.confirmed.size + 1 <= this.max) return true;
+    if (victim === undefined) return false;
+    this.kill(victim);
+    this.stats.earlyDrop++;
+    return true;
   }
 
   private track(entry: ConntrackEntry, pkt: CtPacket, dir: Dir, ctx: TrackerContext): TrackerOutcome {
