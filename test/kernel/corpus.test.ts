@@ -6,12 +6,12 @@
  * one case at a time. iptables-nft is run too where installed; where it differs from legacy, the
  * report says so (not a failure).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CorpusCase } from '../corpus.js';
 import { loadRuleset } from '../../engine/ruleset/load.js';
 import { saveRuleset } from '../../engine/ruleset/save.js';
 import { loadCorpusFiles, type CorpusFile } from './corpus-files.js';
-import { backends, closeAll, KernelNs, type Backend } from './oracle.js';
+import { useKernelNamespaces, KernelNs, type Backend } from './oracle.js';
 import { record, shq } from './report.js';
 
 /** What one side made of one case: accepted and the chain's saved lines, or refused. */
@@ -23,15 +23,7 @@ interface Verdict {
 
 const BUILTIN = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
 const { files, broken } = loadCorpusFiles();
-const namespaces = new Map<Backend, KernelNs>();
-
-beforeAll(() => {
-  for (const b of backends()) namespaces.set(b, new KernelNs(b));
-});
-afterAll(() => {
-  for (const ns of namespaces.values()) ns.close();
-  closeAll();
-});
+const namespaces = useKernelNamespaces();
 
 function chainLines(save: string, chain: string): string[] {
   return save.split('\n').filter((l) => l === `-A ${chain}` || l.startsWith(`-A ${chain} `));

@@ -6,12 +6,12 @@
  * ruleset must equal the kernel's, and natsim must have refused the full input whenever the kernel
  * did. iptables-nft is compared with legacy where installed (reported, not a failure).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Family } from '../../engine/net/addr.js';
 import { loadCorpusFiles } from './corpus-files.js';
 import { diffOutcomes, runKernel, runNatsim, type Outcome } from './compare.js';
 import { extractFragments, generateRuleset, rngFor } from './generate.js';
-import { backends, closeAll, KernelNs, TABLES, type Backend, type Step } from './oracle.js';
+import { useKernelNamespaces, TABLES, type Step } from './oracle.js';
 import { record } from './report.js';
 import { activeSeeds } from './seeds.js';
 
@@ -24,20 +24,10 @@ const { files } = loadCorpusFiles();
 const cases = files.flatMap((f) => f.cases);
 const frags = extractFragments(cases);
 const shell = files.flatMap((f) => f.shell.map((s) => s.command));
-const namespaces = new Map<Backend, KernelNs>();
-
-beforeAll(() => {
-  for (const b of backends()) {
-    const ns = new KernelNs(b);
-    namespaces.set(b, ns);
-    ns.resetAll();
-    // Every corpus set-up command (ipsets…), so that fragments that need them work.
-    for (const cmd of shell) ns.sh(cmd);
-  }
-});
-afterAll(() => {
-  for (const ns of namespaces.values()) ns.close();
-  closeAll();
+// Every corpus set-up command (ipsets…), so that fragments that need them work.
+const namespaces = useKernelNamespaces((ns) => {
+  ns.resetAll();
+  for (const cmd of shell) ns.sh(cmd);
 });
 
 it('the generator has fragments to build from', () => {

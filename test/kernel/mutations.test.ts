@@ -5,13 +5,13 @@
  * saves must be equal table by table. iptables-nft is compared with legacy where installed
  * (reported, not a failure).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Family } from '../../engine/net/addr.js';
 import { loadCorpusFiles } from './corpus-files.js';
 import { diffOutcomes, runKernel, runNatsim } from './compare.js';
 import { extractFragments, generateRuleset, rngFor } from './generate.js';
 import { mutateCase, mutateRuleset, type Mutant } from './mutate.js';
-import { backends, closeAll, KernelNs, TABLES, type Backend, type Step } from './oracle.js';
+import { useKernelNamespaces, TABLES, type Step } from './oracle.js';
 import { record } from './report.js';
 import { activeSeeds } from './seeds.js';
 
@@ -24,19 +24,10 @@ const okCases = cases.filter((c) => c.verdict === 'OK');
 const frags = extractFragments(cases);
 const targets = frags.filter((f) => f.kind === 'target');
 const shell = files.flatMap((f) => f.shell.map((s) => s.command));
-const namespaces = new Map<Backend, KernelNs>();
-
-beforeAll(() => {
-  for (const b of backends()) {
-    const ns = new KernelNs(b);
-    namespaces.set(b, ns);
-    ns.resetAll();
-    for (const cmd of shell) ns.sh(cmd);
-  }
-});
-afterAll(() => {
-  for (const ns of namespaces.values()) ns.close();
-  closeAll();
+// Every corpus set-up command (ipsets…), so that fragments that need them work.
+const namespaces = useKernelNamespaces((ns) => {
+  ns.resetAll();
+  for (const cmd of shell) ns.sh(cmd);
 });
 
 function mutants(seed: number): Mutant[] {

@@ -7,6 +7,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import type { Family } from '../../engine/net/addr.js';
 
 /** An iptables back end. */
@@ -164,6 +165,26 @@ function deleteNs(name: string): void {
 /** Delete every namespace this process created and has not deleted yet. */
 export function closeAll(): void {
   for (const name of [...live]) deleteNs(name);
+}
+
+/**
+ * One namespace per available backend for the test file that calls this: created before its
+ * tests (then `setUp` runs in each), deleted after them. The map fills in when `beforeAll` runs.
+ */
+export function useKernelNamespaces(setUp?: (ns: KernelNs) => void): Map<Backend, KernelNs> {
+  const namespaces = new Map<Backend, KernelNs>();
+  beforeAll(() => {
+    for (const b of backends()) {
+      const ns = new KernelNs(b);
+      namespaces.set(b, ns);
+      setUp?.(ns);
+    }
+  });
+  afterAll(() => {
+    for (const ns of namespaces.values()) ns.close();
+    closeAll();
+  });
+  return namespaces;
 }
 
 /** Restore input that empties the given tables: built-in chains with policy ACCEPT, nothing else. */

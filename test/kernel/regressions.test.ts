@@ -5,23 +5,16 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { detectFamily } from '../../engine/ruleset/load.js';
 import type { Family } from '../../engine/net/addr.js';
 import { diffOutcomes, runKernel, runNatsim } from './compare.js';
-import { backends, closeAll, KernelNs, type Backend, type Step } from './oracle.js';
+import { useKernelNamespaces, type Step } from './oracle.js';
 import { record } from './report.js';
 
 const dir = join(import.meta.dirname, 'regressions');
 const files = readdirSync(dir).filter((f) => f.endsWith('.rules')).sort();
-const namespaces = new Map<Backend, KernelNs>();
-beforeAll(() => {
-  for (const b of backends()) namespaces.set(b, new KernelNs(b));
-});
-afterAll(() => {
-  for (const ns of namespaces.values()) ns.close();
-  closeAll();
-});
+const namespaces = useKernelNamespaces();
 
 describe('kernel regressions', () => {
   for (const f of files) {

@@ -3,21 +3,14 @@
  * is restored file by file as it says (later files with --noflush when it asks), in the kernel and
  * in natsim; both must accept the same steps and save the same text, table by table.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listScenarios, loadScenario } from '../../sim/scenario.js';
 import { detectFamily } from '../../engine/ruleset/load.js';
 import { diffOutcomes, runKernel, runNatsim } from './compare.js';
-import { backends, closeAll, KernelNs, type Backend, type Step } from './oracle.js';
+import { useKernelNamespaces, type Step } from './oracle.js';
 import { record } from './report.js';
 
-const namespaces = new Map<Backend, KernelNs>();
-beforeAll(() => {
-  for (const b of backends()) namespaces.set(b, new KernelNs(b));
-});
-afterAll(() => {
-  for (const ns of namespaces.values()) ns.close();
-  closeAll();
-});
+const namespaces = useKernelNamespaces();
 
 describe('kernel scenarios', () => {
   for (const name of listScenarios()) {
