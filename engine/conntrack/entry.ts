@@ -127,8 +127,8 @@ export interface ConntrackEntry {
   proto: ProtoState;
   /** Counters per direction (always kept; printed only when accounting is asked for). */
   counters: [Counter, Counter];
-  /** Virtual time the entry was allocated. */
-  readonly created: number;
+  /** Free for the application using the table, null until it sets it (`natsim replay` keeps where the connection's replies come from). */
+  note: unknown;
 }
 
 /** True once the entry is in the table (`nf_ct_is_confirmed`). */

@@ -209,7 +209,7 @@ export class ConntrackTable {
           this.stats.drop++;
           return { kind: 'drop', reason: 'nf_conntrack: table full, dropping packet' };
         }
-        slot = { entry: this.allocate(tuple, reply, now), dir: 0 };
+        slot = { entry: this.allocate(tuple, reply), dir: 0 };
       } else {
         this.stats.found++;
       }
@@ -321,10 +321,10 @@ export class ConntrackTable {
     return { kind: 'invalid', reason };
   }
 
-  private allocate(orig: Tuple, reply: Tuple, now: number): ConntrackEntry {
+  private allocate(orig: Tuple, reply: Tuple): ConntrackEntry {
     return {
       id: this.nextId++, tuple: [orig, reply], status: 0, mark: 0, zone: 0, timeout: 0,
-      proto: { kind: 'none' }, counters: [{ packets: 0, bytes: 0 }, { packets: 0, bytes: 0 }], created: now,
+      proto: { kind: 'none' }, counters: [{ packets: 0, bytes: 0 }, { packets: 0, bytes: 0 }], note: null,
     };
   }
 
