@@ -1,7 +1,7 @@
 /** Conntrack: tuples, the table (lookup, confirm, clashes, expiry, table full), UDP, ICMP, ICMPv6, generic, `conntrack -L` lines. */
 import { describe, expect, it } from 'vitest';
 import { ConntrackTable, packetTuple, type CtResult } from '../engine/conntrack/table.js';
-import { CTINFO, IPS, remainingSeconds, type ConntrackEntry, type CtPacket } from '../engine/conntrack/entry.js';
+import { CTINFO, IPS, counterOf, remainingSeconds, type ConntrackEntry, type CtPacket } from '../engine/conntrack/entry.js';
 import {
   icmpTuple, invertTuple, makeTuple, readTuple, tupleEqual, tupleHash, tupleKey,
 } from '../engine/conntrack/tuple.js';
@@ -177,7 +177,7 @@ describe('ICMP', () => {
     const back = makeTuple('ipv4', ip('10.0.0.2'), ip('10.0.0.1'), 17, 53, 5000);
     expect(tracked(t.in(icmp('10.0.0.1', '10.0.0.2', 3, 3, 0, back), 11)).ctinfo).toBe(CTINFO.RELATED);
     // The error does not count, refresh or reply the entry.
-    expect(flow.counters[1].packets).toBe(0);
+    expect(flow.replyPackets).toBe(0);
     expect(flow.status & IPS.SEEN_REPLY).toBe(0);
     // Wrong outer destination, unknown flow, unreadable quote: INVALID.
     expect(t.in(icmp('10.0.0.2', '10.0.0.9', 3, 3, 0, quoted), 12).kind).toBe('invalid');
@@ -279,6 +279,57 @@ describe('table', () => {
     expect(t.in(udp('10.0.0.1:7', '10.0.0.2:8'), 31_000).kind).toBe('tracked');
   });
 
+  it('thousands of entries: lookups, deletions and expiry agree with a plain model through growth and rehashing', () => {
+    // A seeded mix of new flows, replies, deletions and clock steps, checked against a map of
+    // live flows: every flow is found in both directions until it expires or is deleted, and the
+    // table lists exactly the live ones in confirmation order.
+    let seed = 12345;
+    const rnd = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+    const t = new ConntrackTable({ max: 0 });
+    const live = new Map<string, { e: ConntrackEntry; from: string; to: string }>();
+    let now = 0;
+    for (let step = 0; step < 6000; step++) {
+      const op = rnd(10);
+      if (op < 6) {
+        const from = `10.${rnd(4)}.${rnd(250)}.1:${1 + rnd(3000)}`, to = `10.9.0.${1 + rnd(3)}:53`;
+        if (live.has(from + to)) continue;
+        const r = tracked(pass(t, udp(from, to), now));
+        expect(r.ctinfo).toBe(CTINFO.NEW);
+        live.set(from + to, { e: r.entry, from, to });
+      } else if (op < 8 && live.size > 0) {
+        const [k, v] = [...live][rnd(live.size)]!;
+        expect(t.delete(v.e)).toBe(true);
+        expect(t.delete(v.e)).toBe(false);
+        live.delete(k);
+      } else if (op === 8) {
+        now += rnd(100);
+        for (const [k, v] of live) if (v.e.timeout <= now) live.delete(k);
+      } else if (live.size > 0) {
+        const v = [...live.values()][rnd(live.size)]!;
+        expect(t.find(v.e.tuple[0], now)).toEqual({ entry: v.e, dir: 0 });
+        expect(t.find(v.e.tuple[1], now)).toEqual({ entry: v.e, dir: 1 });
+      }
+    }
+    const expected = [...live.values()].map((v) => v.e).sort((a, b) => a.id - b.id);
+    expect(t.list(now)).toEqual(expected);
+    expect(t.count).toBe(expected.length);
+    expect(expected.length).toBeGreaterThan(1000);
+    for (const v of live.values()) expect(t.find(v.e.tuple[1], now)?.entry).toBe(v.e);
+  });
+
+  it('a full table looks for room among its 128 oldest entries only', () => {
+    const t = new ConntrackTable({ max: 200 });
+    const all: ConntrackEntry[] = [];
+    for (let i = 0; i < 200; i++) all.push(tracked(pass(t, udp(`10.0.0.1:${1000 + i}`, '10.0.0.2:53'), 0)).entry);
+    // The 128 oldest are assured: no victim among them, though younger unassured entries exist.
+    for (const e of all.slice(0, 128)) e.status |= IPS.ASSURED;
+    expect(t.in(udp('10.0.0.1:7', '10.0.0.2:8'), 0).kind).toBe('drop');
+    all[127]!.status &= ~IPS.ASSURED;
+    expect(t.in(udp('10.0.0.1:7', '10.0.0.2:8'), 0).kind).toBe('tracked');
+    expect(all[127]!.status & IPS.DYING).toBeTruthy();
+    expect(t.count).toBe(199);
+  });
+
   it('tupleTaken ignores the asking entry and entries with the same original tuple', () => {
     const t = new ConntrackTable();
     const e = tracked(pass(t, udp('10.0.0.1:1', '10.0.0.2:2'), 0)).entry;
@@ -303,7 +354,7 @@ describe('table', () => {
     expect(t.confirm(a.entry, a.ctinfo, 0).kind).toBe('accept');
     const merged = t.confirm(b.entry, b.ctinfo, 0);
     expect(merged).toEqual({ kind: 'accept', entry: a.entry, ctinfo: CTINFO.NEW });
-    expect(a.entry.counters[0]).toEqual({ packets: 2, bytes: 76 });
+    expect(counterOf(a.entry, 0)).toEqual({ packets: 2, bytes: 76 });
 
     // Same original tuple, but this one was DNATed elsewhere: only its reply direction is new.
     const t2 = new ConntrackTable();

@@ -125,10 +125,26 @@ export interface ConntrackEntry {
    */
   timeout: number;
   proto: ProtoState;
-  /** Counters per direction (always kept; printed only when accounting is asked for). */
-  counters: [Counter, Counter];
+  /** Packets and bytes of the original direction (`acct[ORIGINAL]`; always kept, printed only when accounting is asked for). */
+  origPackets: number;
+  origBytes: number;
+  /** Packets and bytes of the reply direction. */
+  replyPackets: number;
+  replyBytes: number;
   /** Free for the application using the table, null until it sets it (`natsim replay` keeps where the connection's replies come from). */
   note: unknown;
+  /** Where the table keeps the entry while it is confirmed and in it, else -1 (the table's own bookkeeping). */
+  index: number;
+}
+
+/** The counters of one direction, as a record. */
+export function counterOf(e: ConntrackEntry, dir: 0 | 1): Counter {
+  return dir === 0 ? { packets: e.origPackets, bytes: e.origBytes } : { packets: e.replyPackets, bytes: e.replyBytes };
+}
+
+/** Counts one packet of `bytes` bytes in direction `dir`. */
+export function countPacket(e: ConntrackEntry, dir: 0 | 1, packets: number, bytes: number): void {
+  if (dir === 0) { e.origPackets += packets; e.origBytes += bytes; } else { e.replyPackets += packets; e.replyBytes += bytes; }
 }
 
 /** True once the entry is in the table (`nf_ct_is_confirmed`). */

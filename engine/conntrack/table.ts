@@ -38,7 +38,7 @@
  */
 import { NatsimError, EXIT_OTHER } from '../errors.js';
 import {
-  CTINFO, IPS, isConfirmed, type ConntrackEntry, type CtHook, type CtPacket, type TrackedCtInfo,
+  CTINFO, IPS, countPacket, counterOf, isConfirmed, type ConntrackEntry, type CtHook, type CtPacket, type TrackedCtInfo,
   type TrackerContext, type TrackerOutcome, type TrackerSettings, ctinfoDir,
 } from './entry.js';
 import { DEFAULT_GENERIC_TIMEOUT, genericPacket, grePacket } from './generic.js';
@@ -53,6 +53,12 @@ import { DEFAULT_UDP_TIMEOUT, DEFAULT_UDP_TIMEOUT_STREAM, udpPacket, udplitePack
 
 /** natsim's default `nf_conntrack_max` (the kernel sizes it from memory; set it per scenario). */
 export const DEFAULT_CONNTRACK_MAX = 262144;
+
+/** Buckets and entries the table starts with (both grow by doubling). */
+const INITIAL_BUCKETS = 1024;
+const INITIAL_CAPACITY = 1024;
+/** `chain` value of a node that is not in any bucket. */
+const NOT_HASHED = -2;
 
 /** How many of the oldest entries a full table looks at for expired entries or an early-drop victim. */
 const MAKE_ROOM_WINDOW = 128;
@@ -120,17 +126,6 @@ export interface Slot {
   dir: Dir;
 }
 
-/** The map key of a tuple: its hash as a signed 32-bit integer (a small integer to V8, never a heap number). */
-function slotKey(t: Tuple): number {
-  return tupleHash(t) | 0;
-}
-
-/** A tuple's place in the table's hash: the tuple and its slot. */
-interface SlotRecord {
-  tuple: Tuple;
-  slot: Slot;
-}
-
 /** Protocols whose confirm clashes may be resolved (`allow_clash`). */
 function allowsClash(proto: number): boolean {
   return proto === IPPROTO.UDP || proto === IPPROTO.UDPLITE || proto === IPPROTO.GRE;
@@ -166,12 +161,26 @@ export class ConntrackTable {
   /** Event counters. */
   readonly stats: ConntrackStats = { found: 0, invalid: 0, insert: 0, insertFailed: 0, drop: 0, earlyDrop: 0, clashResolve: 0 };
   /**
-   * Tuple → slot, by `tupleHash` (a number key: no key string per lookup); a hash shared by
-   * different tuples holds an array of them. Same contents as a map keyed by `tupleKey`.
+   * The hash table, as the kernel's: each confirmed entry has two nodes, `2 * index + dir`
+   * (`tuplehash[dir]`), chained per bucket through `chain`; `nodeHash` keeps each node's
+   * `tupleHash` (rehashing and a cheap first comparison), `chain[n] === NOT_HASHED` for a node not
+   * in the table (a NAT-clash entry's original direction). Entries sit in `entries` by their
+   * `index`; `older`/`newer` link them in confirmation order (listing, and where a full table
+   * looks for room). Flat typed arrays: a few dozen bytes per entry and no per-lookup garbage.
    */
-  private readonly slots = new Map<number, SlotRecord | SlotRecord[]>();
-  private readonly confirmed = new Set<ConntrackEntry>();
+  private entries: (ConntrackEntry | undefined)[] = [];
+  private freeIndexes: number[] = [];
+  private heads = new Int32Array(INITIAL_BUCKETS).fill(-1);
+  private chain = new Int32Array(2 * INITIAL_CAPACITY);
+  private nodeHash = new Int32Array(2 * INITIAL_CAPACITY);
+  private older = new Int32Array(INITIAL_CAPACITY);
+  private newer = new Int32Array(INITIAL_CAPACITY);
+  private oldest = -1;
+  private newest = -1;
+  private size = 0;
   private nextId = 1;
+  /** Called with each entry the table lets go of (deleted, expired, evicted, flushed): its destruction, as far as others keep state about it. */
+  onRemove: ((entry: ConntrackEntry) => void) | null = null;
 
   constructor(config: ConntrackConfig = {}) {
     const { max, ...overrides } = config;
@@ -181,7 +190,7 @@ export class ConntrackTable {
 
   /** Number of confirmed entries (`nf_conntrack_count`), NAT-clash entries included. */
   get count(): number {
-    return this.confirmed.size;
+    return this.size;
   }
 
   /** Runs the conntrack hook on a packet that carries no conntrack yet (`nf_conntrack_in`). */
@@ -264,9 +273,11 @@ export class ConntrackTable {
    * count (the clash is left to confirm).
    */
   tupleTaken(tuple: Tuple, ignoring: ConntrackEntry | null, now: number): boolean {
-    const slot = this.find(tuple, now);
-    if (!slot || slot.entry === ignoring) return false;
-    if (ignoring && tupleEqual(ignoring.tuple[0], slot.entry.tuple[0])) return false;
+    const n = this.findNode(tuple, now);
+    if (n < 0) return false;
+    const e = this.entries[n >> 1]!;
+    if (e === ignoring) return false;
+    if (ignoring && tupleEqual(ignoring.tuple[0], e.tuple[0])) return false;
     return true;
   }
 
@@ -281,39 +292,65 @@ export class ConntrackTable {
 
   /** The confirmed entry holding `tuple`, and in which direction; expired entries are collected. */
   find(tuple: Tuple, now: number): Slot | null {
-    const slot = this.getSlot(tuple);
-    if (!slot) return null;
-    if (slot.entry.timeout <= now) {
-      this.remove(slot.entry);
-      return null;
+    const n = this.findNode(tuple, now);
+    return n < 0 ? null : { entry: this.entries[n >> 1]!, dir: (n & 1) as Dir };
+  }
+
+  /** The node (`2 * index + dir`) holding `tuple`, or -1; an expired entry found is collected. */
+  private findNode(tuple: Tuple, now: number): number {
+    const h = tupleHash(tuple) | 0;
+    for (let n = this.heads[h & (this.heads.length - 1)]!; n >= 0; n = this.chain[n]!) {
+      if (this.nodeHash[n] !== h) continue;
+      const e = this.entries[n >> 1]!;
+      if (!tupleEqual(e.tuple[n & 1], tuple)) continue;
+      if (e.timeout <= now) {
+        this.remove(e);
+        return -1;
+      }
+      return n;
     }
-    return slot;
+    return -1;
   }
 
   /** Removes every entry whose time is up (`timeout <= now`); returns them. */
   expire(now: number): ConntrackEntry[] {
     const gone: ConntrackEntry[] = [];
-    for (const e of this.confirmed) if (e.timeout <= now) gone.push(e);
+    for (let i = this.oldest; i >= 0; i = this.newer[i]!) {
+      const e = this.entries[i]!;
+      if (e.timeout <= now) gone.push(e);
+    }
     for (const e of gone) this.remove(e);
     return gone;
   }
 
   /** Deletes an entry (`nf_ct_delete`, `conntrack -D`); false when it was not in the table. */
   delete(entry: ConntrackEntry): boolean {
-    if (!this.confirmed.has(entry)) return false;
+    if (!this.holds(entry)) return false;
     this.kill(entry);
     return true;
   }
 
   /** Removes every entry (`conntrack -F`). */
   flush(): void {
-    for (const e of [...this.confirmed]) this.kill(e);
+    for (const e of this.all()) this.kill(e);
   }
 
   /** Live entries in confirmation order, without NAT-clash entries (`conntrack -L` hides them). */
   list(now: number): ConntrackEntry[] {
     this.expire(now);
-    return [...this.confirmed].filter((e) => !(e.status & IPS.NAT_CLASH));
+    return this.all().filter((e) => !(e.status & IPS.NAT_CLASH));
+  }
+
+  /** Every entry in the table, oldest first. */
+  private all(): ConntrackEntry[] {
+    const out: ConntrackEntry[] = [];
+    for (let i = this.oldest; i >= 0; i = this.newer[i]!) out.push(this.entries[i]!);
+    return out;
+  }
+
+  /** Whether this very entry is in the table. */
+  private holds(entry: ConntrackEntry): boolean {
+    return entry.index >= 0 && this.entries[entry.index] === entry;
   }
 
   private invalid(reason: string): CtResult {
@@ -324,25 +361,25 @@ export class ConntrackTable {
   private allocate(orig: Tuple, reply: Tuple): ConntrackEntry {
     return {
       id: this.nextId++, tuple: [orig, reply], status: 0, mark: 0, zone: 0, timeout: 0,
-      proto: { kind: 'none' }, counters: [{ packets: 0, bytes: 0 }, { packets: 0, bytes: 0 }], note: null,
+      proto: { kind: 'none' }, origPackets: 0, origBytes: 0, replyPackets: 0, replyBytes: 0, note: null, index: -1,
     };
   }
 
   /** Room for one more entry: collect expired ones, then early-drop the oldest unassured one. */
   private makeRoom(now: number): boolean {
-    if (this.max === 0 || this.confirmed.size + 1 <= this.max) return true;
+    if (this.max === 0 || this.size + 1 <= this.max) return true;
     // Look at a bounded window of the oldest entries, as the kernel looks at a few hash buckets:
     // a full scan per new connection would make a full table quadratic.
     const gone: ConntrackEntry[] = [];
     let victim: ConntrackEntry | undefined;
     let seen = 0;
-    for (const e of this.confirmed) {
+    for (let i = this.oldest; i >= 0 && seen < MAKE_ROOM_WINDOW; i = this.newer[i]!, seen++) {
+      const e = this.entries[i]!;
       if (e.timeout <= now) gone.push(e);
       else if (victim === undefined && !(e.status & IPS.ASSURED)) victim = e;
-      if (++seen >= MAKE_ROOM_WINDOW) break;
     }
     for (const e of gone) this.remove(e);
-    if (this.confirmed.size + 1 <= this.max) return true;
+    if (this.size + 1 <= this.max) return true;
     if (victim === undefined) return false;
     this.kill(victim);
     this.stats.earlyDrop++;
@@ -372,9 +409,7 @@ export class ConntrackTable {
   /** Applies an accepted outcome: refresh and count (`nf_ct_refresh_acct`) or kill (`nf_ct_kill_acct`). */
   private apply(entry: ConntrackEntry, outcome: TrackerOutcome & { verdict: 'accept' }, pkt: CtPacket, dir: Dir, now: number): void {
     if (outcome.refresh === null && !outcome.kill) return;
-    const c = entry.counters[dir];
-    c.packets++;
-    c.bytes += pkt.length;
+    countPacket(entry, dir, 1, pkt.length);
     if (outcome.kill) {
       this.kill(entry);
       return;
@@ -407,62 +442,91 @@ export class ConntrackTable {
   /** The packet continues on the existing entry; the loser's bytes are added to it (`nf_ct_acct_merge`). */
   private merge(winner: ConntrackEntry, loser: ConntrackEntry, ctinfo: TrackedCtInfo): ConfirmResult {
     const dir = ctinfoDir(ctinfo);
-    const c = winner.counters[dir];
-    c.packets++;
-    c.bytes += loser.counters[dir].bytes;
+    countPacket(winner, dir, 1, counterOf(loser, dir).bytes);
     this.stats.clashResolve++;
     return { kind: 'accept', entry: winner, ctinfo };
   }
 
   private insert(entry: ConntrackEntry, withOriginal: boolean): void {
-    if (withOriginal) this.setSlot(entry.tuple[0], { entry, dir: 0 });
-    this.setSlot(entry.tuple[1], { entry, dir: 1 });
-    this.confirmed.add(entry);
+    if (this.size === this.older.length) this.grow();
+    const i = this.freeIndexes.length > 0 ? this.freeIndexes.pop()! : this.entries.length;
+    this.entries[i] = entry;
+    entry.index = i;
+    this.size++;
+    if (withOriginal) this.hashNode(2 * i, entry.tuple[0]);
+    else this.chain[2 * i] = NOT_HASHED;
+    this.hashNode(2 * i + 1, entry.tuple[1]);
+    this.older[i] = this.newest;
+    this.newer[i] = -1;
+    if (this.newest >= 0) this.newer[this.newest] = i; else this.oldest = i;
+    this.newest = i;
+    if (this.size > this.heads.length) this.rehash(this.heads.length * 2);
   }
 
-  /** Takes an entry out of the table, leaving keys owned by other entries alone. */
-  private remove(entry: ConntrackEntry): void {
-    for (const t of entry.tuple) this.deleteSlot(t, entry);
-    this.confirmed.delete(entry);
+  /** Puts node `n` at the head of its tuple's bucket (the newest of equal tuples is found first). */
+  private hashNode(n: number, t: Tuple): void {
+    const h = tupleHash(t) | 0;
+    const b = h & (this.heads.length - 1);
+    this.nodeHash[n] = h;
+    this.chain[n] = this.heads[b]!;
+    this.heads[b] = n;
   }
 
-  /** The slot of exactly this tuple. */
-  private getSlot(t: Tuple): Slot | undefined {
-    const b = this.slots.get(slotKey(t));
-    if (b === undefined) return undefined;
-    if (!Array.isArray(b)) return tupleEqual(b.tuple, t) ? b.slot : undefined;
-    for (const r of b) if (tupleEqual(r.tuple, t)) return r.slot;
-    return undefined;
-  }
-
-  /** Sets (adds or replaces) the slot of this tuple. */
-  private setSlot(t: Tuple, slot: Slot): void {
-    const h = slotKey(t);
-    const b = this.slots.get(h);
-    if (b === undefined) {
-      this.slots.set(h, { tuple: t, slot });
-    } else if (!Array.isArray(b)) {
-      if (tupleEqual(b.tuple, t)) { b.tuple = t; b.slot = slot; } else this.slots.set(h, [b, { tuple: t, slot }]);
+  /** Takes node `n` out of its bucket. */
+  private unhashNode(n: number): void {
+    if (this.chain[n] === NOT_HASHED) return;
+    const b = this.nodeHash[n]! & (this.heads.length - 1);
+    if (this.heads[b] === n) {
+      this.heads[b] = this.chain[n]!;
     } else {
-      for (const r of b) if (tupleEqual(r.tuple, t)) { r.tuple = t; r.slot = slot; return; }
-      b.push({ tuple: t, slot });
+      let p = this.heads[b]!;
+      while (this.chain[p] !== n) p = this.chain[p]!;
+      this.chain[p] = this.chain[n]!;
     }
+    this.chain[n] = NOT_HASHED;
   }
 
-  /** Deletes the slot of this tuple if `owner` holds it. */
-  private deleteSlot(t: Tuple, owner: ConntrackEntry): void {
-    const h = slotKey(t);
-    const b = this.slots.get(h);
-    if (b === undefined) return;
-    if (!Array.isArray(b)) {
-      if (b.slot.entry === owner && tupleEqual(b.tuple, t)) this.slots.delete(h);
-      return;
+  /** Room for twice as many entries (index arrays doubled, contents kept). */
+  private grow(): void {
+    const cap = this.older.length * 2;
+    const more = (a: Int32Array, len: number): Int32Array<ArrayBuffer> => { const b = new Int32Array(len); b.set(a); return b; };
+    this.chain = more(this.chain, 2 * cap);
+    this.nodeHash = more(this.nodeHash, 2 * cap);
+    this.older = more(this.older, cap);
+    this.newer = more(this.newer, cap);
+  }
+
+  /** Re-chains every hashed node into `buckets` buckets, keeping each bucket's order. */
+  private rehash(buckets: number): void {
+    const heads = new Int32Array(buckets).fill(-1);
+    const tails = new Int32Array(buckets).fill(-1);
+    for (let b = 0; b < this.heads.length; b++) {
+      for (let n = this.heads[b]!; n >= 0;) {
+        const next = this.chain[n]!;
+        const nb = this.nodeHash[n]! & (buckets - 1);
+        this.chain[n] = -1;
+        if (tails[nb]! < 0) heads[nb] = n; else this.chain[tails[nb]!] = n;
+        tails[nb] = n;
+        n = next;
+      }
     }
-    const i = b.findIndex((r) => tupleEqual(r.tuple, t));
-    if (i < 0 || b[i]!.slot.entry !== owner) return;
-    b.splice(i, 1);
-    if (b.length === 1) this.slots.set(h, b[0]!);
-    else if (b.length === 0) this.slots.delete(h);
+    this.heads = heads;
+  }
+
+  /** Takes an entry out of the table (no-op when it is not in it). */
+  private remove(entry: ConntrackEntry): void {
+    if (!this.holds(entry)) return;
+    const i = entry.index;
+    this.unhashNode(2 * i);
+    this.unhashNode(2 * i + 1);
+    const o = this.older[i]!, nw = this.newer[i]!;
+    if (o >= 0) this.newer[o] = nw; else this.oldest = nw;
+    if (nw >= 0) this.older[nw] = o; else this.newest = o;
+    this.entries[i] = undefined;
+    this.freeIndexes.push(i);
+    entry.index = -1;
+    this.size--;
+    this.onRemove?.(entry);
   }
 
   /** Removes an entry and marks it dying (`nf_ct_kill`); packets holding it keep their reference. */

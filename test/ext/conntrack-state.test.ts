@@ -8,14 +8,14 @@ import { addr, packet, ruleMatcher, testContext } from '../helpers/engine.js';
 /** A confirmed TCP entry 10.0.0.1:40000 -> 192.0.2.1:80, DNATed to 10.1.1.5:8080 (reply tuple from it). */
 function entry(o: Partial<ConntrackEntry> = {}): ConntrackEntry {
   return {
-    id: 1, zone: 0, note: null, mark: 0, proto: { kind: 'none' },
+    id: 1, zone: 0, note: null, index: -1, mark: 0, proto: { kind: 'none' },
     tuple: [
       makeTuple('ipv4', addr('10.0.0.1'), addr('192.0.2.1'), 6, 40000, 80),
       makeTuple('ipv4', addr('10.1.1.5'), addr('10.0.0.1'), 6, 8080, 40000),
     ],
     status: IPS.CONFIRMED | IPS.SEEN_REPLY | IPS.ASSURED | IPS.DST_NAT,
     timeout: 120_000,
-    counters: [{ packets: 0, bytes: 0 }, { packets: 0, bytes: 0 }],
+    origPackets: 0, origBytes: 0, replyPackets: 0, replyBytes: 0,
     ...o,
   };
 }
