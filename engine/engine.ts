@@ -123,6 +123,8 @@ export class Engine {
     this.ruleset = o.ruleset;
     this.compiled = compileRuleset(o.ruleset);
     this.conntrack = new ConntrackTable(o.conntrack ?? {});
+    // A connection leaves NAT's source hash when it is destroyed.
+    this.conntrack.onRemove = (e) => this.nat.forget(e);
     this.now = o.startMs ?? 0;
     this.trace = o.trace ?? false;
     const r = seedrandom(o.seed ?? 'natsim');
@@ -258,6 +260,8 @@ export class Engine {
 
   private finish(run: Run): PacketResult {
     const p = run.pkt;
+    // An entry never confirmed dies with its packet.
+    if (p.ct !== null && !(p.ct.status & IPS.CONFIRMED)) this.nat.forget(p.ct);
     const emitted: PacketResult[] = [];
     for (const e of run.emitted) {
       const np = decodePacket(e.family, e.data);
@@ -334,7 +338,7 @@ export class Engine {
             run.verdict = 'DROP';
             return false;
           }
-          if (r.entry !== pkt.ct) { pkt.ct = r.entry; pkt.ctinfo = r.ctinfo; }
+          if (r.entry !== pkt.ct) { this.nat.forget(pkt.ct); pkt.ct = r.entry; pkt.ctinfo = r.ctinfo; }
           if (!wasConfirmed) run.steps?.push({ kind: 'confirm', hook, result: r.entry === pkt.ct ? 'new entry confirmed (inserted in the table)' : 'merged into an existing entry' });
           break;
         }
@@ -395,7 +399,7 @@ export class Engine {
   private natRange(run: Run, range: NatRange, kind: string, manip: Manip, hook: HookName): NatRange | 'drop' | 'none' {
     const pkt = run.pkt;
     const fam = pkt.family;
-    const single = (a: Words): NatRange => ({ ...range, mapIps: true, minAddr: a.slice(), maxAddr: a.slice() });
+    const single = (a: Words): NatRange => ({ ...range, mapIps: true, minAddr: a, maxAddr: a });
     switch (kind) {
       case 'masquerade': {
         const orig = pkt.ct!.tuple[0];

@@ -11,7 +11,7 @@ import { CTINFO, IPS, ctinfoDir } from './conntrack/entry.js';
 import type { ConntrackTable } from './conntrack/table.js';
 import { hasPorts, invertTuple, isIcmpOf, makeTuple, tupleEqual, type Tuple } from './conntrack/tuple.js';
 import type { NatRange } from './ext/target/nat-range.js';
-import type { Family, Words } from './net/addr.js';
+import { wordsEqual, type Family, type Words } from './net/addr.js';
 import type { Packet } from './packet.js';
 import { readTransport } from './packet.js';
 import { adjust16, adjust32, finish, sumBytes } from './wire/checksum.js';
@@ -84,7 +84,8 @@ function cmpWords(a: Words, b: Words): number {
 
 /** The address `find_best_ips_proto` chooses from a multi-address range (deterministic jhash2). */
 export function chooseAddress(range: NatRange, t: Tuple): Words {
-  if (cmpWords(range.minAddr, range.maxAddr) === 0) return range.minAddr.slice();
+  // Address words are never changed in place, so the range's own array can be shared.
+  if (cmpWords(range.minAddr, range.maxAddr) === 0) return range.minAddr;
   const words4 = t.family === 'ipv4' ? [asLeU32(t.src[0]!), 0, 0, 0] : t.src.map(asLeU32);
   const max = t.family === 'ipv4' ? 0 : 3;
   let j = jhash2(words4, range.persistent ? 0 : asLeU32(t.dst[max]!));
@@ -171,19 +172,16 @@ function uniqueL4(env: NatEnv, tuple: Tuple, range: NatRange, manip: Manip, ct: 
 }
 
 /** `get_unique_tuple`: the new tuple for this manip. */
-function uniqueTuple(env: NatEnv, orig: Tuple, range: NatRange, manip: Manip, ct: ConntrackEntry, bySource: Map<string, ConntrackEntry>): Tuple {
+function uniqueTuple(env: NatEnv, orig: Tuple, range: NatRange, manip: Manip, ct: ConntrackEntry, state: NatState): Tuple {
   const random = range.random || range.randomFully;
   if (manip === 'src' && !random) {
     if (inRange(orig, range, manip)) {
       if (!env.ct.natUsedTuple(orig, ct, env.now)) return orig;
     } else {
-      // find_appropriate_src: reuse the mapping of the same source, if in range and free.
-      const prev = bySource.get(sourceKey(orig));
-      if (prev && prev.status & IPS.SRC_NAT) {
-        const mapped = invertTuple(prev.tuple[1])!;
-        const cand: Tuple = { ...orig, src: mapped.src, sport: mapped.sport };
-        if (inRange(cand, range, manip) && !env.ct.natUsedTuple(cand, ct, env.now)) return cand;
-      }
+      // find_appropriate_src: the newest connection from the same source whose mapping is in
+      // range lends it, if that tuple is free; otherwise the search below.
+      const cand = state.appropriateSource(orig, range, env.now);
+      if (cand && !env.ct.natUsedTuple(cand, ct, env.now)) return cand;
     }
   }
   let t = orig;
@@ -199,14 +197,80 @@ function uniqueTuple(env: NatEnv, orig: Tuple, range: NatRange, manip: Manip, ct
   return uniqueL4(env, t, range, manip, ct);
 }
 
-function sourceKey(t: Tuple): string {
-  return `${t.proto}/${t.src.join('.')}/${t.sport}`;
+/** Port-carrying protocols with a small number in the numeric source key. */
+const KEY_PROTO: Readonly<Record<number, number>> = { 1: 1, 6: 2, 17: 3, 33: 4, 58: 5, 132: 6, 136: 7 };
+
+/**
+ * The key of an original tuple's source (`hash_by_src`: protocol, address, port): for IPv4 and
+ * the common protocols a safe integer ((address · 2¹⁶ + port) · 32 + protocol index < 2⁵³), so
+ * no string is built per connection; otherwise a string.
+ */
+function sourceKey(t: Tuple): number | string {
+  const k = KEY_PROTO[t.proto];
+  if (t.family === 'ipv4' && k !== undefined) return (t.src[0]! * 65536 + t.sport) * 32 + k;
+  return `${t.family}/${t.proto}/${t.src.join('.')}/${t.sport}`;
 }
 
-/** NAT state kept across connections (the kernel's bysource hash). */
+/**
+ * NAT state kept across connections: the kernel's `nf_nat_bysource` hash. Every connection that
+ * got a source manip (SNAT, MASQUERADE, a null binding) is listed under its original source from
+ * `setupNat` until the connection is destroyed (`forget`, which the engine calls when the
+ * conntrack table removes the entry, or when a packet's unconfirmed entry dies with it).
+ */
 export class NatState {
-  /** Original source (proto, address, port) → the last connection SNATed from it. */
-  readonly bySource = new Map<string, ConntrackEntry>();
+  private readonly bySource = new Map<number | string, ConntrackEntry | ConntrackEntry[]>();
+
+  /** Connections listed (for tests and memory checks). */
+  get size(): number {
+    let n = 0;
+    for (const v of this.bySource.values()) n += Array.isArray(v) ? v.length : 1;
+    return n;
+  }
+
+  /** Lists `e` under its original source, newest first (`hlist_add_head_rcu`). */
+  add(e: ConntrackEntry): void {
+    const k = sourceKey(e.tuple[0]);
+    const v = this.bySource.get(k);
+    if (v === undefined) this.bySource.set(k, e);
+    else if (Array.isArray(v)) { if (!v.includes(e)) v.unshift(e); } else if (v !== e) this.bySource.set(k, [e, v]);
+  }
+
+  /** Takes `e` off the list (`nf_nat_cleanup_conntrack`); no-op when it is not listed. */
+  forget(e: ConntrackEntry): void {
+    if (!(e.status & IPS.SRC_NAT_DONE)) return;
+    const k = sourceKey(e.tuple[0]);
+    const v = this.bySource.get(k);
+    if (v === e) { this.bySource.delete(k); return; }
+    if (!Array.isArray(v)) return;
+    const i = v.indexOf(e);
+    if (i < 0) return;
+    v.splice(i, 1);
+    if (v.length === 1) this.bySource.set(k, v[0]!);
+  }
+
+  /**
+   * `find_appropriate_src`: walking the connections from the same source, newest first, the
+   * first whose mapping (its reply tuple inverted, with `orig`'s destination) is in `range`;
+   * connections whose time is up are passed over.
+   */
+  appropriateSource(orig: Tuple, range: NatRange, now: number): Tuple | null {
+    const v = this.bySource.get(sourceKey(orig));
+    if (v === undefined) return null;
+    for (const prev of Array.isArray(v) ? v : [v]) {
+      // An expired entry natsim has not collected yet counts as gone (the GC worker's job).
+      if (prev.status & IPS.CONFIRMED && prev.timeout <= now) continue;
+      if (!sameSource(prev.tuple[0], orig)) continue;
+      const mapped = invertTuple(prev.tuple[1])!;
+      const cand: Tuple = { ...orig, src: mapped.src, sport: mapped.sport };
+      if (inRange(cand, range, 'src')) return cand;
+    }
+    return null;
+  }
+}
+
+/** `same_src`: protocol, source address and source port of the original tuples agree. */
+function sameSource(a: Tuple, b: Tuple): boolean {
+  return a.family === b.family && a.proto === b.proto && a.sport === b.sport && wordsEqual(a.src, b.src);
 }
 
 /**
@@ -215,13 +279,13 @@ export class NatState {
  */
 export function setupNat(env: NatEnv, state: NatState, e: ConntrackEntry, range: NatRange, manip: Manip): Tuple {
   const current = invertTuple(e.tuple[1])!;
-  const next = uniqueTuple(env, current, range, manip, e, state.bySource);
+  const next = uniqueTuple(env, current, range, manip, e, state);
   if (!tupleEqual(next, current)) {
     env.ct.alterReply(e, invertTuple(next)!);
     e.status |= manip === 'src' ? IPS.SRC_NAT : IPS.DST_NAT;
   }
   e.status |= manip === 'src' ? IPS.SRC_NAT_DONE : IPS.DST_NAT_DONE;
-  if (manip === 'src') state.bySource.set(sourceKey(e.tuple[0]), e);
+  if (manip === 'src') state.add(e);
   return next;
 }
 
@@ -229,7 +293,7 @@ export function setupNat(env: NatEnv, state: NatState, e: ConntrackEntry, range:
 export function nullBinding(env: NatEnv, state: NatState, e: ConntrackEntry, manip: Manip): Tuple {
   const a = manip === 'src' ? e.tuple[1].dst : e.tuple[1].src;
   const range: NatRange = {
-    mapIps: true, minAddr: a.slice(), maxAddr: a.slice(), protoSpecified: false, minPort: 0, maxPort: 0,
+    mapIps: true, minAddr: a, maxAddr: a, protoSpecified: false, minPort: 0, maxPort: 0,
     offset: false, basePort: 0, random: false, randomFully: false, persistent: false,
   };
   return setupNat(env, state, e, range, manip);

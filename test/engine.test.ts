@@ -62,6 +62,26 @@ describe('home router', () => {
     expect(two.after.sport).toBeGreaterThanOrEqual(1024);
   });
 
+  it('a source already masqueraded keeps its mapping while that connection lives (find_appropriate_src), and NAT forgets dead connections', () => {
+    const e = router();
+    e.receive(packet({ src: '192.168.1.10', dst: '198.51.100.5', proto: 17, sport: 5000, dport: 53 }), 'lan0');
+    const first = e.receive(packet({ src: '192.168.1.11', dst: '198.51.100.5', proto: 17, sport: 5000, dport: 53 }), 'lan0');
+    const moved = first.after.sport;
+    expect(moved).not.toBe(5000);
+    // Another destination from the same source: the live mapping is reused, though 5000 would be free.
+    e.now = 1000;
+    expect(e.receive(packet({ src: '192.168.1.11', dst: '198.51.100.6', proto: 17, sport: 5000, dport: 53 }), 'lan0').after.sport).toBe(moved);
+    // Keep .10's connection alive; let both of .11's expire (UDP unreplied: 30 s).
+    e.now = 20_000;
+    e.receive(packet({ src: '192.168.1.10', dst: '198.51.100.5', proto: 17, sport: 5000, dport: 53 }), 'lan0');
+    e.now = 35_000;
+    expect(e.receive(packet({ src: '192.168.1.11', dst: '198.51.100.7', proto: 17, sport: 5000, dport: 53 }), 'lan0').after.sport).toBe(5000);
+    expect(e.nat.size).toBe(4);
+    e.conntrack.expire(100_000);
+    expect(e.conntrack.count).toBe(0);
+    expect(e.nat.size).toBe(0);
+  });
+
   it('forwards a WAN connection to the LAN server, and the reply leaves with the public address and port', () => {
     const e = router();
     const inb = e.receive(packet({ src: '198.51.100.9', dst: '203.0.113.2', proto: 6, sport: 5555, dport: 443, tcpFlags: SYN }), 'wan0');

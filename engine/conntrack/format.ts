@@ -47,10 +47,10 @@ export function formatConntrackLine(e: ConntrackEntry, now: number, opts: Format
   f.push(String(remainingSeconds(e, now)));
   if (e.proto.kind === 'tcp') f.push(TCP_STATE_NAMES[e.proto.state] ?? 'NONE');
   f.push(formatTuple(orig));
-  if (opts.accounting) f.push(`packets=${e.counters[0].packets} bytes=${e.counters[0].bytes}`);
+  if (opts.accounting) f.push(`packets=${e.origPackets} bytes=${e.origBytes}`);
   if (!(e.status & IPS.SEEN_REPLY)) f.push('[UNREPLIED]');
   f.push(formatTuple(reply));
-  if (opts.accounting) f.push(`packets=${e.counters[1].packets} bytes=${e.counters[1].bytes}`);
+  if (opts.accounting) f.push(`packets=${e.replyPackets} bytes=${e.replyBytes}`);
   if (e.status & IPS.OFFLOAD) f.push('[OFFLOAD]');
   else if (e.status & IPS.HW_OFFLOAD) f.push('[HW_OFFLOAD]');
   else if (e.status & IPS.ASSURED) f.push('[ASSURED]');
