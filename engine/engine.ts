@@ -93,11 +93,12 @@ export function summarize(p: Packet): PacketSummary {
 export function ctstateOf(p: Packet): string {
   if (p.ctinfo === CTINFO.UNTRACKED) return 'UNTRACKED';
   if (p.ct === null) return 'INVALID';
-  let s = p.ctinfo === CTINFO.NEW ? 'NEW' : p.ctinfo === CTINFO.RELATED || p.ctinfo === CTINFO.RELATED_REPLY ? 'RELATED' : 'ESTABLISHED';
-  if (p.ct.status & 0x10) s += ',SNAT';
-  if (p.ct.status & 0x20) s += ',DNAT';
-  return s;
+  const state = p.ctinfo === CTINFO.NEW ? 0 : p.ctinfo === CTINFO.RELATED || p.ctinfo === CTINFO.RELATED_REPLY ? 1 : 2;
+  return CTSTATE_WORDS[state * 4 + ((p.ct.status >>> 4) & 3)]!;
 }
+
+/** `ctstateOf`'s answers, by state (NEW, RELATED, ESTABLISHED) · 4 + the SNAT/DNAT bits. */
+const CTSTATE_WORDS: readonly string[] = ['NEW', 'RELATED', 'ESTABLISHED'].flatMap((s) => [s, `${s},SNAT`, `${s},DNAT`, `${s},SNAT,DNAT`]);
 
 /** A node running packets through its ruleset. */
 export class Engine {
@@ -250,8 +251,8 @@ export class Engine {
 
   private newRun(pkt: Packet): Run {
     const run: Run = {
-      pkt, before: summarize(pkt), steps: this.trace ? [] : null, logs: [], emitted: [],
-      verdict: 'ACCEPT', fate: { kind: 'dropped', hook: 'routing', by: 'not processed' }, inName: null, outName: null,
+      pkt, before: summarize(pkt), steps: this.trace ? [] : null, logs: NO_LOGS, emitted: NO_EMITTED,
+      verdict: 'ACCEPT', fate: NOT_PROCESSED, inName: null, outName: null,
       ctx: null!,
     };
     run.ctx = new RunContext(this.ruleset.family, this.host, this.now, this.rng, this.shared, run);
@@ -270,7 +271,7 @@ export class Engine {
     }
     return {
       verdict: run.verdict, fate: run.fate, before: run.before, after: summarize(p), in: run.inName, out: run.outName,
-      ctstate: ctstateOf(p), conntrack: p.ct, steps: run.steps ?? [], logs: run.logs, emitted, packet: p,
+      ctstate: ctstateOf(p), conntrack: p.ct, steps: run.steps ?? [], logs: run.logs === NO_LOGS ? [] : run.logs, emitted, packet: p,
     };
   }
 
@@ -408,7 +409,7 @@ export class Engine {
         const nexthop = route?.gateway ?? pkt.dst;
         const src = masqueradeSource(this.host, fam, pkt.outIface ?? '', nexthop);
         if (!src) {
-          run.logs.push(`MASQUERADE: ${pkt.outIface} ate my IP address`);
+          run.ctx.log(`MASQUERADE: ${pkt.outIface} ate my IP address`);
           return 'drop';
         }
         return single(src);
@@ -469,13 +470,21 @@ class RunContext implements PacketContext {
   }
 
   log(line: string): void {
+    if (this.run.logs === NO_LOGS) this.run.logs = [];
     this.run.logs.push(line);
   }
 
   emit(data: Uint8Array, family: 'ipv4' | 'ipv6', attach?: { ct: ConntrackEntry | null; ctinfo: number }): void {
+    if (this.run.emitted === NO_EMITTED) this.run.emitted = [];
     this.run.emitted.push({ data, family, ...(attach ? { attach } : {}) });
   }
 }
+
+/** A run's logs and emitted packets until it has some (most runs never do: no array each). */
+const NO_LOGS: string[] = [];
+const NO_EMITTED: Run['emitted'] = [];
+/** A run's fate until one is decided. */
+const NOT_PROCESSED: Fate = { kind: 'dropped', hook: 'routing', by: 'not processed' };
 
 /** A hook function of the engine's plan (tables absent from the ruleset are left out). */
 type PlannedOp = HookOp;

@@ -117,12 +117,14 @@ function manipKey(t: Tuple, manip: Manip): number {
 }
 
 function withKey(t: Tuple, manip: Manip, key: number): Tuple {
-  if (isIcmpOf(t.family, t.proto) || manip === 'src') return { ...t, sport: key };
-  return { ...t, dport: key };
+  if (isIcmpOf(t.family, t.proto) || manip === 'src') return { family: t.family, src: t.src, dst: t.dst, proto: t.proto, sport: key, dport: t.dport };
+  return { family: t.family, src: t.src, dst: t.dst, proto: t.proto, sport: t.sport, dport: key };
 }
 
 function withAddr(t: Tuple, manip: Manip, a: Words): Tuple {
-  return manip === 'src' ? { ...t, src: a } : { ...t, dst: a };
+  return manip === 'src'
+    ? { family: t.family, src: a, dst: t.dst, proto: t.proto, sport: t.sport, dport: t.dport }
+    : { family: t.family, src: t.src, dst: a, proto: t.proto, sport: t.sport, dport: t.dport };
 }
 
 /** `nf_nat_in_range`: the tuple's address (if mapped) and port (if a range is given) are inside the range. */
@@ -197,18 +199,15 @@ function uniqueTuple(env: NatEnv, orig: Tuple, range: NatRange, manip: Manip, ct
   return uniqueL4(env, t, range, manip, ct);
 }
 
-/** Port-carrying protocols with a small number in the numeric source key. */
-const KEY_PROTO: Readonly<Record<number, number>> = { 1: 1, 6: 2, 17: 3, 33: 4, 58: 5, 132: 6, 136: 7 };
-
 /**
- * The key of an original tuple's source (`hash_by_src`: protocol, address, port): for IPv4 and
- * the common protocols a safe integer ((address · 2¹⁶ + port) · 32 + protocol index < 2⁵³), so
- * no string is built per connection; otherwise a string.
+ * The bucket of an original tuple's source (`hash_by_src`: protocol, address, port), a 32-bit
+ * integer (a small integer to V8: no string or heap number per connection). Different sources
+ * may share a bucket; lookups compare the sources themselves.
  */
-function sourceKey(t: Tuple): number | string {
-  const k = KEY_PROTO[t.proto];
-  if (t.family === 'ipv4' && k !== undefined) return (t.src[0]! * 65536 + t.sport) * 32 + k;
-  return `${t.family}/${t.proto}/${t.src.join('.')}/${t.sport}`;
+function sourceKey(t: Tuple): number {
+  let h = Math.imul(t.proto ^ (t.family === 'ipv4' ? 0 : 0x100), 0x9e3779b1) ^ t.sport;
+  for (let i = 0; i < t.src.length; i++) h = Math.imul(h ^ t.src[i]!, 0x85ebca6b) ^ (h >>> 15);
+  return h | 0;
 }
 
 /**
@@ -218,7 +217,7 @@ function sourceKey(t: Tuple): number | string {
  * conntrack table removes the entry, or when a packet's unconfirmed entry dies with it).
  */
 export class NatState {
-  private readonly bySource = new Map<number | string, ConntrackEntry | ConntrackEntry[]>();
+  private readonly bySource = new Map<number, ConntrackEntry | ConntrackEntry[]>();
 
   /** Connections listed (for tests and memory checks). */
   get size(): number {
@@ -261,7 +260,7 @@ export class NatState {
       if (prev.status & IPS.CONFIRMED && prev.timeout <= now) continue;
       if (!sameSource(prev.tuple[0], orig)) continue;
       const mapped = invertTuple(prev.tuple[1])!;
-      const cand: Tuple = { ...orig, src: mapped.src, sport: mapped.sport };
+      const cand: Tuple = { family: orig.family, src: mapped.src, dst: orig.dst, proto: orig.proto, sport: mapped.sport, dport: orig.dport };
       if (inRange(cand, range, 'src')) return cand;
     }
     return null;

@@ -163,8 +163,20 @@ export function formatIPv6(w: Words): string {
 
 /** Text of an address of either family. */
 export function formatAddr(family: Family, w: Words): string {
-  return family === 'ipv4' ? formatIPv4(w[0]!) : formatIPv6(w);
+  if (family !== 'ipv4') return formatIPv6(w);
+  // A small direct-mapped cache: packet summaries format the same few addresses over and over.
+  const v = w[0]!;
+  const slot = (v ^ (v >>> 12) ^ (v >>> 24)) & (IPV4_TEXT_SLOTS - 1);
+  if (ipv4TextKey[slot] === v && ipv4TextVal[slot] !== undefined) return ipv4TextVal[slot]!;
+  const text = formatIPv4(v);
+  ipv4TextKey[slot] = v;
+  ipv4TextVal[slot] = text;
+  return text;
 }
+
+const IPV4_TEXT_SLOTS = 4096;
+const ipv4TextKey = new Float64Array(IPV4_TEXT_SLOTS);
+const ipv4TextVal: (string | undefined)[] = new Array<string | undefined>(IPV4_TEXT_SLOTS).fill(undefined);
 
 /** A mask of `len` leading one bits. */
 export function maskFromLength(family: Family, len: number): Words {
