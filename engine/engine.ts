@@ -8,7 +8,7 @@ import seedrandom from 'seedrandom';
 import { compileRuleset, type CompiledRuleset, type Entry } from './compile.js';
 import { ConntrackTable, type ConntrackConfig } from './conntrack/table.js';
 import { CTINFO, IPS, type ConntrackEntry, type TrackedCtInfo } from './conntrack/entry.js';
-import { ctPacketFromBytes } from './conntrack/packet.js';
+import { ctPacketFromBytes, ctPacketFromPacket } from './conntrack/packet.js';
 import { describeTuple, invertTuple } from './conntrack/tuple.js';
 import { NatsimError, EXIT_OTHER } from './errors.js';
 import type { HookName, PacketContext, TargetVerdict } from './ext/types.js';
@@ -309,7 +309,7 @@ export class Engine {
           break;
         case 'conntrack': {
           if (pkt.ct !== null || pkt.ctinfo === CTINFO.UNTRACKED) break;
-          const ctp = ctPacketFromBytes(pkt.data);
+          const ctp = ctPacketFromPacket(pkt) ?? ctPacketFromBytes(pkt.data);
           const res = ctp ? this.conntrack.in(ctp, this.now, { hook: hook === 'OUTPUT' ? 'OUTPUT' : 'PREROUTING' }) : { kind: 'invalid' as const, reason: 'unreadable packet' };
           if (res.kind === 'tracked') {
             pkt.ct = res.entry; pkt.ctinfo = res.ctinfo;

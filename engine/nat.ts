@@ -376,7 +376,8 @@ export function manipPacket(p: Packet, target: Tuple, manip: Manip): boolean {
       const at = manip === 'src' ? 8 : 24;
       for (let i = 0; i < 4; i++) writeU32(b, at + 4 * i, newAddr[i]!);
     }
-    if (manip === 'src') p.src = newAddr.slice(); else p.dst = newAddr.slice();
+    // Address words are never changed in place: the tuple's array can be shared.
+    if (manip === 'src') p.src = newAddr; else p.dst = newAddr;
   }
   if (changed) readTransport(p);
   return changed;

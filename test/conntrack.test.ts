@@ -6,7 +6,8 @@ import {
   icmpTuple, invertTuple, makeTuple, readTuple, tupleEqual, tupleHash, tupleKey,
 } from '../engine/conntrack/tuple.js';
 import { formatConntrackLine, formatConntrackList, conntrackSummary } from '../engine/conntrack/format.js';
-import { ctPacketFromBytes } from '../engine/conntrack/packet.js';
+import { ctPacketFromBytes, ctPacketFromPacket } from '../engine/conntrack/packet.js';
+import { buildPacketBytes, decodePacket } from '../engine/packet.js';
 import { icmp, ip, other, tcp, udp } from '../engine/conntrack/build.js';
 import { emitIpv4, type Ipv4Header } from '../engine/wire/ipv4.js';
 import { emitUdp, fillL4Checksum } from '../engine/wire/transport.js';
@@ -375,6 +376,34 @@ describe('table', () => {
     expect(t2.find(c.entry.tuple[0], 1100)?.entry).toBe(c.entry);
     expect(t2.expire(1100)).toEqual([d.entry]);
     expect(t2.find(c.entry.tuple[0], 1100)?.entry).toBe(c.entry);
+  });
+});
+
+describe('the conntrack view from a decoded packet', () => {
+  it('equals the view parsed from the bytes, for every IPv4 TCP/UDP shape, and declines the rest', () => {
+    const a = ip('10.0.0.1'), b = ip('10.0.0.2');
+    const cases: Uint8Array[] = [];
+    for (const proto of [6, 17, 1, 132, 47]) {
+      const good = buildPacketBytes({ family: 'ipv4', src: a, dst: b, proto, sport: 1234, dport: 80, payload: new Uint8Array([1, 2, 3]), tcpOptions: proto === 6 ? Uint8Array.of(2, 4, 5, 180) : undefined });
+      cases.push(good);
+      const bad = good.slice(); bad[bad.length - 1] ^= 0xff; cases.push(bad);        // wrong transport checksum
+      cases.push(good.subarray(0, good.length - 2));                                  // cut short by a capture
+      cases.push(good.subarray(0, 20 + 3));                                           // transport header truncated
+      const zero = good.slice(); if (proto === 17) { zero[26] = 0; zero[27] = 0; } cases.push(zero); // UDP without checksum
+      const mf = good.slice(); mf[6] |= 0x20; cases.push(mf);                          // first fragment
+      const later = good.slice(); later[7] = 3; cases.push(later);                    // non-first fragment
+      const longer = new Uint8Array(good.length + 4); longer.set(good); cases.push(longer); // trailing bytes past the total length
+    }
+    let fast = 0;
+    for (const bytes of cases) {
+      const p = decodePacket('ipv4', bytes.slice(), bytes.length);
+      const v = ctPacketFromPacket(p);
+      if (v === null) continue;
+      fast++;
+      expect(v).toEqual(ctPacketFromBytes(p.data));
+    }
+    expect(fast).toBe(10); // TCP and UDP: whole, bad checksum, cut short, "zero checksum" (a real one for TCP), trailing bytes
+    expect(ctPacketFromPacket(decodePacket('ipv6', buildPacketBytes({ family: 'ipv6', src: ip('fd00::1'), dst: ip('fd00::2'), proto: 17, sport: 1, dport: 2 }))) ).toBeNull();
   });
 });
 

@@ -9,6 +9,7 @@ import type { Family, Words } from '../net/addr.js';
 import { parseIpv4 } from '../wire/ipv4.js';
 import { parseIpv6 } from '../wire/ipv6.js';
 import { l4ChecksumOk, parseIcmp, parseTcp, parseUdp } from '../wire/transport.js';
+import type { Packet } from '../packet.js';
 import type { CtL4, CtPacket } from './entry.js';
 import { icmpIsError } from './icmp.js';
 import { IPPROTO, readTuple, type Tuple } from './tuple.js';
@@ -109,5 +110,27 @@ export function ctPacketFromBytes(b: Uint8Array, off = 0): CtPacket | null {
     family: v.family, src: v.src, dst: v.dst, proto: v.proto, length: v.length,
     l4Length: Math.max(0, v.end - v.l4Off), l4,
     badChecksum: l4 !== null && checksumBad(v, b),
+  };
+}
+
+/**
+ * The same view as `ctPacketFromBytes(p.data)`, taken from a packet record whose fields are in
+ * sync with its bytes (as `decodePacket` and every rewrite leave them), without parsing again:
+ * for unfragmented IPv4 TCP and UDP only. Null for anything else (ask the bytes).
+ */
+export function ctPacketFromPacket(p: Packet): CtPacket | null {
+  if (p.family !== 'ipv4' || p.fragOffset !== 0 || p.moreFragments || p.l4Offset < 0) return null;
+  const l4 = p.l4;
+  let ct: CtL4;
+  if (l4.kind === 'tcp' && p.proto === IPPROTO.TCP) ct = { kind: 'tcp', header: l4.h };
+  else if (l4.kind === 'udp' && p.proto === IPPROTO.UDP) ct = { kind: 'udp', sport: l4.h.sport, dport: l4.h.dport, length: l4.h.length, checksum: l4.h.checksum };
+  else return null;
+  const b = p.data;
+  const end = Math.min(b.length, p.length);
+  const complete = b.length >= p.length;
+  return {
+    family: 'ipv4', src: p.src, dst: p.dst, proto: p.proto, length: p.length,
+    l4Length: Math.max(0, end - p.l4Offset), l4: ct,
+    badChecksum: complete && end >= p.l4Offset && !l4ChecksumOk('ipv4', p.proto, p.src, p.dst, b, p.l4Offset, end),
   };
 }
