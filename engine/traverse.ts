@@ -66,7 +66,8 @@ export function runTable(t: CompiledTable, hook: HookName, p: Packet, ctx: Packe
   const entries = t.entries;
   let i = t.hookEntry.get(hook)!;
   const underflow = t.underflow.get(hook)!;
-  const stack: number[] = [];
+  // The jump stack, made on the first jump (many tables run without one).
+  let stack: number[] | null = null;
   for (let steps = 0; ; steps++) {
     if (steps > 1_000_000) throw new NatsimError('INTERNAL', `table ${t.name}: traversal did not end`, {}, EXIT_OTHER);
     const e = entries[i]!;
@@ -78,7 +79,7 @@ export function runTable(t: CompiledTable, hook: HookName, p: Packet, ctx: Packe
         return e.policy;
       }
       trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: true, action: 'return' });
-      i = stack.length ? stack.pop()! + 1 : underflow;
+      i = stack !== null && stack.length ? stack.pop()! + 1 : underflow;
       continue;
     }
     const bad = headerMismatch(e, p);
@@ -87,18 +88,21 @@ export function runTable(t: CompiledTable, hook: HookName, p: Packet, ctx: Packe
       i++;
       continue;
     }
-    let failed: string | null = null;
-    for (const m of e.matches) {
+    // The first match that fails (its name is spelled out only when tracing).
+    let failed = -1;
+    const ms = e.matches;
+    for (let k = 0; k < ms.length; k++) {
+      const m = ms[k]!;
       if (!m.ext.match) throw notModelled(`match "${m.ext.name}"`, e);
       const ok = m.ext.match(m.state, p, m.rt, ctx);
       if (ctx.dropped) {
         trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: false, failed: `-m ${m.ext.name}`, action: 'hotdrop' });
         return 'DROP';
       }
-      if (!ok) { failed = `-m ${m.ext.name}`; break; }
+      if (!ok) { failed = k; break; }
     }
-    if (failed) {
-      trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: false, failed });
+    if (failed >= 0) {
+      trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: false, failed: `-m ${ms[failed]!.ext.name}` });
       i++;
       continue;
     }
@@ -115,11 +119,11 @@ export function runTable(t: CompiledTable, hook: HookName, p: Packet, ctx: Packe
         if (tg.verdict === 'ACCEPT') return 'ACCEPT';
         // QUEUE without a userspace listener drops, as the kernel does.
         if (tg.verdict === 'DROP' || tg.verdict === 'QUEUE') return 'DROP';
-        i = stack.length ? stack.pop()! + 1 : underflow;
+        i = stack !== null && stack.length ? stack.pop()! + 1 : underflow;
         continue;
       case 'jump':
         trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: true, action: `${tg.goto ? 'goto' : 'jump'} ${tg.chain}` });
-        if (!tg.goto) stack.push(i);
+        if (!tg.goto) (stack ??= []).push(i);
         i = tg.to;
         continue;
       case 'ext': {

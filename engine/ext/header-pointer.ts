@@ -43,6 +43,17 @@ export function headerPointer(pkt: Packet, off: number, len: number, who: string
   return pkt.data.subarray(off, off + len);
 }
 
+/**
+ * `headerPointer` without the view: `off` itself when the `len` bytes there lie within
+ * `skb->len` (read them from `pkt.data`), -1 when they do not. For the per-packet matches, which
+ * would otherwise make a typed-array view per rule evaluated.
+ */
+export function headerAt(pkt: Packet, off: number, len: number, who: string): number {
+  if (off < 0 || off + len > pkt.length) return -1;
+  if (off + len > pkt.data.length) headerPointer(pkt, off, len, who);
+  return off;
+}
+
 /** Big-endian 16-bit value at `off` of `b`. */
 export function be16(b: Uint8Array, off: number): number {
   return (b[off]! << 8) | b[off + 1]!;

@@ -9,7 +9,7 @@
 import type { MatchExtension } from '../types.js';
 import { IPPROTO } from '../values.js';
 import { ICMP_NAMES, icmpTypeCodeMatch, parseIcmpType, type IcmpType } from '../icmp-types.js';
-import { fragoff, headerPointer, thoff } from '../header-pointer.js';
+import { fragoff, headerAt, thoff } from '../header-pointer.js';
 
 /** Parsed options: the kernel's `ipt_icmp`. */
 export interface IcmpState extends IcmpType { invert: boolean; given: boolean }
@@ -33,12 +33,12 @@ export const icmp: MatchExtension<IcmpState> = {
   /** `icmp_match`: no fragments, the header (hot-drop when cut short), type and code. */
   match(s, pkt, _rt, ctx) {
     if (fragoff(pkt) !== 0) return false;
-    const ic = headerPointer(pkt, thoff(pkt), 8, 'icmp');
-    if (!ic) {
+    const at = headerAt(pkt, thoff(pkt), 8, 'icmp');
+    if (at < 0) {
       ctx.hotdrop();
       return false;
     }
-    return (s.type === 0xff || icmpTypeCodeMatch(s, ic[0]!, ic[1]!)) !== s.invert;
+    return (s.type === 0xff || icmpTypeCodeMatch(s, pkt.data[at]!, pkt.data[at + 1]!)) !== s.invert;
   },
   save(s) {
     const inv = s.invert ? ' !' : '';

@@ -12,7 +12,7 @@
 import type { CheckContext, MatchExtension, ParseContext } from '../types.js';
 import { IPPROTO } from '../values.js';
 import { xtParsePort } from '../services.js';
-import { be16, fragoff, headerPointer, thoff } from '../header-pointer.js';
+import { be16, fragoff, headerAt, thoff } from '../header-pointer.js';
 
 /** XT_MULTI_PORTS: slots in the kernel's list. */
 export const MULTI_PORTS = 15;
@@ -116,12 +116,12 @@ export const multiport: MatchExtension<MultiportState> = {
   /** `multiport_mt`: no fragments, the two ports (hot-drop when cut short), the list. */
   match(s, pkt, _rt, ctx) {
     if (fragoff(pkt) !== 0) return false;
-    const pp = headerPointer(pkt, thoff(pkt), 4, 'multiport');
-    if (!pp) {
+    const at = headerAt(pkt, thoff(pkt), 4, 'multiport');
+    if (at < 0) {
       ctx.hotdrop();
       return false;
     }
-    const src = be16(pp, 0), dst = be16(pp, 2);
+    const src = be16(pkt.data, at), dst = be16(pkt.data, at + 2);
     for (const { lo, hi } of s.items) {
       const has = (p: number): boolean => (hi === null ? p === lo : p >= lo && p <= hi);
       if (s.which === 'source' ? has(src) : s.which === 'destination' ? has(dst) : has(src) || has(dst)) return !s.invert;

@@ -13,7 +13,7 @@ import type { MatchExtension, PacketContext } from '../types.js';
 import { IPPROTO } from '../values.js';
 import { xtStrtoul } from '../../net/cnum.js';
 import { portMatch, parseProtoPortRange, type Range } from '../port-ranges.js';
-import { be16, fragoff, headerPointer, thoff } from '../header-pointer.js';
+import { be16, fragoff, headerAt, headerPointer, thoff } from '../header-pointer.js';
 
 /** TCP flag names in bit order (header byte 13), as libxt_tcp parses and prints them. */
 export const TCP_FLAG_NAMES: ReadonlyArray<[string, number]> = [
@@ -136,16 +136,16 @@ export const tcp: MatchExtension<TcpState> = {
       return false;
     }
     const off = thoff(pkt);
-    const th = headerPointer(pkt, off, 20, 'tcp');
-    if (!th) {
+    if (headerAt(pkt, off, 20, 'tcp') < 0) {
       ctx.hotdrop();
       return false;
     }
-    if (!portMatch(s.spts, be16(th, 0), s.inv.spts)) return false;
-    if (!portMatch(s.dpts, be16(th, 2), s.inv.dpts)) return false;
-    if (((th[13]! & s.flgMask) === s.flgCmp) === s.inv.flags) return false;
+    const d = pkt.data;
+    if (!portMatch(s.spts, be16(d, off), s.inv.spts)) return false;
+    if (!portMatch(s.dpts, be16(d, off + 2), s.inv.dpts)) return false;
+    if (((d[off + 13]! & s.flgMask) === s.flgCmp) === s.inv.flags) return false;
     if (s.option) {
-      const doff = th[12]! >>> 4;
+      const doff = d[off + 12]! >>> 4;
       if (doff * 4 < 20) {
         ctx.hotdrop();
         return false;

@@ -9,7 +9,7 @@
 import type { MatchExtension } from '../types.js';
 import { IPPROTO } from '../values.js';
 import { formatRange, parsePortRC, portMatch, type Range } from '../port-ranges.js';
-import { be16, fragoff, headerPointer, thoff } from '../header-pointer.js';
+import { be16, fragoff, headerAt, thoff } from '../header-pointer.js';
 
 /** Parsed options: the kernel's `xt_udp`. */
 export interface UdpState {
@@ -41,12 +41,12 @@ export const udp: MatchExtension<UdpState> = {
   /** `udp_mt`: no fragments, the header (hot-drop when cut short), both port ranges. */
   match(s, pkt, _rt, ctx) {
     if (fragoff(pkt) !== 0) return false;
-    const uh = headerPointer(pkt, thoff(pkt), 8, 'udp');
-    if (!uh) {
+    const at = headerAt(pkt, thoff(pkt), 8, 'udp');
+    if (at < 0) {
       ctx.hotdrop();
       return false;
     }
-    return portMatch(s.spts, be16(uh, 0), s.inv.spts) && portMatch(s.dpts, be16(uh, 2), s.inv.dpts);
+    return portMatch(s.spts, be16(pkt.data, at), s.inv.spts) && portMatch(s.dpts, be16(pkt.data, at + 2), s.inv.dpts);
   },
   save(s) {
     let out = '';
