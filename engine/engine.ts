@@ -116,6 +116,8 @@ export class Engine {
   private readonly shared = new Map<string, unknown>();
   /** Route lookups by destination (the host model does not change while the engine runs). */
   private readonly routes = new Map<string | number, RouteResult | null>();
+  /** MASQUERADE's and REDIRECT's concrete ranges, the last one per rule range. */
+  private readonly singleRanges = new WeakMap<NatRange, NatRange>();
   /** Each hook's functions with their compiled tables resolved (tables without the hook left out). */
   private readonly plan: Record<HookName, PlannedOp[]>;
 
@@ -400,12 +402,19 @@ export class Engine {
   private natRange(run: Run, range: NatRange, kind: string, manip: Manip, hook: HookName): NatRange | 'drop' | 'none' {
     const pkt = run.pkt;
     const fam = pkt.family;
-    const single = (a: Words): NatRange => ({ ...range, mapIps: true, minAddr: a, maxAddr: a });
+    const single = (a: Words): NatRange => {
+      // The same rule and address give the same range: keep the last one made per rule.
+      const last = this.singleRanges.get(range);
+      if (last !== undefined && last.minAddr === a) return last;
+      const r: NatRange = { ...range, mapIps: true, minAddr: a, maxAddr: a };
+      this.singleRanges.set(range, r);
+      return r;
+    };
     switch (kind) {
       case 'masquerade': {
         const orig = pkt.ct!.tuple[0];
         if (orig.src.every((w) => w === 0)) return 'none';
-        const route = lookupRoute(this.host, fam, pkt.dst);
+        const route = this.route(fam, pkt.dst);
         const nexthop = route?.gateway ?? pkt.dst;
         const src = masqueradeSource(this.host, fam, pkt.outIface ?? '', nexthop);
         if (!src) {

@@ -312,8 +312,13 @@ function statusBit(manip: Manip, dir: 0 | 1): number {
 export function natPacket(p: Packet, e: ConntrackEntry, ctinfo: TrackedCtInfo, manip: Manip): boolean {
   const dir = ctinfoDir(ctinfo);
   if (!(e.status & statusBit(manip, dir))) return false;
-  const target = invertTuple(e.tuple[dir === 0 ? 1 : 0])!;
-  return manipPacket(p, target, manip);
+  // The inverse of the other direction's tuple, read off without building it: its source is
+  // the other's destination and vice versa; ports swap, an ICMP id stays.
+  const other = e.tuple[dir === 0 ? 1 : 0];
+  const icmp = isIcmpOf(other.family, other.proto);
+  return manip === 'src'
+    ? rewrite(p, other.dst, icmp ? other.sport : other.dport, manip)
+    : rewrite(p, other.src, other.sport, manip);
 }
 
 /** Whether ctinfo is an ICMP error RELATED to the connection. */
@@ -327,7 +332,12 @@ function icmpErrorType(family: Family, type: number): boolean {
 
 /** Rewrite one side (source or destination address and port/id) of the packet to `target`'s. */
 export function manipPacket(p: Packet, target: Tuple, manip: Manip): boolean {
-  const newAddr = manip === 'src' ? target.src : target.dst;
+  const icmp = isIcmpOf(p.family, p.proto);
+  return rewrite(p, manip === 'src' ? target.src : target.dst, icmp ? target.sport : manip === 'src' ? target.sport : target.dport, manip);
+}
+
+/** `manipPacket` with the new address and port (or ICMP id) given. */
+function rewrite(p: Packet, newAddr: Words, newPort: number, manip: Manip): boolean {
   const oldAddr = manip === 'src' ? p.src : p.dst;
   const b = p.data;
   let changed = false;
@@ -339,7 +349,6 @@ export function manipPacket(p: Packet, target: Tuple, manip: Manip): boolean {
     const end = Math.min(b.length, p.length);
     const icmp = isIcmpOf(p.family, p.proto);
     const portOff = icmp ? 4 : manip === 'src' ? 0 : 2;
-    const newPort = icmp ? target.sport : manip === 'src' ? target.sport : target.dport;
     const hasKey = (icmp && p.l4.kind === 'icmp' && !icmpErrorType(p.family, p.l4.h.type)) || (!icmp && hasPorts(p.proto));
     const oldPort = hasKey ? readU16(b, o + portOff) : newPort;
     if (p.proto === 132) {

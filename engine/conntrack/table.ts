@@ -210,19 +210,22 @@ export class ConntrackTable {
     const tuple = packetTuple(pkt);
     if (!tuple) return this.invalid('transport header unreadable');
     for (let attempt = 0; attempt < 3; attempt++) {
-      let slot = this.find(tuple, now);
-      if (!slot) {
+      const n = this.findNode(tuple, now);
+      let entry: ConntrackEntry, dir: Dir;
+      if (n < 0) {
         const reply = invertTuple(tuple);
         if (!reply) return this.invalid('tuple cannot be inverted');
         if (!this.makeRoom(now)) {
           this.stats.drop++;
           return { kind: 'drop', reason: 'nf_conntrack: table full, dropping packet' };
         }
-        slot = { entry: this.allocate(tuple, reply), dir: 0 };
+        entry = this.allocate(tuple, reply);
+        dir = 0;
       } else {
         this.stats.found++;
+        entry = this.entries[n >> 1]!;
+        dir = (n & 1) as Dir;
       }
-      const { entry, dir } = slot;
       const ctinfo: TrackedCtInfo = dir === 1 ? CTINFO.ESTABLISHED_REPLY
         : entry.status & IPS.SEEN_REPLY ? CTINFO.ESTABLISHED
           : entry.status & IPS.EXPECTED ? CTINFO.RELATED : CTINFO.NEW;
@@ -258,8 +261,9 @@ export class ConntrackTable {
       this.stats.insertFailed++;
       return { kind: 'drop', reason: 'conntrack entry is dying' };
     }
-    const clash = this.find(entry.tuple[0], now) ?? this.find(entry.tuple[1], now);
-    if (clash) return this.resolveClash(entry, clash.entry, ctinfo, now);
+    let clash = this.findNode(entry.tuple[0], now);
+    if (clash < 0) clash = this.findNode(entry.tuple[1], now);
+    if (clash >= 0) return this.resolveClash(entry, this.entries[clash >> 1]!, ctinfo, now);
     entry.timeout += now;
     entry.status |= IPS.CONFIRMED;
     this.insert(entry, true);
