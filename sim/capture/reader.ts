@@ -560,55 +560,131 @@ export function readCapture(input: string | Readable, o: CaptureReadOptions = {}
   const parser = new CaptureParser({ ...o, file });
   return {
     info: parser.info,
-    [Symbol.asyncIterator]: () => records(input, parser, file, o.chunkSize ?? 1 << 20),
+    [Symbol.asyncIterator]: () => records(new CaptureStreamCursor(input, { ...o, file }, parser)),
   };
 }
 
-async function* records(input: string | Readable, parser: CaptureParser, file: string, chunkSize: number): AsyncGenerator<CaptureRecord, void, undefined> {
-  const stream = typeof input === 'string' ? (isStdin(input) ? process.stdin : createReadStream(input, { highWaterMark: chunkSize })) : input;
-  // Pending input: the unread tail of earlier chunks, joined only when a record needs them.
-  let buf: Uint8Array = new Uint8Array(0);
-  let view = new DataView(buf.buffer);
-  let pos = 0;
-  let parts: Uint8Array[] = [];
-  let partsLength = 0;
-  let need = 1;
-  const join = (): void => {
-    const tail = buf.length - pos;
-    const joined = new Uint8Array(tail + partsLength);
-    joined.set(buf.subarray(pos), 0);
-    let at = tail;
-    for (const p of parts) { joined.set(p, at); at += p.length; }
-    buf = joined; pos = 0; parts = []; partsLength = 0;
-    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  };
+async function* records(c: CaptureStreamCursor): AsyncGenerator<CaptureRecord, void, undefined> {
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-      if (typeof chunk === 'string') throw new CaptureError('io', 'the capture stream gives text, not bytes (open it without an encoding)', { file });
-      if (chunk.length === 0) continue;
-      if (pos === buf.length) { buf = chunk; pos = 0; view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength); }
-      else { parts.push(chunk); partsLength += chunk.length; }
-      // Join only once the pending bytes cover what the parser asked for: linear in the input.
-      if (buf.length - pos + partsLength < need) continue;
-      if (partsLength > 0) join();
-      for (;;) {
-        const n = parser.step(buf, view, pos, buf.length);
-        if (n < 0) { need = -n; break; }
-        pos += n;
-        if (parser.hasPacket) {
-          yield new CaptureRecord(parser.index, parser.offset, parser.tsSec, parser.tsNsec, parser.iface!, buf.subarray(parser.dataStart, parser.dataEnd), parser.originalLength, parser.comment);
-        }
-      }
-    }
-  } catch (e) {
-    if (e instanceof NatsimError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new CaptureError('io', `cannot read ${file}: ${why}`, { file }, 'IO');
+    while (await c.fill()) while (c.next()) yield c.record();
   } finally {
-    if (typeof input === 'string' && !isStdin(input)) (stream as Readable).destroy();
+    c.close();
   }
-  if (partsLength > 0) join();
-  const left = buf.length - pos;
-  if (left > 0 || parser.info.format === null) throw parser.truncatedError(Math.max(need, left + 1), left);
+}
+
+/**
+ * A capture read as a stream without an object or a promise per packet: `await fill()` makes the
+ * next input available (false at the clean end of the capture), then `next()` advances packet by
+ * packet through it, synchronously, until it needs more input (false). The packet is left in
+ * `parser` (its fields; the captured bytes are `bytes[parser.dataStart, parser.dataEnd)`).
+ * Reads chunks, keeping only the current chunk and a carry-over for a record that straddles two
+ * chunks; `bytes` changes only in `fill`, and earlier chunks are never reused. `close()` releases
+ * the file (done at the end or on an error too; call it when stopping early).
+ */
+export class CaptureStreamCursor {
+  readonly parser: CaptureParser;
+  /** The input window the current packet is in. */
+  bytes: Uint8Array = new Uint8Array(0);
+  private view = new DataView(this.bytes.buffer);
+  private pos = 0;
+  /** Later chunks, joined to the window only when a record needs them. */
+  private parts: Uint8Array[] = [];
+  private partsLength = 0;
+  /** Bytes from `pos` the parser asked for. */
+  private need = 1;
+  private readonly file: string;
+  private readonly stream: Readable | NodeJS.ReadStream;
+  private readonly ownStream: boolean;
+  private iterator: AsyncIterator<Buffer | string> | null = null;
+  private done = false;
+
+  /** `parser`: the parser to drive (default: a new one with these options). */
+  constructor(input: string | Readable, o: CaptureReadOptions = {}, parser?: CaptureParser) {
+    this.file = o.file ?? (typeof input === 'string' ? displayName(input) : '<stream>');
+    this.parser = parser ?? new CaptureParser({ ...o, file: this.file });
+    this.ownStream = typeof input === 'string' && !isStdin(input);
+    this.stream = typeof input === 'string' ? (isStdin(input) ? process.stdin : createReadStream(input, { highWaterMark: o.chunkSize ?? 1 << 20 })) : input;
+  }
+
+  /** What has been read so far. */
+  get info(): CaptureInfo {
+    return this.parser.info;
+  }
+
+  /**
+   * Read until the parser has what it asked for; false at the clean end of the input. Throws
+   * `CaptureError` when the input cannot be read or ends in the middle of something.
+   */
+  async fill(): Promise<boolean> {
+    if (this.done) return false;
+    try {
+      this.iterator ??= (this.stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+      for (;;) {
+        const r = await this.iterator.next();
+        if (r.done) break;
+        const chunk = r.value;
+        if (typeof chunk === 'string') throw new CaptureError('io', 'the capture stream gives text, not bytes (open it without an encoding)', { file: this.file });
+        if (chunk.length === 0) continue;
+        if (this.pos === this.bytes.length) this.setWindow(chunk);
+        else { this.parts.push(chunk); this.partsLength += chunk.length; }
+        // Join only once the pending bytes cover what the parser asked for: linear in the input.
+        if (this.bytes.length - this.pos + this.partsLength < this.need) continue;
+        if (this.partsLength > 0) this.join();
+        return true;
+      }
+    } catch (e) {
+      this.close();
+      if (e instanceof NatsimError) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+      throw new CaptureError('io', `cannot read ${this.file}: ${why}`, { file: this.file }, 'IO');
+    }
+    this.close();
+    if (this.partsLength > 0) this.join();
+    const left = this.bytes.length - this.pos;
+    if (left > 0 || this.parser.info.format === null) throw this.parser.truncatedError(Math.max(this.need, left + 1), left);
+    return false;
+  }
+
+  /** Advance to the next packet in the input read so far; false when more input is needed (call `fill`). */
+  next(): boolean {
+    const p = this.parser, b = this.bytes, end = b.length;
+    for (;;) {
+      const n = p.step(b, this.view, this.pos, end);
+      if (n < 0) { this.need = -n; return false; }
+      this.pos += n;
+      if (p.hasPacket) return true;
+    }
+  }
+
+  /** The current packet as a record (allocates; `captured` is a view into the chunk). */
+  record(): CaptureRecord {
+    const p = this.parser;
+    return new CaptureRecord(p.index, p.offset, p.tsSec, p.tsNsec, p.iface!, this.bytes.subarray(p.dataStart, p.dataEnd), p.originalLength, p.comment);
+  }
+
+  /** Stop reading: ends the iteration of the input, as leaving a `for await` over it does, and releases the file. */
+  close(): void {
+    if (this.done) return;
+    this.done = true;
+    this.iterator?.return?.().catch(() => undefined);
+    if (this.ownStream) (this.stream as Readable).destroy();
+  }
+
+  private setWindow(b: Uint8Array): void {
+    this.bytes = b;
+    this.pos = 0;
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+
+  /** The unread tail of the window and the later chunks, as one window. */
+  private join(): void {
+    const tail = this.bytes.length - this.pos;
+    const joined = new Uint8Array(tail + this.partsLength);
+    joined.set(this.bytes.subarray(this.pos), 0);
+    let at = tail;
+    for (const p of this.parts) { joined.set(p, at); at += p.length; }
+    this.parts = []; this.partsLength = 0;
+    this.setWindow(joined);
+  }
 }
