@@ -11,21 +11,22 @@ import type { ChalkInstance } from 'chalk';
 import { Engine, type PacketResult } from '../../engine/engine.js';
 import { NatsimError, EXIT_BAD_INPUT } from '../../engine/errors.js';
 import type { ConntrackEntry } from '../../engine/conntrack/entry.js';
-import { formatConntrackList } from '../../engine/conntrack/format.js';
+import { formatConntrackLine } from '../../engine/conntrack/format.js';
 import { makeTuple } from '../../engine/conntrack/tuple.js';
-import { lookupRoute } from '../../engine/host/host.js';
+import { lookupRoute, type Host, type RouteResult } from '../../engine/host/host.js';
 import { manipPacket } from '../../engine/nat.js';
-import { formatAddr, wordsEqual } from '../../engine/net/addr.js';
+import { formatAddr, wordsEqual, type Family, type Words } from '../../engine/net/addr.js';
 import { decodePacket, type Packet } from '../../engine/packet.js';
+import type { Rule } from '../../engine/ruleset/model.js';
 import { ruleText, saveRuleset } from '../../engine/ruleset/save.js';
+import { parseEthernet, type EthernetHeader } from '../../engine/wire/ethernet.js';
 import { writeFileSync } from 'node:fs';
-import { readCapture, type CaptureRecord } from '../capture/reader.js';
-import { decodeLink, encapsulate, LINKTYPE } from '../capture/link.js';
+import { CaptureStreamCursor } from '../capture/reader.js';
+import { decodeLinkInto, encapsulate, LINKTYPE, linkSlot, notIpReason } from '../capture/link.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { expectSplit } from '../expect.js';
 import { compareSplit, formatSplit } from '../split-report.js';
 import { describePacket, pathJson, formatPath } from '../path-report.js';
-import { outcomeKey } from './flows.js';
 import type { Streams } from '../cli.js';
 import { loadNode, type NodeOptions } from './packet.js';
 import { displayName } from '../io.js';
@@ -46,18 +47,16 @@ export interface ReplayOptions extends NodeOptions {
   seed: string;
 }
 
+/** What replay notes on a conntrack entry (`entry.note`) when it first sees it. */
 interface ConnInfo {
   /** Interface the connection's first packet left by (where its replies come from). */
-  out: string | null;
+  readonly out: string | null;
   /** The first packet was delivered to the node itself. */
-  local: boolean;
+  readonly local: boolean;
 }
 
-function hms(rec: CaptureRecord): string {
-  const d = new Date(rec.tsSec * 1000);
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(Math.floor(rec.tsNsec / 1000), 6)}`;
-}
+/** Output is gathered and written in pieces of about this many characters. */
+const OUT_CHUNK = 1 << 16;
 
 /** Run `natsim replay`. */
 export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInstance): Promise<void> {
@@ -74,10 +73,10 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
     map.set(from, to);
   }
   const writer = o.write ? CaptureWriter.toFile(o.write, { format: o.write.endsWith('.pcapng') ? 'pcapng' : 'pcap', linkType: LINKTYPE.ETHERNET, resolution: 'ns', file: displayName(o.write) }) : null;
-  // Weakly held: entries the conntrack table drops are released with it (memory stays flat).
-  const conns = new WeakMap<ConntrackEntry, ConnInfo>();
+  const lines = !o.json && !o.summary && !o.ndjson;
+  const out = new OutBuffer(streams);
   const fates = new Map<string, { packets: number; bytes: number }>();
-  const endpoints = new Map<string, Map<string, number>>();
+  const services = new ServiceCounts();
   /** The first NAT mappings, kept to show; the rest only counted (memory stays flat on long captures). */
   const mappings: string[] = [];
   const MAX_MAPPINGS = 1000;
@@ -85,98 +84,132 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   let t0: number | null = null;
   let packets = 0, notIp = 0, undecodable = 0, translatedReplies = 0;
   const notIpReasons = new Map<string, number>();
+  const otherFamily = `${family === 'ipv4' ? 'ipv6' : 'ipv4'} (the ruleset is ${family})`;
   const stop = { requested: false };
   const onSigint = (): void => { stop.requested = true; };
   process.once('SIGINT', onSigint);
   const progress = process.stderr.isTTY && !o.json && !o.ndjson;
+  const cursor = new CaptureStreamCursor(o.capture, { file: displayName(o.capture) });
+  const slot = linkSlot();
+  const links = new LinkCache();
+  const routes = new RouteCache(host, family);
+  const seen = new TupleSideFilter();
+  const rules = new RuleTextCache(family);
+  const times = new TimeFormat();
+  const connInfo = new Map<string | null, ConnInfo[]>();
+  const noteFor = (r: PacketResult): ConnInfo => {
+    const local = r.fate.kind === 'delivered';
+    let pair = connInfo.get(r.out);
+    if (!pair) { pair = [{ out: r.out, local: false }, { out: r.out, local: true }]; connInfo.set(r.out, pair); }
+    return pair[local ? 1 : 0]!;
+  };
+  let fallbackIf: string | undefined;
+  let lastFate = '', lastFateCount: { packets: number; bytes: number } | null = null;
   try {
-    for await (const rec of readCapture(o.capture, { file: displayName(o.capture) })) {
+    while (await cursor.fill()) {
+      while (cursor.next()) {
+        if (stop.requested) break;
+        const rec = cursor.parser;
+        const bytes = cursor.bytes;
+        const iface = rec.iface!;
+        packets++;
+        if (!decodeLinkInto(iface.linkType, bytes, rec.dataStart, rec.dataEnd, rec.originalLength, slot)) {
+          notIp++;
+          const reason = notIpReason(iface.linkType, slot);
+          notIpReasons.set(reason, (notIpReasons.get(reason) ?? 0) + 1);
+          continue;
+        }
+        if ((slot.ipVersion === 4 ? 'ipv4' : 'ipv6') !== family) { notIp++; notIpReasons.set(otherFamily, (notIpReasons.get(otherFamily) ?? 0) + 1); continue; }
+        let pkt: Packet;
+        try {
+          pkt = decodePacket(family, bytes.slice(slot.start, slot.end), slot.wireLength);
+        } catch (e) {
+          if (o.strict) throw new NatsimError('PARSE', `${(e as Error).message}`, { file: displayName(o.capture), packet: rec.index, offset: rec.offset }, EXIT_BAD_INPUT);
+          undecodable++;
+          continue;
+        }
+        if (iface.linkType === LINKTYPE.ETHERNET) pkt.link = links.header(bytes, rec.dataStart, slot.linkLength);
+        const ms = rec.tsSec * 1000 + rec.tsNsec / 1e6;
+        if (t0 === null) t0 = ms;
+        engine.now = Math.max(engine.now, ms - t0);
+        // A reply the capture shows from the client's side: the node receives it from the endpoint.
+        let replyNote = '';
+        const asReply = seen.mayBeReply(pkt) ? clientSideReply(engine, pkt) : null;
+        if (asReply) {
+          const info = asReply.note as ConnInfo | null;
+          const before = lines ? describePacket({ src: formatAddr(family, pkt.src), dst: formatAddr(family, pkt.dst), sport: pkt.sport, dport: pkt.dport, proto: pkt.proto }, family) : '';
+          const t = asReply.tuple[1];
+          manipPacket(pkt, makeTuple(family, t.src, t.dst, t.proto, t.sport, t.dport), 'src');
+          manipPacket(pkt, makeTuple(family, t.src, t.dst, t.proto, t.sport, t.dport), 'dst');
+          replyNote = ` (captured as ${before}; the node receives it from the endpoint)`;
+          translatedReplies++;
+          pkt.inIface = info?.out ?? null;
+        }
+        let r: PacketResult;
+        const capIf = iface.name;
+        const mapped = capIf ? map.get(capIf) : undefined;
+        const sendIt = o.direction === 'out' || (o.direction === 'auto' && routes.get(pkt.src)?.type === 'local' && !asReply);
+        if (sendIt) {
+          r = engine.send(pkt);
+        } else {
+          const inIf = asReply && pkt.inIface ? pkt.inIface : mapped ?? routes.get(pkt.src)?.dev ?? (fallbackIf ??= [...host.interfaces.keys()].find((n) => n !== 'lo')!);
+          r = engine.receive(pkt, inIf);
+        }
+        const ct = r.conntrack;
+        if (ct) {
+          seen.add(ct);
+          if (ct.note === null) {
+            ct.note = noteFor(r);
+            const b = r.before, a = r.after;
+            if (a.dst !== b.dst || a.src !== b.src || a.sport !== b.sport || a.dport !== b.dport) {
+              mappingCount++;
+              if (mappings.length < MAX_MAPPINGS) mappings.push(`${describePacket(b, family)} ⇒ ${describePacket(a, family)}`);
+            }
+            if (a.dst !== b.dst || a.dport !== b.dport) services.count(r);
+          }
+        }
+        if (r.emitted.length) seen.addEmitted(r.emitted);
+        const fk = r.fate.kind === 'dropped' && r.emitted.length > 0 ? 'rejected' : r.fate.kind;
+        if (fk !== lastFate || lastFateCount === null) {
+          lastFate = fk;
+          lastFateCount = fates.get(fk) ?? null;
+          if (lastFateCount === null) { lastFateCount = { packets: 0, bytes: 0 }; fates.set(fk, lastFateCount); }
+        }
+        lastFateCount.packets++; lastFateCount.bytes += r.packet.length;
+        if (writer && (r.fate.kind !== 'dropped' && r.fate.kind !== 'held' || o.writeDropped)) {
+          const decided = decidingRule(r, rules);
+          writer.write({
+            tsSec: rec.tsSec, tsNsec: rec.tsNsec,
+            data: encapsulate(LINKTYPE.ETHERNET, family, r.packet.data),
+            interface: r.out ?? r.in ?? 'node',
+            ...(decided ? { comment: decided } : {}),
+          });
+        }
+        if (o.ndjson) out.write(JSON.stringify({ index: rec.index, time: times.format(rec.tsSec, rec.tsNsec), ...(pathJson(r, family, engine.now) as object) }) + '\n');
+        else if (lines) {
+          const decided = decidingRule(r, rules);
+          const rewritten = r.after.src !== r.before.src || r.after.dst !== r.before.dst || r.after.sport !== r.before.sport || r.after.dport !== r.before.dport;
+          const fate = r.fate.kind === 'forwarded' ? `forwarded ${r.fate.out}` : r.fate.kind === 'delivered' ? 'delivered' : r.fate.kind === 'sent' ? `sent ${r.fate.out}` : r.fate.kind === 'held' ? 'held (fragment)' : c.red(r.emitted.length ? 'rejected' : 'dropped');
+          out.write(`${times.format(rec.tsSec, rec.tsNsec)} ${describePacket(r.before, family)}${rewritten ? ` ${c.green('⇒')} ${describePacket(r.after, family)}` : ''} ${fate} [${r.ctstate}]${decided ? c.dim(` ${decided}`) : ''}${c.dim(replyNote)}\n`);
+          if (o.trace) out.write(formatPath(r, family, c, engine.now).split('\n').map((l) => '    ' + l).join('\n') + '\n');
+        }
+        if (progress && packets % 10000 === 0) process.stderr.write(`\r${packets.toLocaleString('en-US')} packets`);
+      }
       if (stop.requested) break;
-      packets++;
-      const frame = decodeLink(rec.interface.linkType, rec.captured, rec.originalLength);
-      if (frame.kind !== 'ip') { notIp++; notIpReasons.set(frame.reason, (notIpReasons.get(frame.reason) ?? 0) + 1); continue; }
-      if (frame.family !== family) { notIp++; notIpReasons.set(`${frame.family} (the ruleset is ${family})`, (notIpReasons.get(`${frame.family} (the ruleset is ${family})`) ?? 0) + 1); continue; }
-      let pkt: Packet;
-      try {
-        pkt = decodePacket(frame.family, frame.datagram.slice(), frame.wireLength);
-      } catch (e) {
-        if (o.strict) throw new NatsimError('PARSE', `${(e as Error).message}`, { file: displayName(o.capture), packet: rec.index, offset: rec.offset }, EXIT_BAD_INPUT);
-        undecodable++;
-        continue;
-      }
-      if (frame.ethernet) pkt.link = frame.ethernet;
-      const ms = rec.timestampMs;
-      if (t0 === null) t0 = ms;
-      engine.now = Math.max(engine.now, ms - t0);
-      // A reply the capture shows from the client's side: the node receives it from the endpoint.
-      let replyNote = '';
-      const asReply = clientSideReply(engine, pkt);
-      if (asReply) {
-        const info = conns.get(asReply.entry);
-        const before = describePacket({ src: formatAddr(family, pkt.src), dst: formatAddr(family, pkt.dst), sport: pkt.sport, dport: pkt.dport, proto: pkt.proto }, family);
-        const t = asReply.entry.tuple[1];
-        manipPacket(pkt, makeTuple(family, t.src, t.dst, t.proto, t.sport, t.dport), 'src');
-        manipPacket(pkt, makeTuple(family, t.src, t.dst, t.proto, t.sport, t.dport), 'dst');
-        replyNote = ` (captured as ${before}; the node receives it from the endpoint)`;
-        translatedReplies++;
-        pkt.inIface = info?.out ?? null;
-      }
-      let r: PacketResult;
-      const capIf = rec.interface.name;
-      const mapped = capIf ? map.get(capIf) : undefined;
-      const isLocalSrc = lookupRoute(host, family, pkt.src)?.type === 'local';
-      const out = o.direction === 'out' || (o.direction === 'auto' && isLocalSrc && !asReply);
-      if (out) {
-        r = engine.send(pkt);
-      } else {
-        const inIf = asReply && pkt.inIface ? pkt.inIface : mapped ?? lookupRoute(host, family, pkt.src)?.dev ?? [...host.interfaces.keys()].find((n) => n !== 'lo')!;
-        r = engine.receive(pkt, inIf);
-      }
-      if (r.conntrack && !conns.has(r.conntrack)) {
-        conns.set(r.conntrack, { out: r.out, local: r.fate.kind === 'delivered' });
-        if (r.after.dst !== r.before.dst || r.after.src !== r.before.src || r.after.sport !== r.before.sport || r.after.dport !== r.before.dport) {
-          mappingCount++;
-          if (mappings.length < MAX_MAPPINGS) mappings.push(`${describePacket(r.before, family)} ⇒ ${describePacket(r.after, family)}`);
-        }
-        const key = outcomeKey({ first: r, fate: r.fate.kind as never, endpoint: r.fate.kind === 'dropped' ? null : `${r.after.dst}:${r.after.dport}`, results: [r] });
-        const svc = `${r.before.proto}/${r.before.dst}:${r.before.dport}`;
-        if (r.after.dst !== r.before.dst || r.after.dport !== r.before.dport) {
-          const m = endpoints.get(svc) ?? new Map<string, number>();
-          m.set(key, (m.get(key) ?? 0) + 1);
-          endpoints.set(svc, m);
-        }
-      }
-      const fk = r.fate.kind === 'dropped' && r.emitted.length > 0 ? 'rejected' : r.fate.kind;
-      const f = fates.get(fk) ?? { packets: 0, bytes: 0 };
-      f.packets++; f.bytes += r.packet.length;
-      fates.set(fk, f);
-      if (writer && (r.fate.kind !== 'dropped' && r.fate.kind !== 'held' || o.writeDropped)) {
-        const decided = decidingRule(r, family);
-        writer.write({
-          tsSec: rec.tsSec, tsNsec: rec.tsNsec,
-          data: encapsulate(LINKTYPE.ETHERNET, family, r.packet.data),
-          interface: r.out ?? r.in ?? 'node',
-          ...(decided ? { comment: decided } : {}),
-        });
-      }
-      if (o.ndjson) streams.out(JSON.stringify({ index: rec.index, time: hms(rec), ...(pathJson(r, family, engine.now) as object) }) + '\n');
-      else if (!o.json && !o.summary) {
-        const decided = decidingRule(r, family);
-        const rewritten = r.after.src !== r.before.src || r.after.dst !== r.before.dst || r.after.sport !== r.before.sport || r.after.dport !== r.before.dport;
-        const fate = r.fate.kind === 'forwarded' ? `forwarded ${r.fate.out}` : r.fate.kind === 'delivered' ? 'delivered' : r.fate.kind === 'sent' ? `sent ${r.fate.out}` : r.fate.kind === 'held' ? 'held (fragment)' : c.red(r.emitted.length ? 'rejected' : 'dropped');
-        streams.out(`${hms(rec)} ${describePacket(r.before, family)}${rewritten ? ` ${c.green('⇒')} ${describePacket(r.after, family)}` : ''} ${fate} [${r.ctstate}]${decided ? c.dim(` ${decided}`) : ''}${c.dim(replyNote)}\n`);
-        if (o.trace) streams.out(formatPath(r, family, c, engine.now).split('\n').map((l) => '    ' + l).join('\n') + '\n');
-      }
-      if (progress && packets % 10000 === 0) process.stderr.write(`\r${packets.toLocaleString('en-US')} packets`);
+      // Lines go out at least once per input chunk (a live capture on standard input shows as it comes).
+      out.flush();
     }
   } finally {
+    cursor.close();
+    out.flush();
     process.removeListener('SIGINT', onSigint);
     if (progress) process.stderr.write('\r');
     writer?.close();
   }
   if (o.saveCounters) writeFileSync(o.saveCounters, saveRuleset(ruleset, { counters: true }));
   if (o.json) {
-    streams.out(JSON.stringify({ packets, notIp, undecodable, translatedReplies, fates: Object.fromEntries(fates), mappingCount, mappings, conntrack: formatConntrackList(engine.conntrack.list(engine.now), engine.now).split('\n').filter(Boolean) }, null, 2) + '\n');
+    const now = engine.now;
+    streams.out(JSON.stringify({ packets, notIp, undecodable, translatedReplies, fates: Object.fromEntries(fates), mappingCount, mappings, conntrack: engine.conntrack.list(now).map((e) => formatConntrackLine(e, now)) }, null, 2) + '\n');
     return;
   }
   if (o.ndjson) return;
@@ -191,7 +224,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
     for (const m of mappings.slice(0, 20)) streams.out(`  ${m}\n`);
     if (mappingCount > 20) streams.out(`  … and ${mappingCount - 20} more (--json lists the first ${MAX_MAPPINGS})\n`);
   }
-  for (const [svc, observed] of endpoints) {
+  for (const [svc, observed] of services.observed()) {
     const [proto, rest] = svc.split('/');
     const dst = rest!.slice(0, rest!.lastIndexOf(':'));
     const port = Number(rest!.slice(rest!.lastIndexOf(':') + 1));
@@ -201,17 +234,206 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
     const exp = expectSplit(ruleset, host, { family, proto: Number(proto), dst: addr, dport: port });
     streams.out(formatSplit(compareSplit(observed, exp), c) + '\n');
   }
-  streams.out(c.bold('\nconntrack -L') + '\n' + formatConntrackList(engine.conntrack.list(engine.now), engine.now) + '\n');
+  // The whole table, as `conntrack -L` lists it, written in pieces (it can hold 262,144 entries).
+  const now = engine.now;
+  const entries = engine.conntrack.list(now);
+  streams.out(c.bold('\nconntrack -L') + '\n');
+  for (const e of entries) out.write(formatConntrackLine(e, now) + '\n');
+  out.write('\n');
+  out.flush();
   if (o.saveCounters) streams.out(c.dim(`counters as iptables-save -c prints them: ${o.saveCounters}`) + '\n');
   if (o.write) streams.out(c.dim(`packets as they left the node: ${o.write}`) + '\n');
 }
 
+/** Output gathered into pieces of about `OUT_CHUNK` characters (one write each instead of one per line). */
+class OutBuffer {
+  private parts: string[] = [];
+  private size = 0;
+
+  constructor(private readonly streams: Streams) {}
+
+  write(s: string): void {
+    this.parts.push(s);
+    this.size += s.length;
+    if (this.size >= OUT_CHUNK) this.flush();
+  }
+
+  flush(): void {
+    if (this.parts.length === 0) return;
+    const s = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    this.streams.out(s);
+  }
+}
+
+/**
+ * Per connection to a DNATed service (`proto/address:port` as first seen), how many went where
+ * (`outcomeKey` of `natsim flows`: the endpoint, or `dropped`/`rejected`), in first-seen order,
+ * keyed by the strings the engine already made (no string built per connection).
+ */
+class ServiceCounts {
+  private readonly byDst = new Map<string, Map<number, ServiceCount>>();
+  private readonly order: ServiceCount[] = [];
+
+  count(r: PacketResult): void {
+    const b = r.before, a = r.after;
+    let byPort = this.byDst.get(b.dst);
+    if (!byPort) { byPort = new Map(); this.byDst.set(b.dst, byPort); }
+    const pk = b.proto * 65536 + b.dport;
+    let svc = byPort.get(pk);
+    if (!svc) { svc = { key: `${b.proto}/${b.dst}:${b.dport}`, cells: [], endpoints: new Map(), dropped: null, rejected: null }; byPort.set(pk, svc); this.order.push(svc); }
+    let cell: { key: string; n: number } | null;
+    if (r.fate.kind === 'dropped') {
+      const rejected = r.emitted.length > 0;
+      cell = rejected ? svc.rejected : svc.dropped;
+      if (!cell) {
+        cell = { key: rejected ? 'rejected' : 'dropped', n: 0 };
+        svc.cells.push(cell);
+        if (rejected) svc.rejected = cell; else svc.dropped = cell;
+      }
+    } else {
+      let ports = svc.endpoints.get(a.dst);
+      if (!ports) { ports = new Map(); svc.endpoints.set(a.dst, ports); }
+      cell = ports.get(a.dport) ?? null;
+      if (!cell) { cell = { key: `${a.dst}:${a.dport}`, n: 0 }; ports.set(a.dport, cell); svc.cells.push(cell); }
+    }
+    cell.n++;
+  }
+
+  /** Each service's counts, as `natsim flows` keeps them. */
+  *observed(): Generator<[string, Map<string, number>]> {
+    for (const s of this.order) yield [s.key, new Map(s.cells.map((x) => [x.key, x.n]))];
+  }
+}
+
+interface ServiceCount {
+  key: string;
+  cells: { key: string; n: number }[];
+  endpoints: Map<string, Map<number, { key: string; n: number }>>;
+  dropped: { key: string; n: number } | null;
+  rejected: { key: string; n: number } | null;
+}
+
+/**
+ * The Ethernet header of each frame (`Packet.link`), shared by consecutive frames with the same
+ * header bytes; parsed from a copy of them, so it does not keep the capture's chunk alive.
+ */
+class LinkCache {
+  private bytes = new Uint8Array(0);
+  private last: EthernetHeader | null = null;
+
+  header(b: Uint8Array, start: number, length: number): EthernetHeader | null {
+    const prev = this.bytes;
+    if (this.last !== null && prev.length === length) {
+      let i = 0;
+      while (i < length && prev[i] === b[start + i]) i++;
+      if (i === length) return this.last;
+    }
+    this.bytes = b.slice(start, start + length);
+    this.last = parseEthernet(this.bytes);
+    return this.last;
+  }
+}
+
+/** `lookupRoute` by source address (the host model does not change during a replay); bounded. */
+class RouteCache {
+  private readonly cache = new Map<number | string, RouteResult | null>();
+
+  constructor(private readonly host: Host, private readonly family: Family) {}
+
+  get(addr: Words): RouteResult | null {
+    const key = addr.length === 1 ? addr[0]! : addr.join(':');
+    let r = this.cache.get(key);
+    if (r === undefined) {
+      if (this.cache.size >= 65536) this.cache.clear();
+      r = lookupRoute(this.host, this.family, addr);
+      this.cache.set(key, r);
+    }
+    return r;
+  }
+}
+
+/**
+ * The destination addresses of the tuples of the conntrack entries seen so far, as a small bit
+ * set of hashes: a packet whose source is not there cannot be the reverse of any entry's tuple,
+ * so the conntrack lookup of `clientSideReply` is skipped (it would find nothing, and collect
+ * nothing). Addresses only (not ports): a capture has few distinct ones, and the set stays small
+ * enough to stay in the processor's cache; a collision only costs that lookup.
+ */
+class TupleSideFilter {
+  private readonly bits = new Int32Array(1 << 12);
+
+  add(e: ConntrackEntry): void {
+    let h = addrHash(e.tuple[0].dst);
+    this.bits[h >>> 5]! |= 1 << (h & 31);
+    h = addrHash(e.tuple[1].dst);
+    this.bits[h >>> 5]! |= 1 << (h & 31);
+  }
+
+  addEmitted(rs: readonly PacketResult[]): void {
+    for (const r of rs) {
+      if (r.conntrack) this.add(r.conntrack);
+      if (r.emitted.length) this.addEmitted(r.emitted);
+    }
+  }
+
+  /** Whether `p` could be the reverse of a tuple seen (its source is some tuple's destination). */
+  mayBeReply(p: Packet): boolean {
+    if (p.proto !== 6 && p.proto !== 17 && p.proto !== 132) return false;
+    const h = addrHash(p.src);
+    return (this.bits[h >>> 5]! & (1 << (h & 31))) !== 0;
+  }
+}
+
+/** A 17-bit hash of an address. */
+function addrHash(addr: Words): number {
+  let h = 0x9e3779b1;
+  for (let i = 0; i < addr.length; i++) h = Math.imul(h ^ addr[i]!, 0x85ebca6b) ^ (h >>> 15);
+  h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) & 0x1ffff;
+}
+
+/** `ruleText` of each rule once (rules do not change during a replay). */
+class RuleTextCache {
+  private readonly texts = new Map<Rule, { chain: string; text: string }>();
+
+  constructor(private readonly family: Family) {}
+
+  text(chain: string, rule: Rule): string {
+    const t = this.texts.get(rule);
+    if (t && t.chain === chain) return t.text;
+    const text = ruleText(this.family, chain, rule);
+    this.texts.set(rule, { chain, text });
+    return text;
+  }
+}
+
+/** `HH:MM:SS.uuuuuu` (UTC) of a timestamp, the part before the microseconds kept per second. */
+class TimeFormat {
+  private sec = NaN;
+  private prefix = '';
+
+  format(tsSec: number, tsNsec: number): string {
+    if (tsSec !== this.sec) {
+      const d = new Date(tsSec * 1000);
+      this.sec = tsSec;
+      this.prefix = `${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}.`;
+    }
+    return this.prefix + String(Math.floor(tsNsec / 1000)).padStart(6, '0');
+  }
+}
+
+const p2 = (n: number): string => String(n).padStart(2, '0');
+
+const NAT_TARGETS = new Set(['DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'NETMAP']);
+
 /** The rule that decided a packet: the dropping rule, or the NAT rule that bound it. */
-function decidingRule(r: PacketResult, family: 'ipv4' | 'ipv6'): string | null {
-  if (r.fate.kind === 'dropped') return r.fate.entry && r.fate.entry.kind === 'rule' ? ruleText(family, r.fate.entry.chain.name, r.fate.entry.rule) : r.fate.by;
+function decidingRule(r: PacketResult, rules: RuleTextCache): string | null {
+  if (r.fate.kind === 'dropped') return r.fate.entry && r.fate.entry.kind === 'rule' ? rules.text(r.fate.entry.chain.name, r.fate.entry.rule) : r.fate.by;
   for (const s of r.steps) {
-    if (s.kind === 'rule' && s.step.matched && s.step.entry.kind === 'rule' && s.step.entry.target.kind === 'ext' && ['DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'NETMAP'].includes(s.step.entry.target.ext.name)) {
-      return ruleText(family, s.step.chain, s.step.entry.rule);
+    if (s.kind === 'rule' && s.step.matched && s.step.entry.kind === 'rule' && s.step.entry.target.kind === 'ext' && NAT_TARGETS.has(s.step.entry.target.ext.name)) {
+      return rules.text(s.step.chain, s.step.entry.rule);
     }
   }
   return null;
@@ -221,7 +443,7 @@ function decidingRule(r: PacketResult, family: 'ipv4' | 'ipv6'): string | null {
  * A packet that is the reply of a NATed connection as its client saw it: from the original
  * destination to the original source, ports swapped. Returns the entry, or null.
  */
-function clientSideReply(engine: Engine, p: Packet): { entry: ConntrackEntry } | null {
+function clientSideReply(engine: Engine, p: Packet): ConntrackEntry | null {
   if (p.proto !== 6 && p.proto !== 17 && p.proto !== 132) return null;
   const t = makeTuple(p.family, p.dst, p.src, p.proto, p.dport, p.sport);
   const slot = engine.conntrack.find(t, engine.now);
@@ -230,5 +452,5 @@ function clientSideReply(engine: Engine, p: Packet): { entry: ConntrackEntry } |
   const orig = e.tuple[0], reply = e.tuple[1];
   // Only when NAT makes the node see it differently from the capture.
   const natted = !(wordsEqual(reply.src, orig.dst) && wordsEqual(reply.dst, orig.src) && reply.sport === orig.dport && reply.dport === orig.sport);
-  return natted ? { entry: e } : null;
+  return natted ? e : null;
 }
