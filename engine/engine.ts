@@ -15,7 +15,7 @@ import type { HookName, PacketContext, TargetVerdict } from './ext/types.js';
 import type { NatRange } from './ext/target/nat-range.js';
 import { firstAddress, lookupRoute, masqueradeSource, type Host, type RouteResult } from './host/host.js';
 import { HOOK_OPS, type HookOp } from './hooks.js';
-import { icmpReplyTranslation, isRelatedIcmpError, natInitialized, natPacket, NatState, nullBinding, setupNat, type Manip } from './nat.js';
+import { icmpReplyTranslation, isRelatedIcmpError, natInitialized, natPacket, nullBinding, setupNat, type Manip } from './nat.js';
 import { formatAddr, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
 import { decodePacket, type Packet } from './packet.js';
 import { Defragmenter } from './defrag.js';
@@ -106,7 +106,6 @@ export class Engine {
   readonly ruleset: Ruleset;
   readonly compiled: CompiledRuleset;
   readonly conntrack: ConntrackTable;
-  readonly nat = new NatState();
   /** Reassembly queues (nf_defrag at priority -400, before raw and conntrack). */
   readonly defrag = new Defragmenter();
   /** Virtual time, ms. */
@@ -126,8 +125,6 @@ export class Engine {
     this.ruleset = o.ruleset;
     this.compiled = compileRuleset(o.ruleset);
     this.conntrack = new ConntrackTable(o.conntrack ?? {});
-    // A connection leaves NAT's source hash when it is destroyed.
-    this.conntrack.onRemove = (e) => this.nat.forget(e);
     this.now = o.startMs ?? 0;
     this.trace = o.trace ?? false;
     const r = seedrandom(o.seed ?? 'natsim');
@@ -263,8 +260,6 @@ export class Engine {
 
   private finish(run: Run): PacketResult {
     const p = run.pkt;
-    // An entry never confirmed dies with its packet.
-    if (p.ct !== null && !(p.ct.status & IPS.CONFIRMED)) this.nat.forget(p.ct);
     const emitted: PacketResult[] = [];
     for (const e of run.emitted) {
       const np = decodePacket(e.family, e.data);
@@ -341,7 +336,7 @@ export class Engine {
             run.verdict = 'DROP';
             return false;
           }
-          if (r.entry !== pkt.ct) { this.nat.forget(pkt.ct); pkt.ct = r.entry; pkt.ctinfo = r.ctinfo; }
+          if (r.entry !== pkt.ct) { pkt.ct = r.entry; pkt.ctinfo = r.ctinfo; }
           if (!wasConfirmed) run.steps?.push({ kind: 'confirm', hook, result: r.entry === pkt.ct ? 'new entry confirmed (inserted in the table)' : 'merged into an existing entry' });
           break;
         }
@@ -384,12 +379,12 @@ export class Engine {
         const r = this.natRange(run, range, kind, manip, hook);
         if (r === 'drop') return { kind: 'drop' };
         if (r === 'none') return { kind: 'accept' };
-        setupNat(env, this.nat, e, r, manip);
+        setupNat(env, e, r, manip);
         return { kind: 'accept' };
       };
       if (this.runOneTable(run, 'nat', hook, bind) === 'DROP') return false;
       if (!natInitialized(e, manip)) {
-        nullBinding(env, this.nat, e, manip);
+        nullBinding(env, e, manip);
         what = 'null-binding';
       }
     }

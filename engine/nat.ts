@@ -11,7 +11,7 @@ import { CTINFO, IPS, ctinfoDir } from './conntrack/entry.js';
 import type { ConntrackTable } from './conntrack/table.js';
 import { hasPorts, invertTuple, isIcmpOf, makeTuple, tupleEqual, type Tuple } from './conntrack/tuple.js';
 import type { NatRange } from './ext/target/nat-range.js';
-import { wordsEqual, type Family, type Words } from './net/addr.js';
+import type { Family, Words } from './net/addr.js';
 import type { Packet } from './packet.js';
 import { readTransport } from './packet.js';
 import { adjust16, adjust32, finish, sumBytes } from './wire/checksum.js';
@@ -174,7 +174,7 @@ function uniqueL4(env: NatEnv, tuple: Tuple, range: NatRange, manip: Manip, ct: 
 }
 
 /** `get_unique_tuple`: the new tuple for this manip. */
-function uniqueTuple(env: NatEnv, orig: Tuple, range: NatRange, manip: Manip, ct: ConntrackEntry, state: NatState): Tuple {
+function uniqueTuple(env: NatEnv, orig: Tuple, range: NatRange, manip: Manip, ct: ConntrackEntry): Tuple {
   const random = range.random || range.randomFully;
   if (manip === 'src' && !random) {
     if (inRange(orig, range, manip)) {
@@ -182,7 +182,7 @@ function uniqueTuple(env: NatEnv, orig: Tuple, range: NatRange, manip: Manip, ct
     } else {
       // find_appropriate_src: the newest connection from the same source whose mapping is in
       // range lends it, if that tuple is free; otherwise the search below.
-      const cand = state.appropriateSource(orig, range, env.now);
+      const cand = appropriateSource(env.ct, orig, range, env.now);
       if (cand && !env.ct.natUsedTuple(cand, ct, env.now)) return cand;
     }
   }
@@ -200,102 +200,48 @@ function uniqueTuple(env: NatEnv, orig: Tuple, range: NatRange, manip: Manip, ct
 }
 
 /**
- * The bucket of an original tuple's source (`hash_by_src`: protocol, address, port), a 32-bit
- * integer (a small integer to V8: no string or heap number per connection). Different sources
- * may share a bucket; lookups compare the sources themselves.
+ * `find_appropriate_src`: among the connections from the same source (the conntrack table's
+ * by-source list, newest first), the first whose mapping (its reply tuple inverted, with
+ * `orig`'s destination) is in `range`; connections whose time is up are passed over.
  */
-function sourceKey(t: Tuple): number {
-  let h = Math.imul(t.proto ^ (t.family === 'ipv4' ? 0 : 0x100), 0x9e3779b1) ^ t.sport;
-  for (let i = 0; i < t.src.length; i++) h = Math.imul(h ^ t.src[i]!, 0x85ebca6b) ^ (h >>> 15);
-  return h | 0;
-}
-
-/**
- * NAT state kept across connections: the kernel's `nf_nat_bysource` hash. Every connection that
- * got a source manip (SNAT, MASQUERADE, a null binding) is listed under its original source from
- * `setupNat` until the connection is destroyed (`forget`, which the engine calls when the
- * conntrack table removes the entry, or when a packet's unconfirmed entry dies with it).
- */
-export class NatState {
-  private readonly bySource = new Map<number, ConntrackEntry | ConntrackEntry[]>();
-
-  /** Connections listed (for tests and memory checks). */
-  get size(): number {
-    let n = 0;
-    for (const v of this.bySource.values()) n += Array.isArray(v) ? v.length : 1;
-    return n;
-  }
-
-  /** Lists `e` under its original source, newest first (`hlist_add_head_rcu`). */
-  add(e: ConntrackEntry): void {
-    const k = sourceKey(e.tuple[0]);
-    const v = this.bySource.get(k);
-    if (v === undefined) this.bySource.set(k, e);
-    else if (Array.isArray(v)) { if (!v.includes(e)) v.unshift(e); } else if (v !== e) this.bySource.set(k, [e, v]);
-  }
-
-  /** Takes `e` off the list (`nf_nat_cleanup_conntrack`); no-op when it is not listed. */
-  forget(e: ConntrackEntry): void {
-    if (!(e.status & IPS.SRC_NAT_DONE)) return;
-    const k = sourceKey(e.tuple[0]);
-    const v = this.bySource.get(k);
-    if (v === e) { this.bySource.delete(k); return; }
-    if (!Array.isArray(v)) return;
-    const i = v.indexOf(e);
-    if (i < 0) return;
-    v.splice(i, 1);
-    if (v.length === 1) this.bySource.set(k, v[0]!);
-  }
-
-  /**
-   * `find_appropriate_src`: walking the connections from the same source, newest first, the
-   * first whose mapping (its reply tuple inverted, with `orig`'s destination) is in `range`;
-   * connections whose time is up are passed over.
-   */
-  appropriateSource(orig: Tuple, range: NatRange, now: number): Tuple | null {
-    const v = this.bySource.get(sourceKey(orig));
-    if (v === undefined) return null;
-    for (const prev of Array.isArray(v) ? v : [v]) {
-      // An expired entry natsim has not collected yet counts as gone (the GC worker's job).
-      if (prev.status & IPS.CONFIRMED && prev.timeout <= now) continue;
-      if (!sameSource(prev.tuple[0], orig)) continue;
-      const mapped = invertTuple(prev.tuple[1])!;
-      const cand: Tuple = { family: orig.family, src: mapped.src, dst: orig.dst, proto: orig.proto, sport: mapped.sport, dport: orig.dport };
-      if (inRange(cand, range, 'src')) return cand;
-    }
-    return null;
-  }
-}
-
-/** `same_src`: protocol, source address and source port of the original tuples agree. */
-function sameSource(a: Tuple, b: Tuple): boolean {
-  return a.family === b.family && a.proto === b.proto && a.sport === b.sport && wordsEqual(a.src, b.src);
+function appropriateSource(table: ConntrackTable, orig: Tuple, range: NatRange, now: number): Tuple | null {
+  let found: Tuple | null = null;
+  table.fromSource(orig, (prev) => {
+    // An expired entry natsim has not collected yet counts as gone (the GC worker's job).
+    if (prev.timeout <= now) return false;
+    const mapped = invertTuple(prev.tuple[1])!;
+    const cand: Tuple = { family: orig.family, src: mapped.src, dst: orig.dst, proto: orig.proto, sport: mapped.sport, dport: orig.dport };
+    if (!inRange(cand, range, 'src')) return false;
+    found = cand;
+    return true;
+  });
+  return found;
 }
 
 /**
  * `nf_nat_setup_info`: bind this manip for the (unconfirmed) connection; alters the reply tuple
  * and sets the status bits. Returns the new tuple of the original direction.
  */
-export function setupNat(env: NatEnv, state: NatState, e: ConntrackEntry, range: NatRange, manip: Manip): Tuple {
+export function setupNat(env: NatEnv, e: ConntrackEntry, range: NatRange, manip: Manip): Tuple {
   const current = invertTuple(e.tuple[1])!;
-  const next = uniqueTuple(env, current, range, manip, e, state);
+  const next = uniqueTuple(env, current, range, manip, e);
   if (!tupleEqual(next, current)) {
     env.ct.alterReply(e, invertTuple(next)!);
     e.status |= manip === 'src' ? IPS.SRC_NAT : IPS.DST_NAT;
   }
+  // With SRC_NAT_DONE the table lists the entry by its source once confirmed (nf_nat_bysource).
   e.status |= manip === 'src' ? IPS.SRC_NAT_DONE : IPS.DST_NAT_DONE;
-  if (manip === 'src') state.add(e);
   return next;
 }
 
 /** `nf_nat_alloc_null_binding`: the address stays, only a clashing port may change. */
-export function nullBinding(env: NatEnv, state: NatState, e: ConntrackEntry, manip: Manip): Tuple {
+export function nullBinding(env: NatEnv, e: ConntrackEntry, manip: Manip): Tuple {
   const a = manip === 'src' ? e.tuple[1].dst : e.tuple[1].src;
   const range: NatRange = {
     mapIps: true, minAddr: a, maxAddr: a, protoSpecified: false, minPort: 0, maxPort: 0,
     offset: false, basePort: 0, random: false, randomFully: false, persistent: false,
   };
-  return setupNat(env, state, e, range, manip);
+  return setupNat(env, e, range, manip);
 }
 
 /** The status bit `nf_nat_packet` tests for this manip and direction. */

@@ -76,10 +76,10 @@ describe('home router', () => {
     e.receive(packet({ src: '192.168.1.10', dst: '198.51.100.5', proto: 17, sport: 5000, dport: 53 }), 'lan0');
     e.now = 35_000;
     expect(e.receive(packet({ src: '192.168.1.11', dst: '198.51.100.7', proto: 17, sport: 5000, dport: 53 }), 'lan0').after.sport).toBe(5000);
-    expect(e.nat.size).toBe(4);
+    expect(e.conntrack.sourceListed).toBe(4);
     e.conntrack.expire(100_000);
     expect(e.conntrack.count).toBe(0);
-    expect(e.nat.size).toBe(0);
+    expect(e.conntrack.sourceListed).toBe(0);
   });
 
   it('forwards a WAN connection to the LAN server, and the reply leaves with the public address and port', () => {

@@ -37,6 +37,7 @@
  * Zones, helpers/expectations, events and the hash-chain length limit are not modelled.
  */
 import { NatsimError, EXIT_OTHER } from '../errors.js';
+import { wordsEqual } from '../net/addr.js';
 import {
   CTINFO, IPS, countPacket, counterOf, isConfirmed, type ConntrackEntry, type CtHook, type CtPacket, type TrackedCtInfo,
   type TrackerContext, type TrackerOutcome, type TrackerSettings, ctinfoDir,
@@ -46,7 +47,7 @@ import { DEFAULT_ICMP_TIMEOUT, icmpPacket, icmpv4Error, type TupleFinder } from 
 import { DEFAULT_ICMPV6_TIMEOUT, icmpv6Error, icmpv6Packet } from './icmpv6.js';
 import { DEFAULT_TCP_TIMEOUTS, tcpPacket } from './tcp.js';
 import {
-  IPPROTO, icmpTuple, invertTuple, isIcmpOf, makeTuple, hasPorts, tupleEqual, tupleHash,
+  IPPROTO, icmpTuple, invertTuple, isIcmpOf, makeTuple, hasPorts, sourceHash, tupleEqual, tupleHash,
   type Dir, type Tuple,
 } from './tuple.js';
 import { DEFAULT_UDP_TIMEOUT, DEFAULT_UDP_TIMEOUT_STREAM, udpPacket, udplitePacket } from './udp.js';
@@ -179,8 +180,16 @@ export class ConntrackTable {
   private newest = -1;
   private size = 0;
   private nextId = 1;
-  /** Called with each entry the table lets go of (deleted, expired, evicted, flushed): its destruction, as far as others keep state about it. */
-  onRemove: ((entry: ConntrackEntry) => void) | null = null;
+  /**
+   * The kernel's `nf_nat_bysource`: entries with a source manip (SRC_NAT_DONE) chained by the
+   * hash of their original source (protocol, address, port), newest first, in `srcHeads` (as many
+   * buckets as `heads`) and `srcChain` (by entry index; NOT_HASHED when not listed). natsim runs
+   * one packet at a time, so the only unconfirmed entry is the one NAT is binding, which the
+   * kernel has not listed yet either: listing at confirmation is the same.
+   */
+  private srcHeads = new Int32Array(INITIAL_BUCKETS).fill(-1);
+  private srcChain = new Int32Array(INITIAL_CAPACITY);
+  private srcHash = new Int32Array(INITIAL_CAPACITY);
 
   constructor(config: ConntrackConfig = {}) {
     const { max, ...overrides } = config;
@@ -460,6 +469,8 @@ export class ConntrackTable {
     if (withOriginal) this.hashNode(2 * i, entry.tuple[0]);
     else this.chain[2 * i] = NOT_HASHED;
     this.hashNode(2 * i + 1, entry.tuple[1]);
+    if (entry.status & IPS.SRC_NAT_DONE) this.listSource(i, entry.tuple[0]);
+    else this.srcChain[i] = NOT_HASHED;
     this.older[i] = this.newest;
     this.newer[i] = -1;
     if (this.newest >= 0) this.newer[this.newest] = i; else this.oldest = i;
@@ -498,6 +509,8 @@ export class ConntrackTable {
     this.nodeHash = more(this.nodeHash, 2 * cap);
     this.older = more(this.older, cap);
     this.newer = more(this.newer, cap);
+    this.srcChain = more(this.srcChain, cap);
+    this.srcHash = more(this.srcHash, cap);
   }
 
   /** Re-chains every hashed node into `buckets` buckets, keeping each bucket's order. */
@@ -515,6 +528,20 @@ export class ConntrackTable {
       }
     }
     this.heads = heads;
+    // The by-source chains likewise, in the same number of buckets.
+    const srcHeads = new Int32Array(buckets).fill(-1);
+    tails.fill(-1);
+    for (let b = 0; b < this.srcHeads.length; b++) {
+      for (let i = this.srcHeads[b]!; i >= 0;) {
+        const next = this.srcChain[i]!;
+        const nb = this.srcHash[i]! & (buckets - 1);
+        this.srcChain[i] = -1;
+        if (tails[nb]! < 0) srcHeads[nb] = i; else this.srcChain[tails[nb]!] = i;
+        tails[nb] = i;
+        i = next;
+      }
+    }
+    this.srcHeads = srcHeads;
   }
 
   /** Takes an entry out of the table (no-op when it is not in it). */
@@ -526,11 +553,55 @@ export class ConntrackTable {
     const o = this.older[i]!, nw = this.newer[i]!;
     if (o >= 0) this.newer[o] = nw; else this.oldest = nw;
     if (nw >= 0) this.older[nw] = o; else this.newest = o;
+    this.unlistSource(i);
     this.entries[i] = undefined;
     this.freeIndexes.push(i);
     entry.index = -1;
     this.size--;
-    this.onRemove?.(entry);
+  }
+
+  /** Lists entry `i` under its original source, first in its bucket. */
+  private listSource(i: number, t: Tuple): void {
+    const h = sourceHash(t);
+    const b = h & (this.srcHeads.length - 1);
+    this.srcHash[i] = h;
+    this.srcChain[i] = this.srcHeads[b]!;
+    this.srcHeads[b] = i;
+  }
+
+  /** Takes entry `i` off the by-source list. */
+  private unlistSource(i: number): void {
+    if (this.srcChain[i] === NOT_HASHED) return;
+    const b = this.srcHash[i]! & (this.srcHeads.length - 1);
+    if (this.srcHeads[b] === i) {
+      this.srcHeads[b] = this.srcChain[i]!;
+    } else {
+      let p = this.srcHeads[b]!;
+      while (this.srcChain[p] !== i) p = this.srcChain[p]!;
+      this.srcChain[p] = this.srcChain[i]!;
+    }
+    this.srcChain[i] = NOT_HASHED;
+  }
+
+  /**
+   * Visits the entries with a source manip whose original source (protocol, address, port) is
+   * `t`'s, newest first, until `visit` returns true (`find_appropriate_src`'s walk).
+   */
+  fromSource(t: Tuple, visit: (e: ConntrackEntry) => boolean): void {
+    const h = sourceHash(t);
+    for (let i = this.srcHeads[h & (this.srcHeads.length - 1)]!; i >= 0; i = this.srcChain[i]!) {
+      if (this.srcHash[i] !== h) continue;
+      const e = this.entries[i]!;
+      const o = e.tuple[0];
+      if (o.proto === t.proto && o.sport === t.sport && o.family === t.family && wordsEqual(o.src, t.src) && visit(e)) return;
+    }
+  }
+
+  /** How many entries the by-source list holds (tests). */
+  get sourceListed(): number {
+    let n = 0;
+    for (let i = this.oldest; i >= 0; i = this.newer[i]!) if (this.srcChain[i] !== NOT_HASHED) n++;
+    return n;
   }
 
   /** Removes an entry and marks it dying (`nf_ct_kill`); packets holding it keep their reference. */
