@@ -5,7 +5,7 @@
  * bytes with `decodePacket`, or synthesised with `buildPacket`.
  */
 import { NatsimError } from './errors.js';
-import type { Family, Words } from './net/addr.js';
+import { ipv4Words, type Family, type Words } from './net/addr.js';
 import { emitIpv4, parseIpv4, type Ipv4Header } from './wire/ipv4.js';
 import { emitIpv6, parseIpv6 } from './wire/ipv6.js';
 import type { EthernetHeader } from './wire/ethernet.js';
@@ -154,7 +154,7 @@ export function decodePacket(family: Family, data: Uint8Array, wireLength = data
   if (family === 'ipv4') {
     const h = parseIpv4(data);
     if (typeof h === 'string') throw new NatsimError('PARSE', `not a readable IPv4 header (${h})`);
-    p.src = [h.src]; p.dst = [h.dst]; p.proto = h.protocol;
+    p.src = ipv4Words(h.src); p.dst = ipv4Words(h.dst); p.proto = h.protocol;
     p.length = h.totalLength; p.tos = h.tos; p.ttl = h.ttl; p.ipId = h.id;
     p.fragOffset = h.fragOffset * 8; p.moreFragments = h.mf;
     if (p.fragOffset === 0) p.l4Offset = h.headerLength;

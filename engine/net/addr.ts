@@ -175,6 +175,23 @@ export function formatAddr(family: Family, w: Words): string {
 }
 
 const IPV4_TEXT_SLOTS = 4096;
+
+/**
+ * The words of an IPv4 address, shared: packets and conntrack tuples to and from the same few
+ * addresses (a service, a node, its pods) hold one array instead of one each. Address words are
+ * never changed in place, so sharing is safe; a small direct-mapped cache keeps it bounded.
+ */
+export function ipv4Words(v: number): Words {
+  const slot = (v ^ (v >>> 12) ^ (v >>> 24)) & (IPV4_WORDS_SLOTS - 1);
+  const w = ipv4WordsCache[slot];
+  if (w !== undefined && w[0] === v) return w;
+  const fresh = [v];
+  ipv4WordsCache[slot] = fresh;
+  return fresh;
+}
+
+const IPV4_WORDS_SLOTS = 4096;
+const ipv4WordsCache: (Words | undefined)[] = new Array<Words | undefined>(IPV4_WORDS_SLOTS).fill(undefined);
 const ipv4TextKey = new Float64Array(IPV4_TEXT_SLOTS);
 const ipv4TextVal: (string | undefined)[] = new Array<string | undefined>(IPV4_TEXT_SLOTS).fill(undefined);
 
