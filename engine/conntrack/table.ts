@@ -58,8 +58,11 @@ export const DEFAULT_CONNTRACK_MAX = 262144;
 /** Buckets and entries the table starts with (both grow by doubling). */
 const INITIAL_BUCKETS = 1024;
 const INITIAL_CAPACITY = 1024;
-/** `chain` value of a node that is not in any bucket. */
+/** Chain value of a node that is not in any bucket. */
 const NOT_HASHED = -2;
+/** 32-bit words per node record, and their places: hash, next node, IPv4 source and destination, ports, protocol (| 0x100 for IPv6). */
+const NODE = 8;
+const N_HASH = 0, N_CHAIN = 1, N_SRC = 2, N_DST = 3, N_PORTS = 4, N_PROTO = 5;
 
 /** How many of the oldest entries a full table looks at for expired entries or an early-drop victim. */
 const MAKE_ROOM_WINDOW = 128;
@@ -163,17 +166,17 @@ export class ConntrackTable {
   readonly stats: ConntrackStats = { found: 0, invalid: 0, insert: 0, insertFailed: 0, drop: 0, earlyDrop: 0, clashResolve: 0 };
   /**
    * The hash table, as the kernel's: each confirmed entry has two nodes, `2 * index + dir`
-   * (`tuplehash[dir]`), chained per bucket through `chain`; `nodeHash` keeps each node's
-   * `tupleHash` (rehashing and a cheap first comparison), `chain[n] === NOT_HASHED` for a node not
-   * in the table (a NAT-clash entry's original direction). Entries sit in `entries` by their
-   * `index`; `older`/`newer` link them in confirmation order (listing, and where a full table
-   * looks for room). Flat typed arrays: a few dozen bytes per entry and no per-lookup garbage.
+   * (`tuplehash[dir]`), chained per bucket. A node is a record of `NODE` 32-bit words in `nodes`:
+   * the tuple's hash, the next node of its bucket (NOT_HASHED for a node not in the table, a
+   * NAT-clash entry's original direction), and the tuple itself for IPv4 (source, destination,
+   * ports, protocol) — so walking a bucket and comparing reads one small record per node, not
+   * the entry and its tuple objects. Entries sit in `entries` by their `index`; `older`/`newer`
+   * link them in confirmation order (listing, and where a full table looks for room).
    */
   private entries: (ConntrackEntry | undefined)[] = [];
   private freeIndexes: number[] = [];
   private heads = new Int32Array(INITIAL_BUCKETS).fill(-1);
-  private chain = new Int32Array(2 * INITIAL_CAPACITY);
-  private nodeHash = new Int32Array(2 * INITIAL_CAPACITY);
+  private nodes = new Int32Array(2 * NODE * INITIAL_CAPACITY);
   private older = new Int32Array(INITIAL_CAPACITY);
   private newer = new Int32Array(INITIAL_CAPACITY);
   private oldest = -1;
@@ -312,10 +315,17 @@ export class ConntrackTable {
   /** The node (`2 * index + dir`) holding `tuple`, or -1; an expired entry found is collected. */
   private findNode(tuple: Tuple, now: number): number {
     const h = tupleHash(tuple) | 0;
-    for (let n = this.heads[h & (this.heads.length - 1)]!; n >= 0; n = this.chain[n]!) {
-      if (this.nodeHash[n] !== h) continue;
+    const v4 = tuple.family === 'ipv4';
+    const src = v4 ? tuple.src[0]! | 0 : 0, dst = v4 ? tuple.dst[0]! | 0 : 0;
+    const ports = ((tuple.sport << 16) | tuple.dport) | 0;
+    const pf = tuple.proto | (v4 ? 0 : 0x100);
+    const nodes = this.nodes;
+    for (let n = this.heads[h & (this.heads.length - 1)]!; n >= 0; n = nodes[n * NODE + N_CHAIN]!) {
+      const r = n * NODE;
+      if (nodes[r + N_HASH] !== h || nodes[r + N_PORTS] !== ports || nodes[r + N_PROTO] !== pf) continue;
+      if (v4 ? nodes[r + N_SRC] !== src || nodes[r + N_DST] !== dst : false) continue;
       const e = this.entries[n >> 1]!;
-      if (!tupleEqual(e.tuple[n & 1], tuple)) continue;
+      if (!v4 && !tupleEqual(e.tuple[n & 1], tuple)) continue;
       if (e.timeout <= now) {
         this.remove(e);
         return -1;
@@ -467,7 +477,7 @@ export class ConntrackTable {
     entry.index = i;
     this.size++;
     if (withOriginal) this.hashNode(2 * i, entry.tuple[0]);
-    else this.chain[2 * i] = NOT_HASHED;
+    else this.nodes[2 * i * NODE + N_CHAIN] = NOT_HASHED;
     this.hashNode(2 * i + 1, entry.tuple[1]);
     if (entry.status & IPS.SRC_NAT_DONE) this.listSource(i, entry.tuple[0]);
     else this.srcChain[i] = NOT_HASHED;
@@ -475,38 +485,47 @@ export class ConntrackTable {
     this.newer[i] = -1;
     if (this.newest >= 0) this.newer[this.newest] = i; else this.oldest = i;
     this.newest = i;
-    if (this.size > this.heads.length) this.rehash(this.heads.length * 2);
+    // Twice as many buckets as nodes: a lookup that misses visits half a node on average.
+    if (4 * this.size > this.heads.length) this.rehash(this.heads.length * 2);
   }
 
   /** Puts node `n` at the head of its tuple's bucket (the newest of equal tuples is found first). */
   private hashNode(n: number, t: Tuple): void {
     const h = tupleHash(t) | 0;
     const b = h & (this.heads.length - 1);
-    this.nodeHash[n] = h;
-    this.chain[n] = this.heads[b]!;
+    const r = n * NODE;
+    const v4 = t.family === 'ipv4';
+    const nodes = this.nodes;
+    nodes[r + N_HASH] = h;
+    nodes[r + N_CHAIN] = this.heads[b]!;
+    nodes[r + N_SRC] = v4 ? t.src[0]! | 0 : 0;
+    nodes[r + N_DST] = v4 ? t.dst[0]! | 0 : 0;
+    nodes[r + N_PORTS] = ((t.sport << 16) | t.dport) | 0;
+    nodes[r + N_PROTO] = t.proto | (v4 ? 0 : 0x100);
     this.heads[b] = n;
   }
 
   /** Takes node `n` out of its bucket. */
   private unhashNode(n: number): void {
-    if (this.chain[n] === NOT_HASHED) return;
-    const b = this.nodeHash[n]! & (this.heads.length - 1);
+    const nodes = this.nodes;
+    const r = n * NODE;
+    if (nodes[r + N_CHAIN] === NOT_HASHED) return;
+    const b = nodes[r + N_HASH]! & (this.heads.length - 1);
     if (this.heads[b] === n) {
-      this.heads[b] = this.chain[n]!;
+      this.heads[b] = nodes[r + N_CHAIN]!;
     } else {
       let p = this.heads[b]!;
-      while (this.chain[p] !== n) p = this.chain[p]!;
-      this.chain[p] = this.chain[n]!;
+      while (nodes[p * NODE + N_CHAIN] !== n) p = nodes[p * NODE + N_CHAIN]!;
+      nodes[p * NODE + N_CHAIN] = nodes[r + N_CHAIN]!;
     }
-    this.chain[n] = NOT_HASHED;
+    nodes[r + N_CHAIN] = NOT_HASHED;
   }
 
   /** Room for twice as many entries (index arrays doubled, contents kept). */
   private grow(): void {
     const cap = this.older.length * 2;
     const more = (a: Int32Array, len: number): Int32Array<ArrayBuffer> => { const b = new Int32Array(len); b.set(a); return b; };
-    this.chain = more(this.chain, 2 * cap);
-    this.nodeHash = more(this.nodeHash, 2 * cap);
+    this.nodes = more(this.nodes, 2 * NODE * cap);
     this.older = more(this.older, cap);
     this.newer = more(this.newer, cap);
     this.srcChain = more(this.srcChain, cap);
@@ -517,12 +536,13 @@ export class ConntrackTable {
   private rehash(buckets: number): void {
     const heads = new Int32Array(buckets).fill(-1);
     const tails = new Int32Array(buckets).fill(-1);
+    const nodes = this.nodes;
     for (let b = 0; b < this.heads.length; b++) {
       for (let n = this.heads[b]!; n >= 0;) {
-        const next = this.chain[n]!;
-        const nb = this.nodeHash[n]! & (buckets - 1);
-        this.chain[n] = -1;
-        if (tails[nb]! < 0) heads[nb] = n; else this.chain[tails[nb]!] = n;
+        const next = nodes[n * NODE + N_CHAIN]!;
+        const nb = nodes[n * NODE + N_HASH]! & (buckets - 1);
+        nodes[n * NODE + N_CHAIN] = -1;
+        if (tails[nb]! < 0) heads[nb] = n; else nodes[tails[nb]! * NODE + N_CHAIN] = n;
         tails[nb] = n;
         n = next;
       }
