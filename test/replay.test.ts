@@ -52,7 +52,9 @@ describe('natsim replay on the seed node', () => {
     expect(r.stdout).toMatch(/forwarded\s+24 packets/);
     expect(r.stdout).toMatch(/connections to 10\.96\.0\.10:53 per endpoint/);
     expect(r.stdout).toMatch(/chi-square .* p = /);
-    expect(r.stdout).toMatch(/conntrack -L\nudp {6}17 /);
+    expect(r.stdout).toMatch(/conntrack -L \(12 entries\)\nudp {6}17 /);
+    const listing = r.stdout.slice(r.stdout.indexOf('conntrack -L (')).split('\n').slice(1);
+    expect(listing.filter((l) => /^udp {6}17 \d+ src=172\.18\.0\.100 dst=10\.96\.0\.10 sport=410\d\d dport=53 src=10\.244\.0\.\d+ dst=10\.244\.0\.1 sport=53 dport=\d+ mark=0 use=1$/.test(l))).toHaveLength(12);
   });
 
   it('the same replay from pcapng and big-endian pcap prints the same', () => {
