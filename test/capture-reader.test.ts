@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encapsulate, LINKTYPE } from '../sim/capture/link.js';
-import { CaptureCursor, readCapture } from '../sim/capture/reader.js';
+import { CaptureCursor, CaptureStreamCursor, readCapture, type CaptureReadOptions } from '../sim/capture/reader.js';
 import { CaptureWriter, type CaptureWriterOptions } from '../sim/capture/writer.js';
-import { block, concat, epb, idb, option, plain, readAll, readAllStream, sampleDatagrams, shb, words } from './helpers/capture.js';
+import { block, concat, epb, idb, option, plain, readAll, readAllStream, rejected, sampleDatagrams, shb, words } from './helpers/capture.js';
 
 const TS = [1_700_000_000_123_456_789n, 1_700_000_000_123_457_000n, 1_700_000_001_000_000_001n, 1_700_000_002_999_999_999n];
 
@@ -231,6 +231,64 @@ describe('pcapng details', () => {
       const got = [];
       for await (const r of readCapture(path, { chunkSize: 10 })) got.push(plain(r));
       expect(got).toEqual(expected('ns', false));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the streaming cursor over a file with one reused buffer (reuseBuffer)', () => {
+  /** Every packet through a CaptureStreamCursor, copied out before the next fill. */
+  async function viaCursor(path: string, o: CaptureReadOptions): Promise<ReturnType<typeof plain>[]> {
+    const c = new CaptureStreamCursor(path, o);
+    const got: ReturnType<typeof plain>[] = [];
+    try {
+      while (await c.fill()) while (c.next()) got.push(plain(c.record()));
+    } finally {
+      c.close();
+    }
+    return got;
+  }
+
+  it('gives the packets the buffer cursor gives, whatever the chunk size (records straddling chunks, a buffer grown for a long one)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'natsim-cap-'));
+    try {
+      for (const v of VARIANTS) {
+        const bytes = write(v);
+        const path = join(dir, 'in.cap');
+        writeFileSync(path, bytes);
+        const want = readAll(bytes).records.map(plain);
+        for (const chunkSize of [1, 7, 64, 1 << 20]) {
+          expect(await viaCursor(path, { reuseBuffer: true, chunkSize }), `${label(v)} chunk ${chunkSize}`).toEqual(want);
+          expect(await viaCursor(path, { chunkSize }), `${label(v)} chunk ${chunkSize}, streamed`).toEqual(want);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a file cut short or missing gives the error the stream gives', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'natsim-cap-'));
+    try {
+      for (const v of VARIANTS) {
+        const bytes = write(v);
+        for (const cut of [0, 3, 20, bytes.length - 5]) {
+          const path = join(dir, 'cut.cap');
+          writeFileSync(path, bytes.subarray(0, cut));
+          for (const chunkSize of [5, 1 << 20]) {
+            const reused = await rejected(() => viaCursor(path, { reuseBuffer: true, chunkSize }));
+            const streamed = await rejected(() => viaCursor(path, { chunkSize }));
+            expect(reused.message, `${label(v)} cut at ${cut}`).toBe(streamed.message);
+            expect(reused.message).toMatch(/truncated|empty/);
+          }
+        }
+      }
+      const missing = await rejected(() => viaCursor(join(dir, 'none.pcap'), { reuseBuffer: true }));
+      expect(missing.message).toBe((await rejected(() => viaCursor(join(dir, 'none.pcap'), {}))).message);
+      expect(missing.message).toMatch(/no such file/);
+      const directory = await rejected(() => viaCursor(dir, { reuseBuffer: true }));
+      expect(directory.message).toMatch(/is a directory/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

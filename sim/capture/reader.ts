@@ -12,6 +12,7 @@
  * an unsupported link type, a corrupt length. Nothing is skipped without being counted.
  */
 import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { NatsimError, type ErrorCode } from '../../engine/errors.js';
 import { displayName, isStdin } from '../io.js';
@@ -94,6 +95,12 @@ export interface CaptureReadOptions {
   anyLinkType?: boolean;
   /** Chunk size when reading a file (default 1 MiB). */
   chunkSize?: number;
+  /**
+   * `CaptureStreamCursor` reading a file path: read into one buffer, reused from chunk to chunk
+   * (a packet's bytes stay valid only until the next `fill`), for readers that copy what they
+   * keep; no buffer to allocate and collect per chunk. Standard input and streams are read as usual.
+   */
+  reuseBuffer?: boolean;
 }
 
 /** One packet record. `captured` is a view into the reader's chunk (stable: chunks are never reused). */
@@ -593,8 +600,13 @@ export class CaptureStreamCursor {
   /** Bytes from `pos` the parser asked for. */
   private need = 1;
   private readonly file: string;
-  private readonly stream: Readable | NodeJS.ReadStream;
+  private readonly stream: Readable | NodeJS.ReadStream | null;
   private readonly ownStream: boolean;
+  /** Reading a file into a reused buffer (`reuseBuffer`): its path, handle and buffer. */
+  private readonly path: string | null;
+  private handle: FileHandle | null = null;
+  private buffer: Uint8Array | null = null;
+  private readonly chunkSize: number;
   private iterator: AsyncIterator<Buffer | string> | null = null;
   private done = false;
 
@@ -603,7 +615,9 @@ export class CaptureStreamCursor {
     this.file = o.file ?? (typeof input === 'string' ? displayName(input) : '<stream>');
     this.parser = parser ?? new CaptureParser({ ...o, file: this.file });
     this.ownStream = typeof input === 'string' && !isStdin(input);
-    this.stream = typeof input === 'string' ? (isStdin(input) ? process.stdin : createReadStream(input, { highWaterMark: o.chunkSize ?? 1 << 20 })) : input;
+    this.chunkSize = o.chunkSize ?? 1 << 20;
+    this.path = this.ownStream && o.reuseBuffer ? input as string : null;
+    this.stream = this.path !== null ? null : typeof input === 'string' ? (isStdin(input) ? process.stdin : createReadStream(input, { highWaterMark: this.chunkSize })) : input;
   }
 
   /** What has been read so far. */
@@ -618,6 +632,10 @@ export class CaptureStreamCursor {
   async fill(): Promise<boolean> {
     if (this.done) return false;
     try {
+      if (this.path !== null) {
+        if (await this.fillBuffer()) return true;
+        return this.atEnd();
+      }
       this.iterator ??= (this.stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
       for (;;) {
         const r = await this.iterator.next();
@@ -639,11 +657,44 @@ export class CaptureStreamCursor {
       const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
       throw new CaptureError('io', `cannot read ${this.file}: ${why}`, { file: this.file }, 'IO');
     }
-    this.close();
     if (this.partsLength > 0) this.join();
+    return this.atEnd();
+  }
+
+  /** The input has ended: false, or the error for a capture cut short. */
+  private atEnd(): boolean {
+    this.close();
     const left = this.bytes.length - this.pos;
     if (left > 0 || this.parser.info.format === null) throw this.parser.truncatedError(Math.max(this.need, left + 1), left);
     return false;
+  }
+
+  /**
+   * `reuseBuffer`: move the unread tail to the front of the buffer (a larger one when a record
+   * needs it) and read after it; false at the end of the file with less than was asked for.
+   */
+  private async fillBuffer(): Promise<boolean> {
+    this.handle ??= await open(this.path!, 'r');
+    const tail = this.bytes.length - this.pos;
+    let buf = this.buffer;
+    if (buf === null || buf.length < this.need) {
+      const bigger = new Uint8Array(Math.max(this.chunkSize, this.need, buf === null ? 0 : 2 * buf.length));
+      bigger.set(this.bytes.subarray(this.pos));
+      buf = this.buffer = bigger;
+    } else if (tail > 0) {
+      buf.copyWithin(0, this.pos, this.bytes.length);
+    }
+    let filled = tail;
+    while (filled < buf.length) {
+      const { bytesRead } = await this.handle.read(buf, filled, buf.length - filled, null);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+      if (filled >= this.need) break;
+    }
+    this.bytes = buf.subarray(0, filled);
+    this.pos = 0;
+    this.view = new DataView(buf.buffer, buf.byteOffset, filled);
+    return filled >= this.need && filled > tail;
   }
 
   /** Advance to the next packet in the input read so far; false when more input is needed (call `fill`). */
@@ -668,7 +719,9 @@ export class CaptureStreamCursor {
     if (this.done) return;
     this.done = true;
     this.iterator?.return?.().catch(() => undefined);
-    if (this.ownStream) (this.stream as Readable).destroy();
+    if (this.stream !== null && this.ownStream) (this.stream as Readable).destroy();
+    this.handle?.close().catch(() => undefined);
+    this.handle = null;
   }
 
   private setWindow(b: Uint8Array): void {

@@ -90,7 +90,8 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   const onSigint = (): void => { stop.requested = true; };
   process.once('SIGINT', onSigint);
   const progress = process.stderr.isTTY && !o.json && !o.ndjson;
-  const cursor = new CaptureStreamCursor(o.capture, { file: displayName(o.capture) });
+  // Every packet's bytes are copied out before the next chunk is read: one reused read buffer.
+  const cursor = new CaptureStreamCursor(o.capture, { file: displayName(o.capture), reuseBuffer: true });
   const slot = linkSlot();
   const links = new LinkCache();
   const routes = new RouteCache(host, family);
