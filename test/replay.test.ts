@@ -84,6 +84,18 @@ describe('natsim replay on the seed node', () => {
     expect(recs.filter((x) => x.comment?.includes('-j DNAT'))).toHaveLength(12);
   });
 
+  it('--json: counts, fates, mappings and the conntrack -L lines; the text summary lists the same table', () => {
+    const j = run([pcap, '--scenario', 'kube-seed', '--json']);
+    expect(j.status).toBe(0);
+    const doc = JSON.parse(j.stdout) as { packets: number; translatedReplies: number; fates: Record<string, { packets: number }>; mappingCount: number; mappings: string[]; conntrack: string[] };
+    expect(j.stdout).toBe(JSON.stringify(doc, null, 2) + '\n');
+    expect(doc).toMatchObject({ packets: 24, translatedReplies: 12, fates: { forwarded: { packets: 24 } }, mappingCount: 12 });
+    expect(doc.mappings).toHaveLength(12);
+    expect(doc.conntrack).toHaveLength(12);
+    const text = r.stdout.slice(r.stdout.indexOf('conntrack -L (')).split('\n').slice(1, 13);
+    expect(doc.conntrack.map((l) => l.replace(/^(udp {6}17) \d+/, '$1'))).toEqual(text.map((l) => l.replace(/^(udp {6}17) \d+/, '$1')));
+  });
+
   it('a truncated capture is an error naming the packet and the byte offset, after the packets before it', () => {
     const bytes = readFileSync(pcap);
     const cut = join(dir, 'cut.pcap');

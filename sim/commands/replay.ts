@@ -143,7 +143,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
           const t = asReply.tuple[1];
           manipPacket(pkt, makeTuple(family, t.src, t.dst, t.proto, t.sport, t.dport), 'src');
           manipPacket(pkt, makeTuple(family, t.src, t.dst, t.proto, t.sport, t.dport), 'dst');
-          replyNote = ` (captured as ${before}; the node receives it from the endpoint)`;
+          if (lines) replyNote = ` (captured as ${before}; the node receives it from the endpoint)`;
           translatedReplies++;
           pkt.inIface = info?.out ?? null;
         }
@@ -210,8 +210,16 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   }
   if (o.saveCounters) writeFileSync(o.saveCounters, saveRuleset(ruleset, { counters: true }));
   if (o.json) {
+    // As JSON.stringify(…, null, 2) prints it, the conntrack lines (last) written in pieces.
     const now = engine.now;
-    streams.out(JSON.stringify({ packets, notIp, undecodable, translatedReplies, fates: Object.fromEntries(fates), mappingCount, mappings, conntrack: engine.conntrack.list(now).map((e) => formatConntrackLine(e, now)) }, null, 2) + '\n');
+    const entries = engine.conntrack.list(now);
+    const head = JSON.stringify({ packets, notIp, undecodable, translatedReplies, fates: Object.fromEntries(fates), mappingCount, mappings, conntrack: [] }, null, 2);
+    if (entries.length === 0) { streams.out(head + '\n'); return; }
+    out.write(head.slice(0, head.length - '[]\n}'.length) + '[\n');
+    const lister = new ConntrackLines();
+    entries.forEach((e, i) => out.write(`    ${JSON.stringify(lister.line(e, now))}${i + 1 < entries.length ? ',' : ''}\n`));
+    out.write('  ]\n}\n');
+    out.flush();
     return;
   }
   if (o.ndjson) return;
