@@ -115,26 +115,31 @@ export function tupleKey(t: Tuple): string {
   return `${t.family === 'ipv4' ? 4 : 6}/${t.proto}/${t.src.join('.')}/${t.dst.join('.')}/${t.sport}/${t.dport}`;
 }
 
-/** FNV-1a step over one 32-bit word. */
-function mix(h: number, w: number): number {
-  for (let i = 0; i < 4; i++) {
-    h ^= (w >>> (8 * i)) & 0xff;
-    h = Math.imul(h, 0x01000193);
-  }
-  return h;
+/** One xxHash32 round: mix a 32-bit word into the state. */
+function round(h: number, w: number): number {
+  h = (h + Math.imul(w, 0xc2b2ae3d)) | 0;
+  return Math.imul((h << 17) | (h >>> 15), 0x27d4eb2f);
+}
+
+/** xxHash32's final avalanche. */
+function avalanche(h: number): number {
+  h ^= h >>> 15; h = Math.imul(h, 0x85ebca77);
+  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae3d);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /**
- * A deterministic 32-bit hash of the tuple (FNV-1a; the kernel's jhash is seeded randomly at boot,
- * so its bucket order cannot be reproduced anyway).
+ * A deterministic 32-bit hash of the tuple, word at a time in the manner of xxHash32 (the
+ * kernel's jhash is seeded randomly at boot, so its bucket order cannot be reproduced anyway;
+ * only equal tuples must hash equal, and buckets must fill evenly).
  */
 export function tupleHash(t: Tuple): number {
-  let h = 0x811c9dc5;
-  h = mix(h, t.proto | (t.family === 'ipv4' ? 0 : 0x100));
-  for (const w of t.src) h = mix(h, w);
-  for (const w of t.dst) h = mix(h, w);
-  h = mix(h, (t.sport << 16) | t.dport);
-  return h >>> 0;
+  let h = (0x165667b1 + 24 + (t.proto | (t.family === 'ipv4' ? 0 : 0x100))) | 0;
+  const s = t.src, d = t.dst;
+  for (let i = 0; i < s.length; i++) h = round(h, s[i]!);
+  for (let i = 0; i < d.length; i++) h = round(h, d[i]!);
+  return avalanche(round(h, (t.sport << 16) | t.dport));
 }
 
 /**
@@ -142,9 +147,9 @@ export function tupleHash(t: Tuple): number {
  * NAT's by-source list (`hash_by_src`). A small integer to V8.
  */
 export function sourceHash(t: Tuple): number {
-  let h = Math.imul(t.proto ^ (t.family === 'ipv4' ? 0 : 0x100), 0x9e3779b1) ^ t.sport;
-  for (let i = 0; i < t.src.length; i++) h = Math.imul(h ^ t.src[i]!, 0x85ebca6b) ^ (h >>> 15);
-  return h | 0;
+  let h = (0x165667b1 + 12 + (t.proto | (t.family === 'ipv4' ? 0 : 0x100))) | 0;
+  for (let i = 0; i < t.src.length; i++) h = round(h, t.src[i]!);
+  return avalanche(round(h, t.sport)) | 0;
 }
 
 /**
