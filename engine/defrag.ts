@@ -329,6 +329,8 @@ export class Defragmenter {
 
   /** Drop the queues whose timer has fired by `now`; returns how many. */
   expire(now: number): number {
+    // Nothing held (the common case): nothing to walk.
+    if (this.pools.ipv4.queues.size === 0 && this.pools.ipv6.queues.size === 0) return 0;
     let n = 0;
     for (const family of ['ipv4', 'ipv6'] as const) {
       const pool = this.pools[family];

@@ -143,7 +143,8 @@ export class Engine {
 
   /** `lookupRoute`, cached per destination. */
   private route(family: Family, dst: Words): RouteResult | null {
-    const key = family === 'ipv4' ? dst[0]! : dst.join(':');
+    // IPv4: the address as a signed 32-bit integer (a small-integer map key, no heap number).
+    const key = family === 'ipv4' ? dst[0]! | 0 : dst.join(':');
     let r = this.routes.get(key);
     if (r === undefined) {
       r = lookupRoute(this.host, family, dst);

@@ -334,8 +334,27 @@ function rewrite(p: Packet, newAddr: Words, newPort: number, manip: Manip): bool
     // Address words are never changed in place: the tuple's array can be shared.
     if (manip === 'src') p.src = newAddr; else p.dst = newAddr;
   }
-  if (changed) readTransport(p);
+  if (changed) syncTransport(p);
   return changed;
+}
+
+/**
+ * After a rewrite: the record's ports and its TCP/UDP header fields that NAT changes (ports and
+ * checksum) read back from the bytes in place; other protocols are parsed again.
+ */
+function syncTransport(p: Packet): void {
+  const l4 = p.l4;
+  if ((l4.kind === 'udp' && p.proto === 17) || (l4.kind === 'tcp' && p.proto === 6)) {
+    const b = p.data, o = p.l4Offset;
+    const h = l4.h;
+    h.sport = readU16(b, o);
+    h.dport = readU16(b, o + 2);
+    h.checksum = readU16(b, o + (l4.kind === 'tcp' ? 16 : 6));
+    p.sport = h.sport;
+    p.dport = h.dport;
+    return;
+  }
+  readTransport(p);
 }
 
 /**

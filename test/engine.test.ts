@@ -82,6 +82,16 @@ describe('home router', () => {
     expect(e.conntrack.sourceListed).toBe(0);
   });
 
+  it('after NAT the packet record agrees with its bytes (ports, transport header, checksum)', () => {
+    const e = router();
+    for (const [proto, inIf, src, dst, sport, dport] of [[6, 'wan0', '198.51.100.9', '203.0.113.2', 5555, 443], [17, 'lan0', '192.168.1.10', '198.51.100.5', 5000, 53], [6, 'lan0', '192.168.1.10', '198.51.100.5', 40000, 80]] as const) {
+      const r = e.receive(packet({ src, dst, proto, sport, dport, tcpFlags: SYN }), inIf);
+      const fresh = decodePacket(r.packet.family, r.packet.data.slice());
+      expect([r.packet.sport, r.packet.dport, r.packet.l4]).toEqual([fresh.sport, fresh.dport, fresh.l4]);
+      expect(r.before).not.toEqual(r.after);
+    }
+  });
+
   it('forwards a WAN connection to the LAN server, and the reply leaves with the public address and port', () => {
     const e = router();
     const inb = e.receive(packet({ src: '198.51.100.9', dst: '203.0.113.2', proto: 6, sport: 5555, dport: 443, tcpFlags: SYN }), 'wan0');
