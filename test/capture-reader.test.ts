@@ -294,3 +294,40 @@ describe('the streaming cursor over a file with one reused buffer (reuseBuffer)'
     }
   });
 });
+
+describe('the writer: a prefix kept apart and nanosecond timestamps', () => {
+  it('writing prefix + data gives the file that writing their concatenation gives, cut to the snap length alike', () => {
+    const frames = samples();
+    for (const v of VARIANTS) {
+      for (const snaplen of [262144, 60, 10, 14, 3]) {
+        const joined = CaptureWriter.toMemory({ ...v, snaplen });
+        const apart = CaptureWriter.toMemory({ ...v, snaplen });
+        frames.forEach((s, i) => {
+          const split = [0, 14, 5, s.frame.length][i % 4]!;
+          joined.write({ timestampNs: s.ts, data: s.frame, interface: s.iface, comment: s.comment, ...(i === 2 ? { originalLength: 9000 } : {}) });
+          apart.write({ timestampNs: s.ts, prefix: s.frame.subarray(0, split), data: s.frame.subarray(split), interface: s.iface, comment: s.comment, ...(i === 2 ? { originalLength: 9000 } : {}) });
+        });
+        expect(Buffer.from(apart.bytes()).equals(Buffer.from(joined.bytes())), `${label(v)} snaplen ${snaplen}`).toBe(true);
+      }
+    }
+  });
+
+  it('nanosecond timestamps given as seconds and nanoseconds are the exact 64-bit count (as BigInt arithmetic gives it)', () => {
+    const frame = samples()[0]!.frame;
+    const times: [number, number][] = [[0, 0], [0, 999_999_999], [1, 0], [1_700_000_000, 123_456_789], [2 ** 32 - 1, 999_999_999], [65535, 1], [65536, 0], [4_000_000_000, 500_000_000], [2 ** 32, 7], [1_764_000_000, 1e9 + 5]];
+    for (const [tsSec, tsNsec] of times) {
+      for (const byteOrder of ['little', 'big'] as const) {
+        const w = CaptureWriter.toMemory({ format: 'pcapng', resolution: 'ns', byteOrder, interfaces: ['eth0'] });
+        w.write({ tsSec, tsNsec, data: frame, interface: 'eth0' });
+        const bytes = w.bytes();
+        // The enhanced packet block follows the section header and the interface description.
+        const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        const le = byteOrder === 'little';
+        const at = dv.getUint32(4, le) + dv.getUint32(dv.getUint32(4, le) + 4, le);
+        const units = (BigInt(dv.getUint32(at + 12, le)) << 32n) | BigInt(dv.getUint32(at + 16, le));
+        expect(units, `${tsSec}.${tsNsec} ${byteOrder}`).toBe(BigInt(tsSec) * 1_000_000_000n + BigInt(tsNsec));
+        expect(readAll(bytes).records[0]!.timestampNs).toBe(units);
+      }
+    }
+  });
+});

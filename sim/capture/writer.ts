@@ -49,6 +49,8 @@ export interface PacketToWrite {
   tsNsec?: number;
   /** The frame, link header first. */
   data: Uint8Array;
+  /** Bytes written before `data`, as if the frame were their concatenation (a link header kept apart, no frame to build). */
+  prefix?: Uint8Array;
   /** Length on the wire (default `data.length`). */
   originalLength?: number;
   /** pcapng: the interface by name (described on first use) or by index (default 0). Ignored by pcap. */
@@ -77,6 +79,7 @@ export class CaptureWriter {
   private readonly linkType: number;
   private readonly ifaceIds = new Map<string, number>();
   private ifaceCount = 0;
+  private readonly comments = new Map<string, Uint8Array>();
 
   private constructor(private readonly sink: Sink, private readonly o: CaptureWriterOptions, private readonly memory: Uint8Array[] | null) {
     this.le = (o.byteOrder ?? 'little') === 'little';
@@ -148,40 +151,59 @@ export class CaptureWriter {
       if (t < 0n) throw new Error(`cannot write a negative timestamp (${t} ns)`);
       sec = Number(t / 1_000_000_000n); nsec = Number(t % 1_000_000_000n);
     }
-    const data = p.data.length > this.snaplen ? p.data.subarray(0, this.snaplen) : p.data;
-    const orig = Math.max(p.originalLength ?? p.data.length, p.data.length);
+    const full = (p.prefix?.length ?? 0) + p.data.length;
+    // The captured part: prefix then data, cut to the snap length.
+    const caplen = Math.min(full, this.snaplen);
+    const prefix = p.prefix === undefined ? null : p.prefix.length > caplen ? p.prefix.subarray(0, caplen) : p.prefix;
+    const plen = prefix === null ? 0 : prefix.length;
+    const data = p.data.length > caplen - plen ? p.data.subarray(0, caplen - plen) : p.data;
+    const orig = Math.max(p.originalLength ?? full, full);
     if (this.o.format === 'pcap') {
-      const v = this.reserve(16 + data.length), at = this.used, le = this.le;
+      const v = this.reserve(16 + caplen), at = this.used, le = this.le;
       v.setUint32(at, sec, le);
       v.setUint32(at + 4, this.ns ? nsec : Math.floor(nsec / 1000), le);
-      v.setUint32(at + 8, data.length, le);
+      v.setUint32(at + 8, caplen, le);
       v.setUint32(at + 12, orig, le);
-      this.buf.set(data, at + 16);
-      this.used += 16 + data.length;
+      if (prefix !== null) this.buf.set(prefix, at + 16);
+      this.buf.set(data, at + 16 + plen);
+      this.used += 16 + caplen;
     } else {
       const ifid = typeof p.interface === 'string' ? this.interfaceId(p.interface) : (p.interface ?? 0);
       if (ifid >= this.ifaceCount) {
         if (ifid === 0 && this.ifaceCount === 0) this.describe({ name: 'natsim0' });
         else throw new Error(`interface ${ifid} is not described (${this.ifaceCount} are)`);
       }
-      const comment = p.comment !== undefined && p.comment !== '' ? utf8.encode(p.comment) : null;
-      const padded = pad4(data.length);
+      const comment = p.comment !== undefined && p.comment !== '' ? this.encoded(p.comment) : null;
+      const padded = pad4(caplen);
       const optLen = comment ? 4 + pad4(comment.length) + 4 : 0;
       const total = 32 + padded + optLen;
       const v = this.reserve(total), at = this.used, le = this.le;
       // Units since the epoch: microseconds (the default if_tsresol) or nanoseconds.
-      const units = this.ns ? BigInt(sec) * 1_000_000_000n + BigInt(nsec) : null;
-      const hi = units !== null ? Number(units >> 32n) : Math.floor((sec * 1e6 + Math.floor(nsec / 1000)) / 4294967296);
-      const lo = units !== null ? Number(units & 0xffffffffn) : (sec * 1e6 + Math.floor(nsec / 1000)) % 4294967296;
+      let hi: number, lo: number;
+      if (!this.ns) {
+        hi = Math.floor((sec * 1e6 + Math.floor(nsec / 1000)) / 4294967296);
+        lo = (sec * 1e6 + Math.floor(nsec / 1000)) % 4294967296;
+      } else if (sec >= 0 && sec < 4294967296 && Number.isInteger(sec) && Number.isInteger(nsec) && nsec >= 0 && nsec < 1e9) {
+        // sec * 10^9 + nsec in exact pieces: sec = sh * 2^16 + sl, sh * 10^9 = ph * 2^16 + pl.
+        const sl = sec % 65536, sh = (sec - sl) / 65536;
+        const p1 = sh * 1e9, pl = p1 % 65536, ph = (p1 - pl) / 65536;
+        const x = pl * 65536 + sl * 1e9 + nsec;
+        lo = x % 4294967296;
+        hi = ph + (x - lo) / 4294967296;
+      } else {
+        const units = BigInt(sec) * 1_000_000_000n + BigInt(nsec);
+        hi = Number(units >> 32n); lo = Number(units & 0xffffffffn);
+      }
       v.setUint32(at, PCAPNG_BLOCK.EPB, le);
       v.setUint32(at + 4, total, le);
       v.setUint32(at + 8, ifid, le);
       v.setUint32(at + 12, hi, le);
       v.setUint32(at + 16, lo, le);
-      v.setUint32(at + 20, data.length, le);
+      v.setUint32(at + 20, caplen, le);
       v.setUint32(at + 24, orig, le);
-      this.buf.set(data, at + 28);
-      this.buf.fill(0, at + 28 + data.length, at + 28 + padded);
+      if (prefix !== null) this.buf.set(prefix, at + 28);
+      this.buf.set(data, at + 28 + plen);
+      this.buf.fill(0, at + 28 + caplen, at + 28 + padded);
       let o = at + 28 + padded;
       if (comment) {
         v.setUint16(o, 1, le); v.setUint16(o + 2, comment.length, le);
@@ -195,6 +217,17 @@ export class CaptureWriter {
       this.used += total;
     }
     this.packets++;
+  }
+
+  /** A packet comment in UTF-8 (the same few comments come back: kept, up to 256 of them). */
+  private encoded(comment: string): Uint8Array {
+    let b = this.comments.get(comment);
+    if (b === undefined) {
+      if (this.comments.size >= 256) this.comments.clear();
+      b = utf8.encode(comment);
+      this.comments.set(comment, b);
+    }
+    return b;
   }
 
   /** Write what is buffered to the file (whole records only: the file is valid after each flush). */

@@ -75,6 +75,8 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   }
   const writer = o.write ? CaptureWriter.toFile(o.write, { format: o.write.endsWith('.pcapng') ? 'pcapng' : 'pcap', linkType: LINKTYPE.ETHERNET, resolution: 'ns', file: displayName(o.write) }) : null;
   const lines = !o.json && !o.summary && !o.ndjson;
+  /** The Ethernet header `encapsulate` puts before each written datagram (always the same). */
+  const ethernetHeader = encapsulate(LINKTYPE.ETHERNET, family, new Uint8Array(0));
   const out = new OutBuffer(streams);
   const fates = new Map<string, { packets: number; bytes: number }>();
   const services = new ServiceCounts();
@@ -182,7 +184,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
           const decided = decidingRule(r, rules);
           writer.write({
             tsSec: rec.tsSec, tsNsec: rec.tsNsec,
-            data: encapsulate(LINKTYPE.ETHERNET, family, r.packet.data),
+            prefix: ethernetHeader, data: r.packet.data,
             interface: r.out ?? r.in ?? 'node',
             ...(decided ? { comment: decided } : {}),
           });
