@@ -133,6 +133,8 @@ export class Engine {
     for (const hook of Object.keys(HOOK_OPS) as HookName[]) {
       plan[hook] = [];
       for (const op of HOOK_OPS[hook]) {
+        // Without a nat table its hooks are not registered at all (iptable_nat not loaded).
+        if (op.kind === 'nat' && !this.compiled.tables.has('nat')) continue;
         if (op.kind !== 'table') { plan[hook].push(op); continue; }
         const t = this.compiled.tables.get(op.table);
         if (t && t.hookEntry.has(hook)) plan[hook].push(op);
@@ -277,7 +279,8 @@ export class Engine {
   private runHook(run: Run, hook: HookName): boolean {
     let pkt = run.pkt;
     run.steps?.push({ kind: 'hook', hook });
-    const ops = this.plan[hook];
+    const plan = this.plan;
+    const ops = hook === 'PREROUTING' ? plan.PREROUTING : hook === 'POSTROUTING' ? plan.POSTROUTING : hook === 'FORWARD' ? plan.FORWARD : hook === 'INPUT' ? plan.INPUT : plan.OUTPUT;
     for (let k = 0; k < ops.length; k++) {
       const op = ops[k]!;
       switch (op.kind) {
@@ -362,7 +365,6 @@ export class Engine {
 
   /** `nf_nat_inet_fn`: the nat table for a connection's first packet, then the rewrite. */
   private natHook(run: Run, hook: HookName, manip: Manip): boolean {
-    if (!this.compiled.tables.has('nat')) return true;
     const pkt = run.pkt;
     const e = pkt.ct;
     if (!e || pkt.ctinfo < 0 || pkt.ctinfo === CTINFO.UNTRACKED) return true;
