@@ -37,7 +37,7 @@
  * Zones, helpers/expectations, events and the hash-chain length limit are not modelled.
  */
 import { NatsimError, EXIT_OTHER } from '../errors.js';
-import { wordsEqual } from '../net/addr.js';
+import { wordsEqual, type Family, type Words } from '../net/addr.js';
 import {
   CTINFO, IPS, countPacket, counterOf, isConfirmed, type ConntrackEntry, type CtHook, type CtPacket, type TrackedCtInfo,
   type TrackerContext, type TrackerOutcome, type TrackerSettings, ctinfoDir,
@@ -47,7 +47,7 @@ import { DEFAULT_ICMP_TIMEOUT, icmpPacket, icmpv4Error, type TupleFinder } from 
 import { DEFAULT_ICMPV6_TIMEOUT, icmpv6Error, icmpv6Packet } from './icmpv6.js';
 import { DEFAULT_TCP_TIMEOUTS, tcpPacket } from './tcp.js';
 import {
-  IPPROTO, icmpTuple, invertTuple, isIcmpOf, makeTuple, hasPorts, sourceHash, tupleEqual, tupleHash,
+  IPPROTO, hashParts, icmpTuple, invertTuple, isIcmpOf, makeTuple, hasPorts, sourceHash, tupleEqual, tupleHash,
   type Dir, type Tuple,
 } from './tuple.js';
 import { DEFAULT_UDP_TIMEOUT, DEFAULT_UDP_TIMEOUT_STREAM, udpPacket, udplitePacket } from './udp.js';
@@ -289,12 +289,7 @@ export class ConntrackTable {
    * count (the clash is left to confirm).
    */
   tupleTaken(tuple: Tuple, ignoring: ConntrackEntry | null, now: number): boolean {
-    const n = this.findNode(tuple, now);
-    if (n < 0) return false;
-    const e = this.entries[n >> 1]!;
-    if (e === ignoring) return false;
-    if (ignoring && tupleEqual(ignoring.tuple[0], e.tuple[0])) return false;
-    return true;
+    return this.takenNode(this.findNode(tuple, now), ignoring);
   }
 
   /**
@@ -302,8 +297,22 @@ export class ConntrackTable {
    * taken (`nf_nat_used_tuple`).
    */
   natUsedTuple(candidate: Tuple, ignoring: ConntrackEntry | null, now: number): boolean {
+    const c = candidate;
+    if (!isIcmpOf(c.family, c.proto)) {
+      // The inverse is the candidate with sides swapped: look it up without building it.
+      return this.takenNode(this.findParts(c.family, c.proto, c.dst, c.src, c.dport, c.sport, now), ignoring);
+    }
     const reply = invertTuple(candidate);
     return reply !== null && this.tupleTaken(reply, ignoring, now);
+  }
+
+  /** `tupleTaken`'s verdict on the node a lookup found (-1: none). */
+  private takenNode(n: number, ignoring: ConntrackEntry | null): boolean {
+    if (n < 0) return false;
+    const e = this.entries[n >> 1]!;
+    if (e === ignoring) return false;
+    if (ignoring && tupleEqual(ignoring.tuple[0], e.tuple[0])) return false;
+    return true;
   }
 
   /** The confirmed entry holding `tuple`, and in which direction; expired entries are collected. */
@@ -314,18 +323,26 @@ export class ConntrackTable {
 
   /** The node (`2 * index + dir`) holding `tuple`, or -1; an expired entry found is collected. */
   private findNode(tuple: Tuple, now: number): number {
-    const h = tupleHash(tuple) | 0;
-    const v4 = tuple.family === 'ipv4';
-    const src = v4 ? tuple.src[0]! | 0 : 0, dst = v4 ? tuple.dst[0]! | 0 : 0;
-    const ports = ((tuple.sport << 16) | tuple.dport) | 0;
-    const pf = tuple.proto | (v4 ? 0 : 0x100);
+    return this.findParts(tuple.family, tuple.proto, tuple.src, tuple.dst, tuple.sport, tuple.dport, now);
+  }
+
+  /** `findNode` of the tuple these fields would make, without making it. */
+  private findParts(family: Family, proto: number, src: Words, dst: Words, sport: number, dport: number, now: number): number {
+    const h = hashParts(family, proto, src, dst, sport, dport) | 0;
+    const v4 = family === 'ipv4';
+    const s4 = v4 ? src[0]! | 0 : 0, d4 = v4 ? dst[0]! | 0 : 0;
+    const ports = ((sport << 16) | dport) | 0;
+    const pf = proto | (v4 ? 0 : 0x100);
     const nodes = this.nodes;
     for (let n = this.heads[h & (this.heads.length - 1)]!; n >= 0; n = nodes[n * NODE + N_CHAIN]!) {
       const r = n * NODE;
       if (nodes[r + N_HASH] !== h || nodes[r + N_PORTS] !== ports || nodes[r + N_PROTO] !== pf) continue;
-      if (v4 ? nodes[r + N_SRC] !== src || nodes[r + N_DST] !== dst : false) continue;
+      if (v4 ? nodes[r + N_SRC] !== s4 || nodes[r + N_DST] !== d4 : false) continue;
       const e = this.entries[n >> 1]!;
-      if (!v4 && !tupleEqual(e.tuple[n & 1], tuple)) continue;
+      if (!v4) {
+        const t = e.tuple[n & 1];
+        if (!wordsEqual(t.src, src) || !wordsEqual(t.dst, dst)) continue;
+      }
       if (e.timeout <= now) {
         this.remove(e);
         return -1;

@@ -135,11 +135,15 @@ function avalanche(h: number): number {
  * only equal tuples must hash equal, and buckets must fill evenly).
  */
 export function tupleHash(t: Tuple): number {
-  let h = (0x165667b1 + 24 + (t.proto | (t.family === 'ipv4' ? 0 : 0x100))) | 0;
-  const s = t.src, d = t.dst;
+  return hashParts(t.family, t.proto, t.src, t.dst, t.sport, t.dport);
+}
+
+/** `tupleHash` of the tuple these fields would make, without making it. */
+export function hashParts(family: Family, proto: number, s: Words, d: Words, sport: number, dport: number): number {
+  let h = (0x165667b1 + 24 + (proto | (family === 'ipv4' ? 0 : 0x100))) | 0;
   for (let i = 0; i < s.length; i++) h = round(h, s[i]!);
   for (let i = 0; i < d.length; i++) h = round(h, d[i]!);
-  return avalanche(round(h, (t.sport << 16) | t.dport));
+  return avalanche(round(h, (sport << 16) | dport));
 }
 
 /**
