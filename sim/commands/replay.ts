@@ -380,14 +380,21 @@ class RouteCache {
 
   constructor(private readonly host: Host, private readonly family: Family) {}
 
+  private lastKey: number | string = NaN;
+  private last: RouteResult | null = null;
+
   get(addr: Words): RouteResult | null {
     const key = addr.length === 1 ? addr[0]! : addr.join(':');
+    // Consecutive packets often come from one source.
+    if (key === this.lastKey) return this.last;
     let r = this.cache.get(key);
     if (r === undefined) {
       if (this.cache.size >= 65536) this.cache.clear();
       r = lookupRoute(this.host, this.family, addr);
       this.cache.set(key, r);
     }
+    this.lastKey = key;
+    this.last = r;
     return r;
   }
 }
