@@ -311,7 +311,7 @@ export class Engine {
         case 'conntrack': {
           if (pkt.ct !== null || pkt.ctinfo === CTINFO.UNTRACKED) break;
           const ctp = ctPacketFromPacket(pkt) ?? ctPacketFromBytes(pkt.data);
-          const res = ctp ? this.conntrack.in(ctp, this.now, { hook: hook === 'OUTPUT' ? 'OUTPUT' : 'PREROUTING' }) : { kind: 'invalid' as const, reason: 'unreadable packet' };
+          const res = ctp ? this.conntrack.in(ctp, this.now, hook === 'OUTPUT' ? CT_AT_OUTPUT : CT_AT_PREROUTING) : { kind: 'invalid' as const, reason: 'unreadable packet' };
           if (res.kind === 'tracked') {
             pkt.ct = res.entry; pkt.ctinfo = res.ctinfo;
             run.steps?.push({ kind: 'conntrack', hook, state: ctstateOf(pkt), tuple: describeTuple(res.entry.tuple[0]) });
@@ -486,6 +486,10 @@ class RunContext implements PacketContext {
     this.run.emitted.push({ data, family, ...(attach ? { attach } : {}) });
   }
 }
+
+/** The conntrack lookup's options at its two hooks. */
+const CT_AT_PREROUTING = { hook: 'PREROUTING' } as const;
+const CT_AT_OUTPUT = { hook: 'OUTPUT' } as const;
 
 /** A run's logs and emitted packets until it has some (most runs never do: no array each). */
 const NO_LOGS: string[] = [];

@@ -6,7 +6,7 @@
  */
 import { NatsimError } from './errors.js';
 import { ipv4Words, type Family, type Words } from './net/addr.js';
-import { emitIpv4, parseIpv4, type Ipv4Header } from './wire/ipv4.js';
+import { emitIpv4, type Ipv4Header } from './wire/ipv4.js';
 import { emitIpv6, parseIpv6 } from './wire/ipv6.js';
 import type { EthernetHeader } from './wire/ethernet.js';
 import {
@@ -152,12 +152,18 @@ export function decodePacket(family: Family, data: Uint8Array, wireLength = data
     inIface: null, outIface: null, physIn: null, physOut: null, mark: 0, ct: null, ctinfo: -1, trace: false, socket: null,
   };
   if (family === 'ipv4') {
-    const h = parseIpv4(data);
-    if (typeof h === 'string') throw new NatsimError('PARSE', `not a readable IPv4 header (${h})`);
-    p.src = ipv4Words(h.src); p.dst = ipv4Words(h.dst); p.proto = h.protocol;
-    p.length = h.totalLength; p.tos = h.tos; p.ttl = h.ttl; p.ipId = h.id;
-    p.fragOffset = h.fragOffset * 8; p.moreFragments = h.mf;
-    if (p.fragOffset === 0) p.l4Offset = h.headerLength;
+    // The fields `parseIpv4` reads, read in place (no header record per packet); its checks.
+    const b = data;
+    const bad = b.length < 20 ? 'truncated' : b[0]! >>> 4 !== 4 ? 'version' : (b[0]! & 0x0f) < 5 ? 'header-length'
+      : b.length < (b[0]! & 0x0f) * 4 ? 'truncated' : ((b[2]! << 8) | b[3]!) < (b[0]! & 0x0f) * 4 ? 'total-length' : null;
+    if (bad !== null) throw new NatsimError('PARSE', `not a readable IPv4 header (${bad})`);
+    const frag = (b[6]! << 8) | b[7]!;
+    p.src = ipv4Words(((b[12]! << 24) | (b[13]! << 16) | (b[14]! << 8) | b[15]!) >>> 0);
+    p.dst = ipv4Words(((b[16]! << 24) | (b[17]! << 16) | (b[18]! << 8) | b[19]!) >>> 0);
+    p.proto = b[9]!;
+    p.length = (b[2]! << 8) | b[3]!; p.tos = b[1]!; p.ttl = b[8]!; p.ipId = (b[4]! << 8) | b[5]!;
+    p.fragOffset = (frag & 0x1fff) * 8; p.moreFragments = (frag & 0x2000) !== 0;
+    if (p.fragOffset === 0) p.l4Offset = (b[0]! & 0x0f) * 4;
   } else {
     const h = parseIpv6(data);
     if (typeof h === 'string') throw new NatsimError('PARSE', `not a readable IPv6 header (${h})`);
