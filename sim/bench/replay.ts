@@ -2,48 +2,72 @@
  * The full-replay figure of `npm run bench`: a generated capture of DNS queries and TCP SYNs to
  * the seed's kube-dns cluster IP (sim/bench/capture.ts `generateCapture`), written to a temporary
  * file and replayed through the seed node with `natsim replay --summary` (reading, link decoding,
- * the engine with conntrack and NAT, the summary), beside reading the same file alone.
+ * the engine with conntrack and NAT, the summary) — each run in a child process of its own
+ * (`replay-child.ts`), so its peak RSS is the replay's alone — beside reading the same file in
+ * this process with the same streaming reader and link decoding the replay uses.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runReplay } from '../commands/replay.js';
-import { readCapture } from '../capture/reader.js';
-import { colours } from '../style.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeLinkInto, linkSlot } from '../capture/link.js';
+import { CaptureStreamCursor } from '../capture/reader.js';
 import { generateCapture } from './capture.js';
 
 /** What the full replay measured. */
 export interface ReplayFigure {
   packets: number;
-  /** Median milliseconds of the full replay and of reading alone. */
+  /** Median milliseconds of the full replay (inside its process) and of reading alone. */
   replayMs: number;
   readMs: number;
-  /** Peak resident set size after the runs, MiB. */
+  /** Median and largest peak RSS of the replay processes, MiB. */
   peakRssMiB: number;
+  maxPeakRssMiB: number;
 }
 
-/** Replay `packets` generated packets `runs` times; medians. */
+/** Read the capture as the replay does (streaming cursor, one reused buffer, link decode); returns the packet count. */
+async function readAll(file: string): Promise<number> {
+  const cursor = new CaptureStreamCursor(file, { reuseBuffer: true });
+  const slot = linkSlot();
+  let n = 0, ip = 0;
+  try {
+    while (await cursor.fill()) {
+      while (cursor.next()) {
+        const p = cursor.parser;
+        n++;
+        if (decodeLinkInto(p.iface!.linkType, cursor.bytes, p.dataStart, p.dataEnd, p.originalLength, slot)) ip++;
+      }
+    }
+  } finally {
+    cursor.close();
+  }
+  if (ip !== n) throw new Error(`read ${n} records but ${ip} IP datagrams`);
+  return n;
+}
+
+/** Replay `packets` generated packets `runs` times (each in its own process); medians. */
 export async function benchReplay(o: { packets?: number; runs: number }): Promise<ReplayFigure> {
   const n = o.packets ?? 1_000_000;
   const dir = mkdtempSync(join(tmpdir(), 'natsim-bench-'));
   const file = join(dir, 'replay.pcap');
   writeFileSync(file, generateCapture(n, 'pcap'));
-  const quiet = { out: (): void => undefined, err: (): void => undefined };
-  const times: number[] = [], reads: number[] = [];
+  const child = join(dirname(fileURLToPath(import.meta.url)), 'replay-child.js');
+  const times: number[] = [], reads: number[] = [], rss: number[] = [];
   try {
     for (let r = 0; r < o.runs; r++) {
-      let t = performance.now();
-      let k = 0;
-      for await (const rec of readCapture(file)) k += rec.captured.length > 0 ? 1 : 0;
+      const t = performance.now();
+      const k = await readAll(file);
       reads.push(performance.now() - t);
       if (k !== n) throw new Error(`read ${k} of ${n} packets`);
-      t = performance.now();
-      await runReplay({ capture: file, rules: [], scenario: 'kube-seed', ifaceMap: [], direction: 'in', writeDropped: false, json: false, ndjson: false, summary: true, trace: false, strict: true, seed: 'bench' }, quiet, colours(process.stdout, true));
-      times.push(performance.now() - t);
+      const res = JSON.parse(execFileSync(process.execPath, [child, file], { encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').pop()!) as { status: number; ms: number; peakRssMiB: number; packets: number; errors: string };
+      if (res.status !== 0 || res.packets !== n) throw new Error(`replay run: status ${res.status}, ${res.packets} packets reported (expected ${n}) ${res.errors}`);
+      times.push(res.ms);
+      rss.push(res.peakRssMiB);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const med = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-  return { packets: n, replayMs: med(times), readMs: med(reads), peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+  return { packets: n, replayMs: med(times), readMs: med(reads), peakRssMiB: med(rss), maxPeakRssMiB: Math.max(...rss) };
 }
