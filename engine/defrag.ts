@@ -132,6 +132,9 @@ export type DefragResult =
   /** Gone: NF_STOLEN (silent) or NF_DROP; `queueDiscarded` when its whole queue went too. */
   | { kind: 'dropped'; reason: DefragDropReason; detail: string; verdict: 'STOLEN' | 'DROP'; queueDiscarded: boolean };
 
+/** The answer for a packet that is not a fragment (shared: most packets get it). */
+const NOT_FRAGMENT: DefragResult = Object.freeze({ kind: 'not-fragment' });
+
 /** A queue that timed out, for the caller's ICMP "fragment reassembly time exceeded". */
 export interface ExpiredQueue {
   family: Family;
@@ -377,14 +380,14 @@ export class Defragmenter {
 
   private add4(pkt: Packet, now: number, ctx: DefragContext): DefragResult {
     const b = pkt.data;
-    if (b.length < 20 || b[0]! >>> 4 !== 4) return { kind: 'not-fragment' };
+    if (b.length < 20 || b[0]! >>> 4 !== 4) return NOT_FRAGMENT;
     const ihl = (b[0]! & 0x0f) * 4;
     const totalLength = readU16(b, 2);
     const flagsWord = readU16(b, 6);
     const mf = (flagsWord & 0x2000) !== 0;
     const offset = (flagsWord & 0x1fff) * 8;
-    if (!mf && offset === 0) return { kind: 'not-fragment' };
-    if (ihl < 20 || totalLength < ihl || b.length < ihl) return { kind: 'not-fragment' };
+    if (!mf && offset === 0) return NOT_FRAGMENT;
+    if (ihl < 20 || totalLength < ihl || b.length < ihl) return NOT_FRAGMENT;
     if (b.length < totalLength) return capture();
 
     const c = this.counters;
@@ -487,12 +490,12 @@ export class Defragmenter {
 
   private add6(pkt: Packet, now: number, ctx: DefragContext): DefragResult {
     const b = pkt.data;
-    if (b.length < 40 || b[0]! >>> 4 !== 6) return { kind: 'not-fragment' };
+    if (b.length < 40 || b[0]! >>> 4 !== 6) return NOT_FRAGMENT;
     const payloadLen = readU16(b, 4);
-    if (payloadLen === 0) return { kind: 'not-fragment' };
+    if (payloadLen === 0) return NOT_FRAGMENT;
     const skbLen = 40 + payloadLen;
     const where = findFragmentHeader(b, Math.min(skbLen, b.length));
-    if (!where) return { kind: 'not-fragment' };
+    if (!where) return NOT_FRAGMENT;
     const { fhoff, nhoff } = where;
     if (b.length < skbLen) return capture();
     if (transportTruncated(b, skbLen, fhoff)) {

@@ -287,7 +287,7 @@ export class Engine {
         case 'defrag': {
           // Packets that already carry a conntrack (loopback) or are untracked skip it.
           if (pkt.ct !== null || pkt.ctinfo === CTINFO.UNTRACKED) break;
-          const d = this.defrag.add(pkt, this.now, { hook: hook === 'OUTPUT' ? 'OUTPUT' : 'PREROUTING' });
+          const d = this.defrag.add(pkt, this.now, hook === 'OUTPUT' ? CT_AT_OUTPUT : CT_AT_PREROUTING);
           if (d.kind === 'not-fragment') break;
           if (d.kind === 'pass-through') { run.steps?.push({ kind: 'defrag', hook, result: `fragment passed on unreassembled (${d.reason})` }); break; }
           if (d.kind === 'queued') {

@@ -149,20 +149,32 @@ function tuplePort(ct: ConntrackEntry, key: PortKey): number {
   }
 }
 
+/** Where a state keeps the list of its address and port options (hidden from equality and JSON). */
+const GIVEN = Symbol('conntrack options given');
+
+/** The address and port options a parsed state has, listed once (most rules give only --ctstate). */
+function givenKeys(s: ConntrackState): { addrs: AddrKey[]; ports: PortKey[] } {
+  const held = (s as unknown as Record<symbol, { addrs: AddrKey[]; ports: PortKey[] } | undefined>)[GIVEN];
+  if (held !== undefined) return held;
+  const given = { addrs: ADDR_KEYS.filter((k) => s.addrs[k] !== undefined), ports: PORT_KEYS.filter((k) => s.ports[k] !== undefined) };
+  Object.defineProperty(s, GIVEN, { value: given, enumerable: false });
+  return given;
+}
+
 /** `conntrack_mt` for revision 3 (also used by `-m state`, which iptables loads as conntrack). */
 export function conntrackMatch(s: ConntrackState, pkt: Packet, ctx: PacketContext): boolean {
   if (s.state && ((packetStateBits(pkt) & s.state.mask) !== 0) === s.state.invert) return false;
   const ct = pkt.ct;
   if (ct === null) return s.state !== null;
   if (s.reply !== null && (pkt.ctinfo >= 3) !== s.reply) return false;
-  for (const k of ADDR_KEYS) {
-    const a = s.addrs[k];
-    if (a && maskedEqual(tupleAddr(ct, k), a.addr, a.mask) === a.invert) return false;
+  const given = givenKeys(s);
+  for (const k of given.addrs) {
+    const a = s.addrs[k]!;
+    if (maskedEqual(tupleAddr(ct, k), a.addr, a.mask) === a.invert) return false;
   }
   if (s.proto && (ct.tuple[0].proto === s.proto.num) === s.proto.invert) return false;
-  for (const k of PORT_KEYS) {
-    const p = s.ports[k];
-    if (!p) continue;
+  for (const k of given.ports) {
+    const p = s.ports[k]!;
     const v = tuplePort(ct, k);
     if ((v >= p.lo && v <= p.hi) === p.invert) return false;
   }
