@@ -117,6 +117,8 @@ export class Engine {
   private readonly routes = new Map<string | number, RouteResult | null>();
   /** MASQUERADE's and REDIRECT's concrete ranges, the last one per rule range. */
   private readonly singleRanges = new WeakMap<NatRange, NatRange>();
+  /** The tables' context, shared by all runs (see newRun). */
+  private readonly ctx: RunContext;
   /** Each hook's functions with their compiled tables resolved (tables without the hook left out). */
   private readonly plan: Record<HookName, PlannedOp[]>;
 
@@ -141,6 +143,7 @@ export class Engine {
       }
     }
     this.plan = plan;
+    this.ctx = new RunContext(this.ruleset.family, this.host, this.rng, this.shared);
   }
 
   /** `lookupRoute`, cached per destination. */
@@ -257,7 +260,9 @@ export class Engine {
       verdict: 'ACCEPT', fate: NOT_PROCESSED, inName: null, outName: null,
       ctx: null!,
     };
-    run.ctx = new RunContext(this.ruleset.family, this.host, this.now, this.rng, this.shared, run);
+    // One context object serves every run: runs never overlap (a packet the node emits while
+    // handling another is run from finish, after the first run is done with its context).
+    run.ctx = this.ctx.begin(run, this.now);
     return run;
   }
 
@@ -444,14 +449,22 @@ class RunContext implements PacketContext {
   lastEntry: Entry | null = null;
   nat?: PacketContext['nat'];
 
+  now = 0;
+  private run: Run = null!;
+
   constructor(
     readonly family: 'ipv4' | 'ipv6',
     readonly host: Host,
-    readonly now: number,
     private readonly rng: () => number,
     private readonly sharedState: Map<string, unknown>,
-    private readonly run: Run,
   ) {}
+
+  /** Ready for a new run at virtual time `now`. */
+  begin(run: Run, now: number): this {
+    this.run = run;
+    this.now = now;
+    return this;
+  }
 
   /** Ready for one table at one hook. */
   reset(table: 'raw' | 'mangle' | 'filter' | 'security' | 'nat', hook: HookName, nat: ((range: NatRange, kind: string) => TargetVerdict) | undefined): this {

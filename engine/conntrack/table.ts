@@ -183,6 +183,8 @@ export class ConntrackTable {
   private newest = -1;
   private size = 0;
   private nextId = 1;
+  private readonly ctxPrerouting: { -readonly [K in keyof TrackerContext]: TrackerContext[K] };
+  private readonly ctxOutput: { -readonly [K in keyof TrackerContext]: TrackerContext[K] };
   /**
    * The kernel's `nf_nat_bysource`: entries with a source manip (SRC_NAT_DONE) chained by the
    * hash of their original source (protocol, address, port), newest first, in `srcHeads` (as many
@@ -198,6 +200,8 @@ export class ConntrackTable {
     const { max, ...overrides } = config;
     this.settings = { ...DEFAULT_SETTINGS, ...overrides };
     this.max = max ?? DEFAULT_CONNTRACK_MAX;
+    this.ctxPrerouting = { now: 0, hook: 'PREROUTING', settings: this.settings };
+    this.ctxOutput = { now: 0, hook: 'OUTPUT', settings: this.settings };
   }
 
   /** Number of confirmed entries (`nf_conntrack_count`), NAT-clash entries included. */
@@ -208,7 +212,9 @@ export class ConntrackTable {
   /** Runs the conntrack hook on a packet that carries no conntrack yet (`nf_conntrack_in`). */
   in(pkt: CtPacket, now: number, opts: InOptions = {}): CtResult {
     if (opts.untracked) return { kind: 'untracked' };
-    const ctx: TrackerContext = { now, hook: opts.hook ?? 'PREROUTING', settings: this.settings };
+    // One context per hook, reused (trackers read it during the call only).
+    const ctx = opts.hook === 'OUTPUT' ? this.ctxOutput : this.ctxPrerouting;
+    ctx.now = now;
     const l4 = pkt.l4;
     if (l4 && l4.kind === 'icmp' && isIcmpOf(pkt.family, pkt.proto)) {
       const find: TupleFinder = (t) => this.find(t, now);
