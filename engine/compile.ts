@@ -65,6 +65,14 @@ export interface CompiledTable {
   underflow: Map<HookName, number>;
   /** Index of the first entry of every chain. */
   chainStart: Map<string, number>;
+  /** `hookEntry` and `underflow` by `hookIndex` (-1 where the table has no such hook), for the per-packet path. */
+  startAt: Int32Array;
+  underflowAt: Int32Array;
+}
+
+/** A hook's place in `CompiledTable.startAt` / `underflowAt` (netfilter's hook numbers). */
+export function hookIndex(hook: HookName): number {
+  return hook === 'PREROUTING' ? 0 : hook === 'INPUT' ? 1 : hook === 'FORWARD' ? 2 : hook === 'OUTPUT' ? 3 : 4;
 }
 
 /** A compiled ruleset. */
@@ -120,7 +128,10 @@ export function compileTable(family: Family, name: TableName, chains: Chain[]): 
     hookEntry.set(h, start);
     underflow.set(h, start + chains.find((c) => c.name === h)!.rules.length);
   }
-  return { name, family, entries, hookEntry, underflow, chainStart };
+  const startAt = new Int32Array(5).fill(-1), underflowAt = new Int32Array(5).fill(-1);
+  for (const [h, at] of hookEntry) startAt[hookIndex(h)] = at;
+  for (const [h, at] of underflow) underflowAt[hookIndex(h)] = at;
+  return { name, family, entries, hookEntry, underflow, chainStart, startAt, underflowAt };
 }
 
 /** Compile every table of a ruleset (its rules must have passed the COMMIT checks). */

@@ -5,7 +5,7 @@
  * Deterministic: time is a virtual clock the caller advances, randomness a seeded generator.
  */
 import seedrandom from 'seedrandom';
-import { compileRuleset, type CompiledRuleset, type Entry } from './compile.js';
+import { compileRuleset, type CompiledRuleset, type CompiledTable, type Entry } from './compile.js';
 import { ConntrackTable, type ConntrackConfig } from './conntrack/table.js';
 import { CTINFO, IPS, type ConntrackEntry, type TrackedCtInfo } from './conntrack/entry.js';
 import { ctPacketFromBytes, ctPacketFromPacket } from './conntrack/packet.js';
@@ -117,6 +117,12 @@ export class Engine {
   private readonly routes = new Map<string | number, RouteResult | null>();
   /** MASQUERADE's and REDIRECT's concrete ranges, the last one per rule range. */
   private readonly singleRanges = new WeakMap<NatRange, NatRange>();
+  /** The compiled tables by name (fields, not a map lookup, on the per-packet path). */
+  private readonly rawTable: CompiledTable | undefined;
+  private readonly mangleTable: CompiledTable | undefined;
+  private readonly natTable: CompiledTable | undefined;
+  private readonly filterTable: CompiledTable | undefined;
+  private readonly securityTable: CompiledTable | undefined;
   /** The tables' context, shared by all runs (see newRun). */
   private readonly ctx: RunContext;
   /** Each hook's functions with their compiled tables resolved (tables without the hook left out). */
@@ -143,6 +149,9 @@ export class Engine {
       }
     }
     this.plan = plan;
+    const tables = this.compiled.tables;
+    this.rawTable = tables.get('raw'); this.mangleTable = tables.get('mangle'); this.natTable = tables.get('nat');
+    this.filterTable = tables.get('filter'); this.securityTable = tables.get('security');
     this.ctx = new RunContext(this.ruleset.family, this.host, this.rng, this.shared);
   }
 
@@ -355,7 +364,7 @@ export class Engine {
   }
 
   private runOneTable(run: Run, table: 'raw' | 'mangle' | 'filter' | 'security' | 'nat', hook: HookName, nat?: (range: NatRange, kind: string) => TargetVerdict): 'ACCEPT' | 'DROP' {
-    const t = this.compiled.tables.get(table)!;
+    const t = (table === 'nat' ? this.natTable : table === 'filter' ? this.filterTable : table === 'mangle' ? this.mangleTable : table === 'raw' ? this.rawTable : this.securityTable)!;
     const steps: TraceStep[] | null = run.steps ? [] : null;
     const ctx = run.ctx.reset(table, hook, nat);
     const v = runTable(t, hook, run.pkt, ctx, steps);

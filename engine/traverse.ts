@@ -8,7 +8,7 @@ import { NatsimError, EXIT_OTHER } from './errors.js';
 import type { Words } from './net/addr.js';
 import type { HookName, PacketContext } from './ext/types.js';
 import type { Packet } from './packet.js';
-import type { CompiledTable, Entry, RuleEntry } from './compile.js';
+import { hookIndex, type CompiledTable, type Entry, type RuleEntry } from './compile.js';
 
 /** The verdict of a table at a hook. */
 export type TableVerdict = 'ACCEPT' | 'DROP';
@@ -64,8 +64,9 @@ function notModelled(what: string, e: RuleEntry): NatsimError {
  */
 export function runTable(t: CompiledTable, hook: HookName, p: Packet, ctx: PacketContext & { dropped: boolean }, trace: TraceStep[] | null): TableVerdict {
   const entries = t.entries;
-  let i = t.hookEntry.get(hook)!;
-  const underflow = t.underflow.get(hook)!;
+  const h = hookIndex(hook);
+  let i = t.startAt[h]!;
+  const underflow = t.underflowAt[h]!;
   // The jump stack, made on the first jump (many tables run without one).
   let stack: number[] | null = null;
   for (let steps = 0; ; steps++) {

@@ -56,8 +56,8 @@ import { DEFAULT_UDP_TIMEOUT, DEFAULT_UDP_TIMEOUT_STREAM, udpPacket, udplitePack
 export const DEFAULT_CONNTRACK_MAX = 262144;
 
 /** Buckets and entries the table starts with (both grow by doubling). */
-const INITIAL_BUCKETS = 1024;
-const INITIAL_CAPACITY = 1024;
+const INITIAL_BUCKETS = 16384;
+const INITIAL_CAPACITY = 4096;
 /** Chain value of a node that is not in any bucket. */
 const NOT_HASHED = -2;
 /** 32-bit words per node record, and their places: hash, next node, IPv4 source and destination, ports, protocol (| 0x100 for IPv6). */
