@@ -318,6 +318,23 @@ describe('table', () => {
     for (const v of live.values()) expect(t.find(v.e.tuple[1], now)?.entry).toBe(v.e);
   });
 
+  it('a timeout changed from outside the table (REJECT closing a connection, a tracker) is what lookups see', () => {
+    const t = new ConntrackTable();
+    const e = tracked(pass(t, udp('10.0.0.1:1', '10.0.0.2:2'), 0)).entry;
+    e.timeout = 5_000; // shortened, as nf_ct_set_closing does
+    expect(t.find(e.tuple[1], 4_999)?.entry).toBe(e);
+    expect(t.tupleTaken(e.tuple[1], null, 4_999)).toBe(true);
+    expect(t.find(e.tuple[0], 5_000)).toBeNull();
+    expect(t.count).toBe(0);
+    const f = tracked(pass(t, udp('10.0.0.1:3', '10.0.0.2:4'), 0)).entry;
+    f.timeout = 100_000; // lengthened
+    expect(t.find(f.tuple[0], 99_999)?.entry).toBe(f);
+    expect(t.natUsedTuple(f.tuple[0], null, 99_999)).toBe(true);  // its inverse, the reply tuple, is f's
+    expect(t.natUsedTuple(f.tuple[0], f, 99_999)).toBe(false);    // unless f is the one asking
+    expect(t.natUsedTuple(f.tuple[0], null, 100_000)).toBe(false); // expired (and collected)
+    expect(t.count).toBe(0);
+  });
+
   it('a full table looks for room among its 128 oldest entries only', () => {
     const t = new ConntrackTable({ max: 200 });
     const all: ConntrackEntry[] = [];

@@ -60,9 +60,11 @@ const INITIAL_BUCKETS = 16384;
 const INITIAL_CAPACITY = 4096;
 /** Chain value of a node that is not in any bucket. */
 const NOT_HASHED = -2;
-/** 32-bit words per node record, and their places: hash, next node, IPv4 source and destination, ports, protocol (| 0x100 for IPv6). */
+/** 32-bit words per node record, and their places: hash, next node, IPv4 source and destination, ports, protocol (| 0x100 for IPv6), then the entry's expiry as a float64. */
 const NODE = 8;
 const N_HASH = 0, N_CHAIN = 1, N_SRC = 2, N_DST = 3, N_PORTS = 4, N_PROTO = 5;
+/** The expiry's place in a record read as float64s (words 6 and 7). */
+const N_EXPIRY_F64 = 3;
 
 /** How many of the oldest entries a full table looks at for expired entries or an early-drop victim. */
 const MAKE_ROOM_WINDOW = 128;
@@ -130,6 +132,43 @@ export interface Slot {
   dir: Dir;
 }
 
+/**
+ * The entries a table makes: plain `ConntrackEntry` fields, except that `timeout`, once the
+ * entry is in the table, is mirrored into its two hash-node records, so that a lookup can tell a
+ * live entry from an expired one without reading the entry (whoever changes the timeout — the
+ * table, a tracker, REJECT's `nf_ct_set_closing` — goes through the setter).
+ */
+class TableEntry implements ConntrackEntry {
+  tuple: [Tuple, Tuple];
+  status = 0;
+  mark = 0;
+  readonly zone = 0;
+  proto: ConntrackEntry['proto'] = NO_PROTO_STATE;
+  origPackets = 0;
+  origBytes = 0;
+  replyPackets = 0;
+  replyBytes = 0;
+  note: unknown = null;
+  index = -1;
+  private expiry = 0;
+
+  constructor(readonly id: number, orig: Tuple, reply: Tuple, private readonly table: ConntrackTable) {
+    this.tuple = [orig, reply];
+  }
+
+  get timeout(): number {
+    return this.expiry;
+  }
+
+  set timeout(v: number) {
+    this.expiry = v;
+    if (this.index >= 0) this.table.mirrorExpiry(this.index, v);
+  }
+}
+
+/** The proto state of an entry no tracker has written yet (trackers replace it, never change it). */
+const NO_PROTO_STATE: ConntrackEntry['proto'] = Object.freeze({ kind: 'none' });
+
 /** Protocols whose confirm clashes may be resolved (`allow_clash`). */
 function allowsClash(proto: number): boolean {
   return proto === IPPROTO.UDP || proto === IPPROTO.UDPLITE || proto === IPPROTO.GRE;
@@ -177,6 +216,8 @@ export class ConntrackTable {
   private freeIndexes: number[] = [];
   private heads = new Int32Array(INITIAL_BUCKETS).fill(-1);
   private nodes = new Int32Array(2 * NODE * INITIAL_CAPACITY);
+  /** The same records as float64s: each record's last 8 bytes hold the entry's expiry. */
+  private nodeTimes = new Float64Array(this.nodes.buffer);
   private older = new Int32Array(INITIAL_CAPACITY);
   private newer = new Int32Array(INITIAL_CAPACITY);
   private oldest = -1;
@@ -315,10 +356,15 @@ export class ConntrackTable {
   /** `tupleTaken`'s verdict on the node a lookup found (-1: none). */
   private takenNode(n: number, ignoring: ConntrackEntry | null): boolean {
     if (n < 0) return false;
-    const e = this.entries[n >> 1]!;
-    if (e === ignoring) return false;
-    if (ignoring && tupleEqual(ignoring.tuple[0], e.tuple[0])) return false;
-    return true;
+    if (ignoring === null) return true;
+    const i = n >> 1;
+    if (ignoring.index === i) return false;
+    // The holder's original tuple against the asker's, from the holder's original-direction record.
+    const o = ignoring.tuple[0];
+    if (o.family !== 'ipv4') return !tupleEqual(o, this.entries[i]!.tuple[0]);
+    const r = 2 * i * NODE, nodes = this.nodes;
+    return !(nodes[r + N_SRC] === (o.src[0]! | 0) && nodes[r + N_DST] === (o.dst[0]! | 0)
+      && nodes[r + N_PORTS] === (((o.sport << 16) | o.dport) | 0) && nodes[r + N_PROTO] === o.proto);
   }
 
   /** The confirmed entry holding `tuple`, and in which direction; expired entries are collected. */
@@ -344,13 +390,13 @@ export class ConntrackTable {
       const r = n * NODE;
       if (nodes[r + N_HASH] !== h || nodes[r + N_PORTS] !== ports || nodes[r + N_PROTO] !== pf) continue;
       if (v4 ? nodes[r + N_SRC] !== s4 || nodes[r + N_DST] !== d4 : false) continue;
-      const e = this.entries[n >> 1]!;
       if (!v4) {
-        const t = e.tuple[n & 1];
+        const t = this.entries[n >> 1]!.tuple[n & 1];
         if (!wordsEqual(t.src, src) || !wordsEqual(t.dst, dst)) continue;
       }
-      if (e.timeout <= now) {
-        this.remove(e);
+      // The expiry mirrored in the record: a live entry is not read at all.
+      if (this.nodeTimes[n * (NODE / 2) + N_EXPIRY_F64]! <= now) {
+        this.remove(this.entries[n >> 1]!);
         return -1;
       }
       return n;
@@ -405,10 +451,14 @@ export class ConntrackTable {
   }
 
   private allocate(orig: Tuple, reply: Tuple): ConntrackEntry {
-    return {
-      id: this.nextId++, tuple: [orig, reply], status: 0, mark: 0, zone: 0, timeout: 0,
-      proto: { kind: 'none' }, origPackets: 0, origBytes: 0, replyPackets: 0, replyBytes: 0, note: null, index: -1,
-    };
+    return new TableEntry(this.nextId++, orig, reply, this);
+  }
+
+  /** Writes an entry's expiry into its two node records (`TableEntry`'s timeout setter). */
+  mirrorExpiry(index: number, expiry: number): void {
+    const f = this.nodeTimes;
+    f[(2 * index) * (NODE / 2) + N_EXPIRY_F64] = expiry;
+    f[(2 * index + 1) * (NODE / 2) + N_EXPIRY_F64] = expiry;
   }
 
   /** Room for one more entry: collect expired ones, then early-drop the oldest unassured one. */
@@ -499,9 +549,12 @@ export class ConntrackTable {
     this.entries[i] = entry;
     entry.index = i;
     this.size++;
-    if (withOriginal) this.hashNode(2 * i, entry.tuple[0]);
+    this.writeRecord(2 * i, entry.tuple[0]);
+    this.writeRecord(2 * i + 1, entry.tuple[1]);
+    if (withOriginal) this.hashNode(2 * i);
     else this.nodes[2 * i * NODE + N_CHAIN] = NOT_HASHED;
-    this.hashNode(2 * i + 1, entry.tuple[1]);
+    this.hashNode(2 * i + 1);
+    this.mirrorExpiry(i, entry.timeout);
     if (entry.status & IPS.SRC_NAT_DONE) this.listSource(i, entry.tuple[0]);
     else this.srcChain[i] = NOT_HASHED;
     this.older[i] = this.newest;
@@ -512,19 +565,22 @@ export class ConntrackTable {
     if (4 * this.size > this.heads.length) this.rehash(this.heads.length * 2);
   }
 
-  /** Puts node `n` at the head of its tuple's bucket (the newest of equal tuples is found first). */
-  private hashNode(n: number, t: Tuple): void {
-    const h = tupleHash(t) | 0;
-    const b = h & (this.heads.length - 1);
+  /** Writes node `n`'s record: the tuple's hash and, for IPv4, the tuple itself. */
+  private writeRecord(n: number, t: Tuple): void {
     const r = n * NODE;
     const v4 = t.family === 'ipv4';
     const nodes = this.nodes;
-    nodes[r + N_HASH] = h;
-    nodes[r + N_CHAIN] = this.heads[b]!;
+    nodes[r + N_HASH] = tupleHash(t) | 0;
     nodes[r + N_SRC] = v4 ? t.src[0]! | 0 : 0;
     nodes[r + N_DST] = v4 ? t.dst[0]! | 0 : 0;
     nodes[r + N_PORTS] = ((t.sport << 16) | t.dport) | 0;
     nodes[r + N_PROTO] = t.proto | (v4 ? 0 : 0x100);
+  }
+
+  /** Puts node `n` (its record written) at the head of its bucket (the newest of equal tuples is found first). */
+  private hashNode(n: number): void {
+    const b = this.nodes[n * NODE + N_HASH]! & (this.heads.length - 1);
+    this.nodes[n * NODE + N_CHAIN] = this.heads[b]!;
     this.heads[b] = n;
   }
 
@@ -549,6 +605,7 @@ export class ConntrackTable {
     const cap = this.older.length * 2;
     const more = (a: Int32Array, len: number): Int32Array<ArrayBuffer> => { const b = new Int32Array(len); b.set(a); return b; };
     this.nodes = more(this.nodes, 2 * NODE * cap);
+    this.nodeTimes = new Float64Array(this.nodes.buffer);
     this.older = more(this.older, cap);
     this.newer = more(this.newer, cap);
     this.srcChain = more(this.srcChain, cap);
