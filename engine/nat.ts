@@ -161,13 +161,22 @@ function uniqueL4(env: NatEnv, tuple: Tuple, range: NatRange, manip: Manip, ct: 
   else if (range.random || range.randomFully || manip !== 'dst') off = env.random16();
   else off = 0;
   let attempts = Math.min(size, 128);
-  let candidate = tuple;
+  let key = manipKey(tuple, manip);
+  // Ports (not ICMP ids): each candidate is checked without building it.
+  const ports = !icmp;
   for (;;) {
     for (let i = 0; i < attempts; i++, off++) {
-      candidate = withKey(tuple, manip, min + ((off >>> 0) % size));
-      if (!env.ct.natUsedTuple(candidate, ct, env.now)) return candidate;
+      key = min + ((off >>> 0) % size);
+      if (ports) {
+        // The candidate's inverse: sides swapped, the new port on the manip's side.
+        const sport = manip === 'src' ? key : tuple.sport, dport = manip === 'src' ? tuple.dport : key;
+        if (!env.ct.natUsedParts(tuple.family, tuple.proto, tuple.dst, tuple.src, dport, sport, ct, env.now)) return withKey(tuple, manip, key);
+      } else {
+        const candidate = withKey(tuple, manip, key);
+        if (!env.ct.natUsedTuple(candidate, ct, env.now)) return candidate;
+      }
     }
-    if (attempts >= size || attempts < 16) return candidate;
+    if (attempts >= size || attempts < 16) return withKey(tuple, manip, key);
     attempts >>= 1;
     off = env.random16();
   }

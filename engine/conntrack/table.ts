@@ -353,6 +353,14 @@ export class ConntrackTable {
     return reply !== null && this.tupleTaken(reply, ignoring, now);
   }
 
+  /**
+   * `natUsedTuple` for a port protocol's candidate given as the fields of its inverse (the tuple
+   * whose holder is looked for), without building either tuple.
+   */
+  natUsedParts(family: Family, proto: number, src: Words, dst: Words, sport: number, dport: number, ignoring: ConntrackEntry | null, now: number): boolean {
+    return this.takenNode(this.findParts(family, proto, src, dst, sport, dport, now), ignoring);
+  }
+
   /** `tupleTaken`'s verdict on the node a lookup found (-1: none). */
   private takenNode(n: number, ignoring: ConntrackEntry | null): boolean {
     if (n < 0) return false;
