@@ -21,7 +21,8 @@ import { decodePacket, type Packet } from '../../engine/packet.js';
 import type { Rule } from '../../engine/ruleset/model.js';
 import { ruleText, saveRuleset } from '../../engine/ruleset/save.js';
 import { parseEthernet, type EthernetHeader } from '../../engine/wire/ethernet.js';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
+import { ProgressLine } from '../progress.js';
 import { CaptureStreamCursor } from '../capture/reader.js';
 import { decodeLinkInto, encapsulate, LINKTYPE, linkSlot, notIpReason } from '../capture/link.js';
 import { CaptureWriter } from '../capture/writer.js';
@@ -91,7 +92,10 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   const stop = { requested: false };
   const onSigint = (): void => { stop.requested = true; };
   process.once('SIGINT', onSigint);
-  const progress = process.stderr.isTTY && !o.json && !o.ndjson;
+  // A progress bar on a terminal's stderr, unless per-packet output goes to the same terminal.
+  const progress = process.stderr.isTTY && !(process.stdout.isTTY && (lines || o.ndjson))
+    ? new ProgressLine((t) => process.stderr.write(t), captureSize(o.capture))
+    : null;
   // Every packet's bytes are copied out before the next chunk is read: one reused read buffer.
   const cursor = new CaptureStreamCursor(o.capture, { file: displayName(o.capture), reuseBuffer: true });
   const slot = linkSlot();
@@ -197,7 +201,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
           out.write(`${times.format(rec.tsSec, rec.tsNsec)} ${describePacket(r.before, family)}${rewritten ? ` ${c.green('⇒')} ${describePacket(r.after, family)}` : ''} ${fate} [${r.ctstate}]${decided ? c.dim(` ${decided}`) : ''}${c.dim(replyNote)}\n`);
           if (o.trace) out.write(formatPath(r, family, c, engine.now).split('\n').map((l) => '    ' + l).join('\n') + '\n');
         }
-        if (progress && packets % 10000 === 0) process.stderr.write(`\r${packets.toLocaleString('en-US')} packets`);
+        if (progress !== null && (packets & 4095) === 0) progress.update(packets, rec.position);
       }
       if (stop.requested) break;
       // Lines go out at least once per input chunk (a live capture on standard input shows as it comes).
@@ -207,7 +211,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
     cursor.close();
     out.flush();
     process.removeListener('SIGINT', onSigint);
-    if (progress) process.stderr.write('\r');
+    progress?.done();
     writer?.close();
   }
   if (o.saveCounters) writeFileSync(o.saveCounters, saveRuleset(ruleset, { counters: true }));
@@ -498,4 +502,14 @@ function clientSideReply(engine: Engine, p: Packet): ConntrackEntry | null {
   // Only when NAT makes the node see it differently from the capture.
   const natted = !(wordsEqual(reply.src, orig.dst) && wordsEqual(reply.dst, orig.src) && reply.sport === orig.dport && reply.dport === orig.sport);
   return natted ? e : null;
+}
+
+/** The size of a capture file in bytes, or null (standard input, a pipe, anything not a regular file). */
+function captureSize(path: string): number | null {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? st.size : null;
+  } catch {
+    return null;
+  }
 }
