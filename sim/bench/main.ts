@@ -26,7 +26,7 @@ import { EXAMPLE_NODE, syntheticCluster } from '../kube/examples.js';
 import { generateKubeRuleset } from '../kube/generate.js';
 import { benchBigNew, benchEstablished, benchFlowsBig, benchFlowsSeed, benchSeedNew, engineSink, type EngineBenchOptions, type EngineFigure } from './engine.js';
 import { benchCaptureRead } from './capture.js';
-import { benchReplay } from './replay.js';
+import { benchReplay, benchReplayGrowth } from './replay.js';
 import { kernelRestore, type KernelResult } from './kernel.js';
 import { canCollect, collect, memory, timeRuns, type Memory, type Timing } from './measure.js';
 
@@ -332,6 +332,8 @@ async function runReplayBench(opts: BenchOptions): Promise<void> {
   out(`  natsim replay --summary                   ${f.replayMs.toFixed(0).padStart(8)} ms   ${(rate / 1e3).toFixed(0)} k packets/s   ${(f.replayMs / f.readMs).toFixed(1)}× the reading time   target ≥ ${REPLAY_TARGETS.replayPerSec / 1e3}k/s: ${rate >= REPLAY_TARGETS.replayPerSec ? 'met' : 'MISSED'}`);
   const rssOk = f.maxPeakRssMiB * 2 ** 20 < REPLAY_TARGETS.peakRssMiB * 1e6;
   out(`  peak RSS of the replay process            ${f.peakRssMiB.toFixed(0).padStart(8)} MiB median, ${f.maxPeakRssMiB.toFixed(0)} MiB largest   target < ${REPLAY_TARGETS.peakRssMiB} MB: ${rssOk ? 'met' : 'MISSED'}`);
+  const long = benchReplayGrowth({ packets: f.packets, factor: 2 });
+  out(`  the same, twice as long (one run)          ${long.ms.toFixed(0).padStart(8)} ms   ${(long.packets / (long.ms / 1000) / 1e3).toFixed(0)} k packets/s   peak RSS ${long.peakRssMiB.toFixed(0)} MiB (${long.peakRssMiB <= f.maxPeakRssMiB * 1.1 ? 'flat' : 'GROWS'} as the capture grows)`);
   if (rate < REPLAY_TARGETS.replayPerSec) out(`TARGET MISSED: capture replay ${(rate / 1e3).toFixed(0)} k packets/s (target ${REPLAY_TARGETS.replayPerSec / 1e3} k/s)`);
   if (!rssOk) out(`TARGET MISSED: capture replay peak RSS ${f.maxPeakRssMiB.toFixed(0)} MiB (target < ${REPLAY_TARGETS.peakRssMiB} MB)`);
 }

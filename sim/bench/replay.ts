@@ -46,13 +46,37 @@ async function readAll(file: string): Promise<number> {
   return n;
 }
 
+/** One replay in a process of its own: its time inside `main`, its peak RSS. */
+function replayOnce(file: string, n: number): { ms: number; peakRssMiB: number } {
+  const child = join(dirname(fileURLToPath(import.meta.url)), 'replay-child.js');
+  const res = JSON.parse(execFileSync(process.execPath, [child, file], { encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').pop()!) as { status: number; ms: number; peakRssMiB: number; packets: number; errors: string };
+  if (res.status !== 0 || res.packets !== n) throw new Error(`replay run: status ${res.status}, ${res.packets} packets reported (expected ${n}) ${res.errors}`);
+  return res;
+}
+
+/**
+ * Whether memory stays flat as the capture grows: one replay of a capture `factor` times as long
+ * (the conntrack table is full long before either ends); its packets, time and peak RSS.
+ */
+export function benchReplayGrowth(o: { packets?: number; factor: number }): { packets: number; ms: number; peakRssMiB: number } {
+  const n = (o.packets ?? 1_000_000) * o.factor;
+  const dir = mkdtempSync(join(tmpdir(), 'natsim-bench-'));
+  const file = join(dir, 'replay-long.pcap');
+  try {
+    writeFileSync(file, generateCapture(n, 'pcap'));
+    const r = replayOnce(file, n);
+    return { packets: n, ms: r.ms, peakRssMiB: r.peakRssMiB };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Replay `packets` generated packets `runs` times (each in its own process); medians. */
 export async function benchReplay(o: { packets?: number; runs: number }): Promise<ReplayFigure> {
   const n = o.packets ?? 1_000_000;
   const dir = mkdtempSync(join(tmpdir(), 'natsim-bench-'));
   const file = join(dir, 'replay.pcap');
   writeFileSync(file, generateCapture(n, 'pcap'));
-  const child = join(dirname(fileURLToPath(import.meta.url)), 'replay-child.js');
   const times: number[] = [], reads: number[] = [], rss: number[] = [];
   try {
     for (let r = 0; r < o.runs; r++) {
@@ -60,8 +84,7 @@ export async function benchReplay(o: { packets?: number; runs: number }): Promis
       const k = await readAll(file);
       reads.push(performance.now() - t);
       if (k !== n) throw new Error(`read ${k} of ${n} packets`);
-      const res = JSON.parse(execFileSync(process.execPath, [child, file], { encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').pop()!) as { status: number; ms: number; peakRssMiB: number; packets: number; errors: string };
-      if (res.status !== 0 || res.packets !== n) throw new Error(`replay run: status ${res.status}, ${res.packets} packets reported (expected ${n}) ${res.errors}`);
+      const res = replayOnce(file, n);
       times.push(res.ms);
       rss.push(res.peakRssMiB);
     }
