@@ -35,6 +35,11 @@
  * non-ASSURED one among them is the victim; with none, the packet is dropped. Expiry is
  * lazy (on lookup) plus `expire(now)`; listing order is confirmation order, not hash order.
  * Zones, helpers/expectations, events and the hash-chain length limit are not modelled.
+ *
+ * Storage: flat typed arrays rather than maps, so that a full table of a quarter of a million
+ * entries costs tens of bytes per entry beyond the entry objects and a lookup reads one small
+ * record per node: the two-node hash (`tuplehash[ORIGINAL]`/`[REPLY]`), the confirmation-order
+ * list, and NAT's by-source list (`nf_nat_bysource`, `fromSource`), all by entry index.
  */
 import { NatsimError, EXIT_OTHER } from '../errors.js';
 import { wordsEqual, type Family, type Words } from '../net/addr.js';
