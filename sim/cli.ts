@@ -200,12 +200,13 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
       .option('ndjson', { describe: 'print one JSON record per packet', type: 'boolean', default: false })
       .option('strict', { describe: 'stop at the first packet that cannot be decoded', type: 'boolean', default: false })
       .option('seed', { describe: 'seed of the random generator', type: 'string', default: 'natsim' })
+      .option('conntrack-max', { describe: "the node's nf_conntrack_max (default 262,144; 0 means no limit)", type: 'number' })
       .example('$0 replay dns.pcap --scenario kube-seed --write out.pcapng', 'DNS to the kube-dns cluster IP through the seed node'),
     async (a) => {
       await runReplay({
         capture: a.capture as string, rules: a.rules as string[], ...(a.scenario ? { scenario: a.scenario } : {}), ...(a.host ? { host: a.host } : {}), ...(a.routes ? { routes: a.routes } : {}),
         ifaceMap: a['iface-map'] as string[], direction: a.direction as 'in' | 'out' | 'auto', ...(a.write ? { write: a.write } : {}), writeDropped: a['write-dropped'],
-        ...(a['save-counters'] ? { saveCounters: a['save-counters'] } : {}), trace: a.trace, summary: a.summary, json: a.json, ndjson: a.ndjson, strict: a.strict, seed: a.seed,
+        ...(a['save-counters'] ? { saveCounters: a['save-counters'] } : {}), ...(a['conntrack-max'] !== undefined ? { conntrackMax: conntrackMaxOption(a['conntrack-max']) } : {}), trace: a.trace, summary: a.summary, json: a.json, ndjson: a.ndjson, strict: a.strict, seed: a.seed,
       }, streams, colours(process.stdout, argv.includes('--no-color')));
     })
     .command('scenarios', 'list the built-in scenarios', () => undefined, () => { streams.out(listScenarios().join('\n') + '\n'); })
@@ -238,4 +239,10 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
     }
   }
   return status;
+}
+
+/** `--conntrack-max`: a whole number from 0 (no limit) up. */
+function conntrackMaxOption(v: number): number {
+  if (!Number.isInteger(v) || v < 0 || v > 2 ** 31 - 1) throw new NatsimError('USAGE', `--conntrack-max ${v}: expected a whole number of entries, 0 for no limit`, {}, EXIT_BAD_INPUT);
+  return v;
 }

@@ -96,6 +96,21 @@ describe('natsim replay on the seed node', () => {
     expect(doc.conntrack.map((l) => l.replace(/^(udp {6}17) \d+/, '$1'))).toEqual(text.map((l) => l.replace(/^(udp {6}17) \d+/, '$1')));
   });
 
+  it('--conntrack-max: a full table early-drops the oldest unassured entries, and the summary says how many', () => {
+    const small = run([pcap, '--scenario', 'kube-seed', '--summary', '--conntrack-max', '4']);
+    expect(small.status).toBe(0);
+    // 12 connections, each query followed by its reply: the table keeps 4, 8 were evicted.
+    expect(small.stdout).toContain('  conntrack table full (nf_conntrack_max 4; --conntrack-max sets it): 8 unassured entries early-dropped to make room, 0 packets dropped with no room\n');
+    expect(small.stdout).toContain('conntrack -L (4 entries)');
+    const j = JSON.parse(run([pcap, '--scenario', 'kube-seed', '--json', '--conntrack-max', '4']).stdout) as { conntrackTable: Record<string, number> };
+    expect(j.conntrackTable).toEqual({ max: 4, entries: 4, inserted: 12, earlyDropped: 8, droppedFull: 0, insertFailed: 0, clashResolved: 0 });
+    // Without a limit nothing is said.
+    expect(run([pcap, '--scenario', 'kube-seed', '--summary', '--conntrack-max', '0']).stdout).not.toContain('conntrack table full');
+    const bad = run([pcap, '--scenario', 'kube-seed', '--conntrack-max', '1.5']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--conntrack-max 1.5: expected a whole number of entries');
+  });
+
   it('a truncated capture is an error naming the packet and the byte offset, after the packets before it', () => {
     const bytes = readFileSync(pcap);
     const cut = join(dir, 'cut.pcap');

@@ -129,6 +129,8 @@ export interface ConntrackStats {
   drop: number;
   earlyDrop: number;
   clashResolve: number;
+  /** Of `drop`: packets refused because the table was full and nothing could be early-dropped (not a kernel counter of its own). */
+  tableFull: number;
 }
 
 /** An entry found by tuple, with the direction the tuple matched. */
@@ -207,7 +209,7 @@ export class ConntrackTable {
   /** `nf_conntrack_max`; 0 means unlimited, as in the kernel. */
   readonly max: number;
   /** Event counters. */
-  readonly stats: ConntrackStats = { found: 0, invalid: 0, insert: 0, insertFailed: 0, drop: 0, earlyDrop: 0, clashResolve: 0 };
+  readonly stats: ConntrackStats = { found: 0, invalid: 0, insert: 0, insertFailed: 0, drop: 0, earlyDrop: 0, clashResolve: 0, tableFull: 0 };
   /**
    * The hash table, as the kernel's: each confirmed entry has two nodes, `2 * index + dir`
    * (`tuplehash[dir]`), chained per bucket. A node is a record of `NODE` 32-bit words in `nodes`:
@@ -281,6 +283,7 @@ export class ConntrackTable {
         if (!reply) return this.invalid('tuple cannot be inverted');
         if (!this.makeRoom(now)) {
           this.stats.drop++;
+          this.stats.tableFull++;
           return { kind: 'drop', reason: 'nf_conntrack: table full, dropping packet' };
         }
         entry = this.allocate(tuple, reply);

@@ -46,6 +46,8 @@ export interface ReplayOptions extends NodeOptions {
   trace: boolean;
   strict: boolean;
   saveCounters?: string;
+  /** `nf_conntrack_max` of the node (default 262,144; 0: unlimited). */
+  conntrackMax?: number;
   seed: string;
 }
 
@@ -66,7 +68,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   const family = ruleset.family;
   // The path is recorded only when something shows it (lines, --trace, the writer's comments).
   const needSteps = o.trace || o.ndjson || (!o.summary && !o.json) || (o.write !== undefined && o.write.endsWith('.pcapng'));
-  const engine = new Engine({ ruleset, host, seed: o.seed, trace: needSteps });
+  const engine = new Engine({ ruleset, host, seed: o.seed, trace: needSteps, ...(o.conntrackMax !== undefined ? { conntrack: { max: o.conntrackMax } } : {}) });
   const map = new Map<string, string>();
   for (const m of o.ifaceMap) {
     const [from, to] = m.split('=');
@@ -219,7 +221,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
     // As JSON.stringify(…, null, 2) prints it, the conntrack lines (last) written in pieces.
     const now = engine.now;
     const entries = engine.conntrack.list(now);
-    const head = JSON.stringify({ packets, notIp, undecodable, translatedReplies, fates: Object.fromEntries(fates), mappingCount, mappings, conntrack: [] }, null, 2);
+    const head = JSON.stringify({ packets, notIp, undecodable, translatedReplies, fates: Object.fromEntries(fates), mappingCount, mappings, conntrackTable: tableFigures(engine), conntrack: [] }, null, 2);
     if (entries.length === 0) { streams.out(head + '\n'); return; }
     out.write(head.slice(0, head.length - '[]\n}'.length) + '[\n');
     const lister = new ConntrackLines();
@@ -235,6 +237,13 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   if (notIp) streams.out(`  not replayed: ${notIp} frames that are not IP of this ruleset's family (${[...notIpReasons].map(([k, n]) => `${k} ${n}`).join(', ')})\n`);
   if (undecodable) streams.out(`  not replayed: ${undecodable} packets whose IP header could not be decoded (--strict stops at the first)\n`);
   if (translatedReplies) streams.out(`  ${translatedReplies} replies captured on the client's side were replayed as the node receives them from their endpoints\n`);
+  const tf = tableFigures(engine);
+  if (tf.earlyDropped > 0 || tf.droppedFull > 0) {
+    streams.out(`  conntrack table full (nf_conntrack_max ${tf.max.toLocaleString('en-US')}; --conntrack-max sets it): ${tf.earlyDropped.toLocaleString('en-US')} unassured entries early-dropped to make room, ${tf.droppedFull.toLocaleString('en-US')} packets dropped with no room\n`);
+  }
+  if (tf.insertFailed > 0 || tf.clashResolved > 0) {
+    streams.out(`  conntrack confirm clashes: ${tf.clashResolved.toLocaleString('en-US')} resolved, ${tf.insertFailed.toLocaleString('en-US')} dropped\n`);
+  }
   if (mappingCount) {
     streams.out(c.bold(`NAT mappings (${mappingCount} connections)`) + '\n');
     for (const m of mappings.slice(0, 20)) streams.out(`  ${m}\n`);
@@ -512,4 +521,13 @@ function captureSize(path: string): number | null {
   } catch {
     return null;
   }
+}
+
+/** What the conntrack table did during the replay (its `/proc/net/stat/nf_conntrack` counters). */
+function tableFigures(engine: Engine): { max: number; entries: number; inserted: number; earlyDropped: number; droppedFull: number; insertFailed: number; clashResolved: number } {
+  const t = engine.conntrack, st = t.stats;
+  return {
+    max: t.max, entries: t.count, inserted: st.insert, earlyDropped: st.earlyDrop,
+    droppedFull: st.tableFull, insertFailed: st.insertFailed, clashResolved: st.clashResolve,
+  };
 }
