@@ -32,6 +32,8 @@ export interface RuleEntry {
   /** Header match, precomputed. */
   src: Words | null; srcMask: Words | null; srcInv: boolean;
   dst: Words | null; dstMask: Words | null; dstInv: boolean;
+  /** The rule tests exactly one IPv4 destination (`-d A/32`, not inverted): `CompiledTable.dstIndex` may skip it. */
+  keyedDst: boolean;
   inName: string | null; inPrefix: boolean; inInv: boolean;
   outName: string | null; outPrefix: boolean; outInv: boolean;
   proto: number; protoInv: boolean;
@@ -68,6 +70,60 @@ export interface CompiledTable {
   /** `hookEntry` and `underflow` by `hookIndex` (-1 where the table has no such hook), for the per-packet path. */
   startAt: Int32Array;
   underflowAt: Int32Array;
+  /** Where to look next past rules testing other destinations; null for tables with few such rules. */
+  dstIndex: DstIndex | null;
+}
+
+/**
+ * For tables with long runs of rules that each test one IPv4 destination (kube-proxy's
+ * KUBE-SERVICES: two rules per service, `-d CLUSTER_IP/32`): from a rule on, the next entry that
+ * can match a packet to a given destination. Skipping the others changes nothing a traversal
+ * does: a rule whose `-d` fails has no effect at all (no match runs, no counter moves). Used
+ * only when no trace is recorded (a trace lists every rule it passes).
+ */
+export interface DstIndex {
+  /** The next entry at or after each position that is not such a rule (chain tails included). */
+  nextOpen: Int32Array;
+  /** Per destination (as a signed 32-bit integer), the positions of the rules testing it, ascending. */
+  byDst: Map<number, Int32Array>;
+}
+
+/** Rules testing one destination a table needs before it gets a `DstIndex`. */
+const DST_INDEX_MIN_RULES = 64;
+
+/** The first entry at or after `i` that can match a packet to IPv4 destination `dst` (see `DstIndex`). */
+export function nextForDst(ix: DstIndex, i: number, dst: number): number {
+  const open = ix.nextOpen[i]!;
+  const list = ix.byDst.get(dst | 0);
+  if (list === undefined) return open;
+  let lo = 0, hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < i) lo = mid + 1; else hi = mid;
+  }
+  return lo < list.length && list[lo]! < open ? list[lo]! : open;
+}
+
+function buildDstIndex(entries: Entry[]): DstIndex | null {
+  let keyed = 0;
+  for (const e of entries) if (e.kind === 'rule' && e.keyedDst) keyed++;
+  if (keyed < DST_INDEX_MIN_RULES) return null;
+  const nextOpen = new Int32Array(entries.length + 1);
+  nextOpen[entries.length] = entries.length;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i]!;
+    nextOpen[i] = e.kind === 'rule' && e.keyedDst ? nextOpen[i + 1]! : i;
+  }
+  const lists = new Map<number, number[]>();
+  entries.forEach((e, i) => {
+    if (e.kind !== 'rule' || !e.keyedDst) return;
+    const k = e.dst![0]! | 0;
+    const l = lists.get(k);
+    if (l) l.push(i); else lists.set(k, [i]);
+  });
+  const byDst = new Map<number, Int32Array>();
+  for (const [k, l] of lists) byDst.set(k, Int32Array.from(l));
+  return { nextOpen, byDst };
 }
 
 /** A hook's place in `CompiledTable.startAt` / `underflowAt` (netfilter's hook numbers). */
@@ -111,6 +167,7 @@ export function compileTable(family: Family, name: TableName, chains: Chain[]): 
         kind: 'rule', chain: c, num: i + 1, rule: r,
         src: r.src ? r.src.addr : null, srcMask: r.src ? r.src.mask : null, srcInv: r.srcInv,
         dst: r.dst ? r.dst.addr : null, dstMask: r.dst ? r.dst.mask : null, dstInv: r.dstInv,
+        keyedDst: family === 'ipv4' && r.dst !== null && r.dst.mask[0] === 0xffffffff && !r.dstInv,
         inName: i1.name, inPrefix: i1.prefix, inInv: r.inInv,
         outName: o1.name, outPrefix: o1.prefix, outInv: r.outInv,
         proto: r.proto, protoInv: r.protoInv, frag: r.frag,
@@ -131,7 +188,7 @@ export function compileTable(family: Family, name: TableName, chains: Chain[]): 
   const startAt = new Int32Array(5).fill(-1), underflowAt = new Int32Array(5).fill(-1);
   for (const [h, at] of hookEntry) startAt[hookIndex(h)] = at;
   for (const [h, at] of underflow) underflowAt[hookIndex(h)] = at;
-  return { name, family, entries, hookEntry, underflow, chainStart, startAt, underflowAt };
+  return { name, family, entries, hookEntry, underflow, chainStart, startAt, underflowAt, dstIndex: buildDstIndex(entries) };
 }
 
 /** Compile every table of a ruleset (its rules must have passed the COMMIT checks). */

@@ -8,7 +8,7 @@ import { NatsimError, EXIT_OTHER } from './errors.js';
 import type { Words } from './net/addr.js';
 import type { HookName, PacketContext } from './ext/types.js';
 import type { Packet } from './packet.js';
-import { hookIndex, type CompiledTable, type Entry, type RuleEntry } from './compile.js';
+import { hookIndex, nextForDst, type CompiledTable, type Entry, type RuleEntry } from './compile.js';
 
 /** The verdict of a table at a hook. */
 export type TableVerdict = 'ACCEPT' | 'DROP';
@@ -67,6 +67,8 @@ export function runTable(t: CompiledTable, hook: HookName, p: Packet, ctx: Packe
   const h = hookIndex(hook);
   let i = t.startAt[h]!;
   const underflow = t.underflowAt[h]!;
+  // Skipping rules for other destinations, unless a trace must list every rule.
+  const ix = trace === null && p.family === 'ipv4' ? t.dstIndex : null;
   // The jump stack, made on the first jump (many tables run without one).
   let stack: number[] | null = null;
   for (let steps = 0; ; steps++) {
@@ -81,6 +83,11 @@ export function runTable(t: CompiledTable, hook: HookName, p: Packet, ctx: Packe
       }
       trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: true, action: 'return' });
       i = stack !== null && stack.length ? stack.pop()! + 1 : underflow;
+      continue;
+    }
+    // A rule for another single destination: go straight to the next rule that can match.
+    if (e.keyedDst && ix !== null && p.dst[0] !== e.dst![0]) {
+      i = nextForDst(ix, i + 1, p.dst[0]!);
       continue;
     }
     const bad = headerMismatch(e, p);
