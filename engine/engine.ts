@@ -152,6 +152,7 @@ export class Engine {
     const tables = this.compiled.tables;
     this.rawTable = tables.get('raw'); this.mangleTable = tables.get('mangle'); this.natTable = tables.get('nat');
     this.filterTable = tables.get('filter'); this.securityTable = tables.get('security');
+    this.natEnv = { ct: this.conntrack, now: 0, random16: () => this.rng() & 0xffff };
     this.ctx = new RunContext(this.ruleset.family, this.host, this.rng, this.shared);
   }
 
@@ -278,7 +279,8 @@ export class Engine {
   private finish(run: Run): PacketResult {
     const p = run.pkt;
     const emitted: PacketResult[] = [];
-    for (const e of run.emitted) {
+    for (let k = 0; k < run.emitted.length; k++) {
+      const e = run.emitted[k]!;
       const np = decodePacket(e.family, e.data);
       if (e.attach) { np.ct = e.attach.ct; np.ctinfo = e.attach.ctinfo; }
       emitted.push(this.send(np));
@@ -377,6 +379,18 @@ export class Engine {
     return v;
   }
 
+  /** The NAT environment and the binding a nat table's NAT target asks for (one per engine: runs never overlap). */
+  private readonly natEnv: { ct: ConntrackTable; now: number; random16: () => number };
+  private readonly binding: { run: Run; hook: HookName; manip: Manip; entry: ConntrackEntry } = { run: null!, hook: 'PREROUTING', manip: 'dst', entry: null! };
+  private readonly bind = (range: NatRange, kind: string): TargetVerdict => {
+    const b = this.binding;
+    const r = this.natRange(b.run, range, kind, b.manip, b.hook);
+    if (r === 'drop') return NAT_DROP;
+    if (r === 'none') return NAT_ACCEPT;
+    setupNat(this.natEnv, b.entry, r, b.manip);
+    return NAT_ACCEPT;
+  };
+
   /** `nf_nat_inet_fn`: the nat table for a connection's first packet, then the rewrite. */
   private natHook(run: Run, hook: HookName, manip: Manip): boolean {
     const pkt = run.pkt;
@@ -391,15 +405,11 @@ export class Engine {
     let what: 'table' | 'established' | 'null-binding' = 'established';
     if ((ctinfo === CTINFO.NEW || ctinfo === CTINFO.RELATED || ctinfo === CTINFO.RELATED_REPLY) && !natInitialized(e, manip)) {
       what = 'table';
-      const env = { ct: this.conntrack, now: this.now, random16: () => this.rng() & 0xffff };
-      const bind = (range: NatRange, kind: string): TargetVerdict => {
-        const r = this.natRange(run, range, kind, manip, hook);
-        if (r === 'drop') return { kind: 'drop' };
-        if (r === 'none') return { kind: 'accept' };
-        setupNat(env, e, r, manip);
-        return { kind: 'accept' };
-      };
-      if (this.runOneTable(run, 'nat', hook, bind) === 'DROP') return false;
+      const env = this.natEnv;
+      env.now = this.now;
+      const b = this.binding;
+      b.run = run; b.hook = hook; b.manip = manip; b.entry = e;
+      if (this.runOneTable(run, 'nat', hook, this.bind) === 'DROP') return false;
       if (!natInitialized(e, manip)) {
         nullBinding(env, e, manip);
         what = 'null-binding';
@@ -508,6 +518,10 @@ class RunContext implements PacketContext {
     this.run.emitted.push({ data, family, ...(attach ? { attach } : {}) });
   }
 }
+
+/** What the NAT binder answers (shared: they carry nothing else). */
+const NAT_ACCEPT: TargetVerdict = Object.freeze({ kind: 'accept' }) as TargetVerdict;
+const NAT_DROP: TargetVerdict = Object.freeze({ kind: 'drop' }) as TargetVerdict;
 
 /** The conntrack lookup's options at its two hooks. */
 const CT_AT_PREROUTING = { hook: 'PREROUTING' } as const;
