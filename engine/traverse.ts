@@ -8,7 +8,7 @@ import { NatsimError, EXIT_OTHER } from './errors.js';
 import type { Words } from './net/addr.js';
 import type { HookName, PacketContext } from './ext/types.js';
 import type { Packet } from './packet.js';
-import { hookIndex, nextForDst, type CompiledTable, type Entry, type RuleEntry } from './compile.js';
+import { hookIndex, nextForDst, type CompiledTable, type DstIndex, type Entry, type RuleEntry } from './compile.js';
 
 /** The verdict of a table at a hook. */
 export type TableVerdict = 'ACCEPT' | 'DROP';
@@ -63,14 +63,28 @@ function notModelled(what: string, e: RuleEntry): NatsimError {
  * header. Counters of the rules and policies are updated in place.
  */
 export function runTable(t: CompiledTable, hook: HookName, p: Packet, ctx: PacketContext & { dropped: boolean }, trace: TraceStep[] | null): TableVerdict {
-  const entries = t.entries;
   const h = hookIndex(hook);
-  let i = t.startAt[h]!;
+  const i = t.startAt[h]!;
   const underflow = t.underflowAt[h]!;
   // Skipping rules for other destinations, unless a trace must list every rule.
   const ix = trace === null && p.family === 'ipv4' ? t.dstIndex : null;
-  // The jump stack, made on the first jump (many tables run without one).
-  let stack: number[] | null = null;
+  // The jump stack: this run's frames sit above `base` in the shared stack (a traversal never
+  // starts another one, but the frames are released on every way out all the same).
+  const base = jumpTop;
+  try {
+    return walk(t, hook, p, ctx, trace, i, underflow, ix, base);
+  } finally {
+    jumpTop = base;
+  }
+}
+
+/** Return addresses of all traversals under way, one shared array (no array per table run). */
+const jumpStack: number[] = [];
+let jumpTop = 0;
+
+function walk(t: CompiledTable, hook: HookName, p: Packet, ctx: PacketContext & { dropped: boolean }, trace: TraceStep[] | null, start: number, underflow: number, ix: DstIndex | null, base: number): TableVerdict {
+  const entries = t.entries;
+  let i = start;
   for (let steps = 0; ; steps++) {
     if (steps > 1_000_000) throw new NatsimError('INTERNAL', `table ${t.name}: traversal did not end`, {}, EXIT_OTHER);
     const e = entries[i]!;
@@ -82,7 +96,7 @@ export function runTable(t: CompiledTable, hook: HookName, p: Packet, ctx: Packe
         return e.policy;
       }
       trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: true, action: 'return' });
-      i = stack !== null && stack.length ? stack.pop()! + 1 : underflow;
+      i = jumpTop > base ? jumpStack[--jumpTop]! + 1 : underflow;
       continue;
     }
     // A rule for another single destination: go straight to the next rule that can match.
@@ -127,11 +141,11 @@ export function runTable(t: CompiledTable, hook: HookName, p: Packet, ctx: Packe
         if (tg.verdict === 'ACCEPT') return 'ACCEPT';
         // QUEUE without a userspace listener drops, as the kernel does.
         if (tg.verdict === 'DROP' || tg.verdict === 'QUEUE') return 'DROP';
-        i = stack !== null && stack.length ? stack.pop()! + 1 : underflow;
+        i = jumpTop > base ? jumpStack[--jumpTop]! + 1 : underflow;
         continue;
       case 'jump':
         trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: true, action: `${tg.goto ? 'goto' : 'jump'} ${tg.chain}` });
-        if (!tg.goto) (stack ??= []).push(i);
+        if (!tg.goto) jumpStack[jumpTop++] = i;
         i = tg.to;
         continue;
       case 'ext': {
