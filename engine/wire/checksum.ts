@@ -14,7 +14,7 @@ export function sumBytes(b: Uint8Array, start: number, end: number, acc = 0): nu
 
 /** Fold a partial sum to 16 bits (without complementing). */
 export function fold(acc: number): number {
-  while (acc > 0xffff) acc = (acc & 0xffff) + Math.floor(acc / 0x10000);
+  while (acc > 0xffff) acc = (acc & 0xffff) + (acc <= 0xffffffff ? acc >>> 16 : Math.floor(acc / 0x10000));
   return acc;
 }
 
@@ -25,7 +25,7 @@ export function finish(acc: number): number {
 
 /** Partial sum of 32-bit words (addresses), as 16-bit halves. */
 export function sumWords(w: Words, acc = 0): number {
-  for (const x of w) acc += (x >>> 16) + (x & 0xffff);
+  for (let i = 0; i < w.length; i++) { const x = w[i]!; acc += (x >>> 16) + (x & 0xffff); }
   return acc;
 }
 
