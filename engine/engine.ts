@@ -113,6 +113,8 @@ export class Engine {
   trace: boolean;
   private readonly rng: () => number;
   private readonly shared = new Map<string, unknown>();
+  /** MASQUERADE's source address by out interface and next hop. */
+  private readonly masqSources = new Map<string, Map<string | number, Words | null>>();
   /** Route lookups by destination (the host model does not change while the engine runs). */
   private readonly routes = new Map<string | number, RouteResult | null>();
   /** MASQUERADE's and REDIRECT's concrete ranges, the last one per rule range. */
@@ -166,6 +168,16 @@ export class Engine {
       this.routes.set(key, r);
     }
     return r;
+  }
+
+  /** `masqueradeSource`, cached per out interface and next hop (the host model does not change while the engine runs). */
+  private masqueradeSource(family: Family, out: string, nexthop: Words): Words | null {
+    let perHop = this.masqSources.get(out);
+    if (perHop === undefined) this.masqSources.set(out, perHop = new Map());
+    const key = family === 'ipv4' ? nexthop[0]! | 0 : nexthop.join(':');
+    let src = perHop.get(key);
+    if (src === undefined) perHop.set(key, src = masqueradeSource(this.host, family, out, nexthop));
+    return src;
   }
 
   /** Advance the virtual clock by `ms`. */
@@ -435,10 +447,10 @@ export class Engine {
     switch (kind) {
       case 'masquerade': {
         const orig = pkt.ct!.tuple[0];
-        if (orig.src.every((w) => w === 0)) return 'none';
+        if (isZero(orig.src)) return 'none';
         const route = this.route(fam, pkt.dst);
         const nexthop = route?.gateway ?? pkt.dst;
-        const src = masqueradeSource(this.host, fam, pkt.outIface ?? '', nexthop);
+        const src = this.masqueradeSource(fam, pkt.outIface ?? '', nexthop);
         if (!src) {
           run.ctx.log(`MASQUERADE: ${pkt.outIface} ate my IP address`);
           return 'drop';
@@ -526,6 +538,11 @@ const NAT_DROP: TargetVerdict = Object.freeze({ kind: 'drop' }) as TargetVerdict
 /** The conntrack lookup's options at its two hooks. */
 const CT_AT_PREROUTING = { hook: 'PREROUTING' } as const;
 const CT_AT_OUTPUT = { hook: 'OUTPUT' } as const;
+
+function isZero(w: Words): boolean {
+  for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
+  return true;
+}
 
 /** A run's logs and emitted packets until it has some (most runs never do: no array each). */
 const NO_LOGS: string[] = [];
