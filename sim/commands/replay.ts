@@ -10,10 +10,9 @@
 import type { ChalkInstance } from 'chalk';
 import { Engine, type PacketResult } from '../../engine/engine.js';
 import { NatsimError, EXIT_BAD_INPUT } from '../../engine/errors.js';
-import { IPS, remainingSeconds, type ConntrackEntry } from '../../engine/conntrack/entry.js';
-import { formatConntrackLine, protoName } from '../../engine/conntrack/format.js';
-import { TCP_STATE_NAMES } from '../../engine/conntrack/tcp.js';
-import { hasPorts, makeTuple } from '../../engine/conntrack/tuple.js';
+import type { ConntrackEntry } from '../../engine/conntrack/entry.js';
+import { formatConntrackLine } from '../../engine/conntrack/format.js';
+import { makeTuple } from '../../engine/conntrack/tuple.js';
 import { lookupRoute, type Host, type RouteResult } from '../../engine/host/host.js';
 import { manipPacket } from '../../engine/nat.js';
 import { formatAddr, wordsEqual, type Family, type Words } from '../../engine/net/addr.js';
@@ -224,8 +223,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
     const head = JSON.stringify({ packets, notIp, undecodable, translatedReplies, fates: Object.fromEntries(fates), mappingCount, mappings, conntrackTable: tableFigures(engine), conntrack: [] }, null, 2);
     if (entries.length === 0) { streams.out(head + '\n'); return; }
     out.write(head.slice(0, head.length - '[]\n}'.length) + '[\n');
-    const lister = new ConntrackLines();
-    entries.forEach((e, i) => out.write(`    ${JSON.stringify(lister.line(e, now))}${i + 1 < entries.length ? ',' : ''}\n`));
+    entries.forEach((e, i) => out.write(`    ${JSON.stringify(formatConntrackLine(e, now))}${i + 1 < entries.length ? ',' : ''}\n`));
     out.write('  ]\n}\n');
     out.flush();
     return;
@@ -263,37 +261,11 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   const now = engine.now;
   const entries = engine.conntrack.list(now);
   streams.out(c.bold(`\nconntrack -L (${entries.length === 1 ? '1 entry' : `${entries.length.toLocaleString('en-US')} entries`})`) + '\n');
-  const lister = new ConntrackLines();
-  for (const e of entries) out.write(lister.line(e, now) + '\n');
+  for (const e of entries) out.write(formatConntrackLine(e, now) + '\n');
   out.write('\n');
   out.flush();
   if (o.saveCounters) streams.out(c.dim(`counters as iptables-save -c prints them: ${o.saveCounters}`) + '\n');
   if (o.write) streams.out(c.dim(`packets as they left the node: ${o.write}`) + '\n');
-}
-
-/**
- * `conntrack -L` lines exactly as `formatConntrackLine` prints them, made faster for long tables:
- * one string built by concatenation, the protocol column made once per protocol. Entries with
- * ports in zone 0 take this path; any other entry is printed by `formatConntrackLine` itself.
- */
-export class ConntrackLines {
-  private readonly protoColumns = new Map<number, string>();
-
-  line(e: ConntrackEntry, now: number): string {
-    const orig = e.tuple[0], reply = e.tuple[1];
-    if (e.zone !== 0 || !hasPorts(orig.proto) || !hasPorts(reply.proto)) return formatConntrackLine(e, now);
-    let col = this.protoColumns.get(orig.proto);
-    if (col === undefined) { col = `${protoName(orig.proto).padEnd(8)} ${orig.proto} `; this.protoColumns.set(orig.proto, col); }
-    let s = col + remainingSeconds(e, now);
-    if (e.proto.kind === 'tcp') s += ' ' + (TCP_STATE_NAMES[e.proto.state] ?? 'NONE');
-    s += ' src=' + formatAddr(orig.family, orig.src) + ' dst=' + formatAddr(orig.family, orig.dst) + ' sport=' + orig.sport + ' dport=' + orig.dport;
-    if (!(e.status & IPS.SEEN_REPLY)) s += ' [UNREPLIED]';
-    s += ' src=' + formatAddr(reply.family, reply.src) + ' dst=' + formatAddr(reply.family, reply.dst) + ' sport=' + reply.sport + ' dport=' + reply.dport;
-    if (e.status & IPS.OFFLOAD) s += ' [OFFLOAD]';
-    else if (e.status & IPS.HW_OFFLOAD) s += ' [HW_OFFLOAD]';
-    else if (e.status & IPS.ASSURED) s += ' [ASSURED]';
-    return s + ' mark=' + (e.mark >>> 0) + ' use=1';
-  }
 }
 
 /** Output gathered into pieces of about `OUT_CHUNK` characters (one write each instead of one per line). */
