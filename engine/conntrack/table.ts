@@ -68,6 +68,10 @@ const NOT_HASHED = -2;
 /** 32-bit words per node record, and their places: hash, next node, IPv4 source and destination, ports, protocol (| 0x100 for IPv6), then the entry's expiry as a float64. */
 const NODE = 8;
 const N_HASH = 0, N_CHAIN = 1, N_SRC = 2, N_DST = 3, N_PORTS = 4, N_PROTO = 5;
+/** Where every chained record keeps its hash and its successor (`BucketChains`); nodes use the same places. */
+const HASH_AT = N_HASH, NEXT_AT = N_CHAIN;
+/** 32-bit words per by-source record: hash, next. */
+const SRC_RECORD = 2;
 /** The expiry's place in a record read as float64s (words 6 and 7). */
 const N_EXPIRY_F64 = 3;
 
@@ -137,6 +141,61 @@ export interface ConntrackStats {
 export interface Slot {
   entry: ConntrackEntry;
   dir: Dir;
+}
+
+/**
+ * Singly linked bucket chains over fixed-size records in an Int32Array, as the kernel's hlists:
+ * record `n` holds its hash at word `n * stride + HASH_AT` and its successor at `n * stride +
+ * NEXT_AT` (NOT_HASHED when it is in no bucket); each bucket lists its newest record first.
+ * The table keeps two: tuple nodes, and entries by original source.
+ */
+class BucketChains {
+  heads: Int32Array;
+
+  constructor(buckets: number, private readonly stride: number) {
+    this.heads = new Int32Array(buckets).fill(-1);
+  }
+
+  /** Puts record `n` (its hash written) at the head of its bucket. */
+  link(w: Int32Array, n: number): void {
+    const r = n * this.stride;
+    const b = w[r + HASH_AT]! & (this.heads.length - 1);
+    w[r + NEXT_AT] = this.heads[b]!;
+    this.heads[b] = n;
+  }
+
+  /** Takes record `n` out of its bucket (no-op when it is in none). */
+  unlink(w: Int32Array, n: number): void {
+    const stride = this.stride, r = n * stride;
+    if (w[r + NEXT_AT] === NOT_HASHED) return;
+    const b = w[r + HASH_AT]! & (this.heads.length - 1);
+    if (this.heads[b] === n) {
+      this.heads[b] = w[r + NEXT_AT]!;
+    } else {
+      let p = this.heads[b]!;
+      while (w[p * stride + NEXT_AT] !== n) p = w[p * stride + NEXT_AT]!;
+      w[p * stride + NEXT_AT] = w[r + NEXT_AT]!;
+    }
+    w[r + NEXT_AT] = NOT_HASHED;
+  }
+
+  /** Re-chains every record into `buckets` buckets, keeping each bucket's order. */
+  rehash(w: Int32Array, buckets: number): void {
+    const stride = this.stride;
+    const heads = new Int32Array(buckets).fill(-1);
+    const tails = new Int32Array(buckets).fill(-1);
+    for (let b = 0; b < this.heads.length; b++) {
+      for (let n = this.heads[b]!; n >= 0;) {
+        const next = w[n * stride + NEXT_AT]!;
+        const nb = w[n * stride + HASH_AT]! & (buckets - 1);
+        w[n * stride + NEXT_AT] = -1;
+        if (tails[nb]! < 0) heads[nb] = n; else w[tails[nb]! * stride + NEXT_AT] = n;
+        tails[nb] = n;
+        n = next;
+      }
+    }
+    this.heads = heads;
+  }
 }
 
 /**
@@ -221,7 +280,7 @@ export class ConntrackTable {
    */
   private entries: (ConntrackEntry | undefined)[] = [];
   private freeIndexes: number[] = [];
-  private heads = new Int32Array(INITIAL_BUCKETS).fill(-1);
+  private readonly nodeChains = new BucketChains(INITIAL_BUCKETS, NODE);
   private nodes = new Int32Array(2 * NODE * INITIAL_CAPACITY);
   /** The same records as float64s: each record's last 8 bytes hold the entry's expiry. */
   private nodeTimes = new Float64Array(this.nodes.buffer);
@@ -235,14 +294,13 @@ export class ConntrackTable {
   private readonly ctxOutput: { -readonly [K in keyof TrackerContext]: TrackerContext[K] };
   /**
    * The kernel's `nf_nat_bysource`: entries with a source manip (SRC_NAT_DONE) chained by the
-   * hash of their original source (protocol, address, port), newest first, in `srcHeads` (as many
-   * buckets as `heads`) and `srcChain` (by entry index; NOT_HASHED when not listed). natsim runs
+   * hash of their original source (protocol, address, port), newest first: `srcChains` over
+   * `srcRecords` (one two-word record per entry index: hash, next), as many buckets as the nodes'. natsim runs
    * one packet at a time, so the only unconfirmed entry is the one NAT is binding, which the
    * kernel has not listed yet either: listing at confirmation is the same.
    */
-  private srcHeads = new Int32Array(INITIAL_BUCKETS).fill(-1);
-  private srcChain = new Int32Array(INITIAL_CAPACITY);
-  private srcHash = new Int32Array(INITIAL_CAPACITY);
+  private readonly srcChains = new BucketChains(INITIAL_BUCKETS, SRC_RECORD);
+  private srcRecords = new Int32Array(SRC_RECORD * INITIAL_CAPACITY);
 
   constructor(config: ConntrackConfig = {}) {
     const { max, ...overrides } = config;
@@ -402,7 +460,8 @@ export class ConntrackTable {
     const ports = ((sport << 16) | dport) | 0;
     const pf = proto | (v4 ? 0 : 0x100);
     const nodes = this.nodes;
-    for (let n = this.heads[h & (this.heads.length - 1)]!; n >= 0; n = nodes[n * NODE + N_CHAIN]!) {
+    const heads = this.nodeChains.heads;
+    for (let n = heads[h & (heads.length - 1)]!; n >= 0; n = nodes[n * NODE + N_CHAIN]!) {
       const r = n * NODE;
       if (nodes[r + N_HASH] !== h || nodes[r + N_PORTS] !== ports || nodes[r + N_PROTO] !== pf) continue;
       if (v4 ? nodes[r + N_SRC] !== s4 || nodes[r + N_DST] !== d4 : false) continue;
@@ -567,18 +626,22 @@ export class ConntrackTable {
     this.size++;
     this.writeRecord(2 * i, entry.tuple[0]);
     this.writeRecord(2 * i + 1, entry.tuple[1]);
-    if (withOriginal) this.hashNode(2 * i);
+    if (withOriginal) this.nodeChains.link(this.nodes, 2 * i);
     else this.nodes[2 * i * NODE + N_CHAIN] = NOT_HASHED;
-    this.hashNode(2 * i + 1);
+    this.nodeChains.link(this.nodes, 2 * i + 1);
     this.mirrorExpiry(i, entry.timeout);
     if (entry.status & IPS.SRC_NAT_DONE) this.listSource(i, entry.tuple[0]);
-    else this.srcChain[i] = NOT_HASHED;
+    else this.srcRecords[i * SRC_RECORD + NEXT_AT] = NOT_HASHED;
     this.older[i] = this.newest;
     this.newer[i] = -1;
     if (this.newest >= 0) this.newer[this.newest] = i; else this.oldest = i;
     this.newest = i;
     // Twice as many buckets as nodes: a lookup that misses visits half a node on average.
-    if (4 * this.size > this.heads.length) this.rehash(this.heads.length * 2);
+    if (4 * this.size > this.nodeChains.heads.length) {
+      const buckets = this.nodeChains.heads.length * 2;
+      this.nodeChains.rehash(this.nodes, buckets);
+      this.srcChains.rehash(this.srcRecords, buckets);
+    }
   }
 
   /** Writes node `n`'s record: the tuple's hash and, for IPv4, the tuple itself. */
@@ -593,29 +656,6 @@ export class ConntrackTable {
     nodes[r + N_PROTO] = t.proto | (v4 ? 0 : 0x100);
   }
 
-  /** Puts node `n` (its record written) at the head of its bucket (the newest of equal tuples is found first). */
-  private hashNode(n: number): void {
-    const b = this.nodes[n * NODE + N_HASH]! & (this.heads.length - 1);
-    this.nodes[n * NODE + N_CHAIN] = this.heads[b]!;
-    this.heads[b] = n;
-  }
-
-  /** Takes node `n` out of its bucket. */
-  private unhashNode(n: number): void {
-    const nodes = this.nodes;
-    const r = n * NODE;
-    if (nodes[r + N_CHAIN] === NOT_HASHED) return;
-    const b = nodes[r + N_HASH]! & (this.heads.length - 1);
-    if (this.heads[b] === n) {
-      this.heads[b] = nodes[r + N_CHAIN]!;
-    } else {
-      let p = this.heads[b]!;
-      while (nodes[p * NODE + N_CHAIN] !== n) p = nodes[p * NODE + N_CHAIN]!;
-      nodes[p * NODE + N_CHAIN] = nodes[r + N_CHAIN]!;
-    }
-    nodes[r + N_CHAIN] = NOT_HASHED;
-  }
-
   /** Room for twice as many entries (index arrays doubled, contents kept). */
   private grow(): void {
     const cap = this.older.length * 2;
@@ -624,52 +664,19 @@ export class ConntrackTable {
     this.nodeTimes = new Float64Array(this.nodes.buffer);
     this.older = more(this.older, cap);
     this.newer = more(this.newer, cap);
-    this.srcChain = more(this.srcChain, cap);
-    this.srcHash = more(this.srcHash, cap);
-  }
-
-  /** Re-chains every hashed node into `buckets` buckets, keeping each bucket's order. */
-  private rehash(buckets: number): void {
-    const heads = new Int32Array(buckets).fill(-1);
-    const tails = new Int32Array(buckets).fill(-1);
-    const nodes = this.nodes;
-    for (let b = 0; b < this.heads.length; b++) {
-      for (let n = this.heads[b]!; n >= 0;) {
-        const next = nodes[n * NODE + N_CHAIN]!;
-        const nb = nodes[n * NODE + N_HASH]! & (buckets - 1);
-        nodes[n * NODE + N_CHAIN] = -1;
-        if (tails[nb]! < 0) heads[nb] = n; else nodes[tails[nb]! * NODE + N_CHAIN] = n;
-        tails[nb] = n;
-        n = next;
-      }
-    }
-    this.heads = heads;
-    // The by-source chains likewise, in the same number of buckets.
-    const srcHeads = new Int32Array(buckets).fill(-1);
-    tails.fill(-1);
-    for (let b = 0; b < this.srcHeads.length; b++) {
-      for (let i = this.srcHeads[b]!; i >= 0;) {
-        const next = this.srcChain[i]!;
-        const nb = this.srcHash[i]! & (buckets - 1);
-        this.srcChain[i] = -1;
-        if (tails[nb]! < 0) srcHeads[nb] = i; else this.srcChain[tails[nb]!] = i;
-        tails[nb] = i;
-        i = next;
-      }
-    }
-    this.srcHeads = srcHeads;
+    this.srcRecords = more(this.srcRecords, SRC_RECORD * cap);
   }
 
   /** Takes an entry out of the table (no-op when it is not in it). */
   private remove(entry: ConntrackEntry): void {
     if (!this.holds(entry)) return;
     const i = entry.index;
-    this.unhashNode(2 * i);
-    this.unhashNode(2 * i + 1);
+    this.nodeChains.unlink(this.nodes, 2 * i);
+    this.nodeChains.unlink(this.nodes, 2 * i + 1);
     const o = this.older[i]!, nw = this.newer[i]!;
     if (o >= 0) this.newer[o] = nw; else this.oldest = nw;
     if (nw >= 0) this.older[nw] = o; else this.newest = o;
-    this.unlistSource(i);
+    this.srcChains.unlink(this.srcRecords, i);
     this.entries[i] = undefined;
     this.freeIndexes.push(i);
     entry.index = -1;
@@ -678,25 +685,8 @@ export class ConntrackTable {
 
   /** Lists entry `i` under its original source, first in its bucket. */
   private listSource(i: number, t: Tuple): void {
-    const h = sourceHash(t);
-    const b = h & (this.srcHeads.length - 1);
-    this.srcHash[i] = h;
-    this.srcChain[i] = this.srcHeads[b]!;
-    this.srcHeads[b] = i;
-  }
-
-  /** Takes entry `i` off the by-source list. */
-  private unlistSource(i: number): void {
-    if (this.srcChain[i] === NOT_HASHED) return;
-    const b = this.srcHash[i]! & (this.srcHeads.length - 1);
-    if (this.srcHeads[b] === i) {
-      this.srcHeads[b] = this.srcChain[i]!;
-    } else {
-      let p = this.srcHeads[b]!;
-      while (this.srcChain[p] !== i) p = this.srcChain[p]!;
-      this.srcChain[p] = this.srcChain[i]!;
-    }
-    this.srcChain[i] = NOT_HASHED;
+    this.srcRecords[i * SRC_RECORD + HASH_AT] = sourceHash(t);
+    this.srcChains.link(this.srcRecords, i);
   }
 
   /**
@@ -705,8 +695,9 @@ export class ConntrackTable {
    */
   fromSource(t: Tuple, visit: (e: ConntrackEntry) => boolean): void {
     const h = sourceHash(t);
-    for (let i = this.srcHeads[h & (this.srcHeads.length - 1)]!; i >= 0; i = this.srcChain[i]!) {
-      if (this.srcHash[i] !== h) continue;
+    const heads = this.srcChains.heads, rec = this.srcRecords;
+    for (let i = heads[h & (heads.length - 1)]!; i >= 0; i = rec[i * SRC_RECORD + NEXT_AT]!) {
+      if (rec[i * SRC_RECORD + HASH_AT] !== h) continue;
       const e = this.entries[i]!;
       const o = e.tuple[0];
       if (o.proto === t.proto && o.sport === t.sport && o.family === t.family && wordsEqual(o.src, t.src) && visit(e)) return;
@@ -716,7 +707,7 @@ export class ConntrackTable {
   /** How many entries the by-source list holds (tests). */
   get sourceListed(): number {
     let n = 0;
-    for (let i = this.oldest; i >= 0; i = this.newer[i]!) if (this.srcChain[i] !== NOT_HASHED) n++;
+    for (let i = this.oldest; i >= 0; i = this.newer[i]!) if (this.srcRecords[i * SRC_RECORD + NEXT_AT] !== NOT_HASHED) n++;
     return n;
   }
 
