@@ -315,7 +315,7 @@ export class Engine {
         case 'defrag': {
           // Packets that already carry a conntrack (loopback) or are untracked skip it.
           if (pkt.ct !== null || pkt.ctinfo === CTINFO.UNTRACKED) break;
-          const d = this.defrag.add(pkt, this.now, hook === 'OUTPUT' ? CT_AT_OUTPUT : CT_AT_PREROUTING);
+          const d = this.defrag.add(pkt, this.now, hook === 'OUTPUT' ? AT_OUTPUT : AT_PREROUTING);
           if (d.kind === 'not-fragment') break;
           if (d.kind === 'pass-through') { run.steps?.push({ kind: 'defrag', hook, result: `fragment passed on unreassembled (${d.reason})` }); break; }
           if (d.kind === 'queued') {
@@ -339,7 +339,7 @@ export class Engine {
         case 'conntrack': {
           if (pkt.ct !== null || pkt.ctinfo === CTINFO.UNTRACKED) break;
           const ctp = ctPacketFromPacket(pkt) ?? ctPacketFromBytes(pkt.data);
-          const res = ctp ? this.conntrack.in(ctp, this.now, hook === 'OUTPUT' ? CT_AT_OUTPUT : CT_AT_PREROUTING) : { kind: 'invalid' as const, reason: 'unreadable packet' };
+          const res = ctp ? this.conntrack.in(ctp, this.now, hook === 'OUTPUT' ? AT_OUTPUT : AT_PREROUTING) : { kind: 'invalid' as const, reason: 'unreadable packet' };
           if (res.kind === 'tracked') {
             pkt.ct = res.entry; pkt.ctinfo = res.ctinfo;
             run.steps?.push({ kind: 'conntrack', hook, state: ctstateOf(pkt), tuple: describeTuple(res.entry.tuple[0]) });
@@ -535,9 +535,9 @@ class RunContext implements PacketContext {
 const NAT_ACCEPT: TargetVerdict = Object.freeze({ kind: 'accept' }) as TargetVerdict;
 const NAT_DROP: TargetVerdict = Object.freeze({ kind: 'drop' }) as TargetVerdict;
 
-/** The conntrack lookup's options at its two hooks. */
-const CT_AT_PREROUTING = { hook: 'PREROUTING' } as const;
-const CT_AT_OUTPUT = { hook: 'OUTPUT' } as const;
+/** The hook option of conntrack's lookup and of defragmentation, at their two hooks. */
+const AT_PREROUTING = { hook: 'PREROUTING' } as const;
+const AT_OUTPUT = { hook: 'OUTPUT' } as const;
 
 function isZero(w: Words): boolean {
   for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;

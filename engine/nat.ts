@@ -161,13 +161,12 @@ function uniqueL4(env: NatEnv, tuple: Tuple, range: NatRange, manip: Manip, ct: 
   else if (range.random || range.randomFully || manip !== 'dst') off = env.random16();
   else off = 0;
   let attempts = Math.min(size, 128);
-  let key = manipKey(tuple, manip);
-  // Ports (not ICMP ids): each candidate is checked without building it.
-  const ports = !icmp;
+  let key = 0;
   for (;;) {
     for (let i = 0; i < attempts; i++, off++) {
       key = min + ((off >>> 0) % size);
-      if (ports) {
+      // Ports (not ICMP ids): each candidate is checked without building it.
+      if (!icmp) {
         // The candidate's inverse: sides swapped, the new port on the manip's side.
         const sport = manip === 'src' ? key : tuple.sport, dport = manip === 'src' ? tuple.dport : key;
         if (!env.ct.natUsedParts(tuple.family, tuple.proto, tuple.dst, tuple.src, dport, sport, ct, env.now)) return withKey(tuple, manip, key);
