@@ -158,12 +158,17 @@ export class Engine {
     this.ctx = new RunContext(this.ruleset.family, this.host, this.rng, this.shared);
   }
 
-  /** `lookupRoute`, cached per destination. */
-  private route(family: Family, dst: Words): RouteResult | null {
+  /**
+   * `lookupRoute` on the node's host model, cached per destination (the model does not change
+   * while the engine runs); the cache is emptied when it reaches `ROUTE_CACHE_MAX` addresses, so
+   * a capture with ever new addresses does not make it grow without end.
+   */
+  route(family: Family, dst: Words): RouteResult | null {
     // IPv4: the address as a signed 32-bit integer (a small-integer map key, no heap number).
     const key = family === 'ipv4' ? dst[0]! | 0 : dst.join(':');
     let r = this.routes.get(key);
     if (r === undefined) {
+      if (this.routes.size >= ROUTE_CACHE_MAX) this.routes.clear();
       r = lookupRoute(this.host, family, dst);
       this.routes.set(key, r);
     }
@@ -176,7 +181,10 @@ export class Engine {
     if (perHop === undefined) this.masqSources.set(out, perHop = new Map());
     const key = family === 'ipv4' ? nexthop[0]! | 0 : nexthop.join(':');
     let src = perHop.get(key);
-    if (src === undefined) perHop.set(key, src = masqueradeSource(this.host, family, out, nexthop));
+    if (src === undefined) {
+      if (perHop.size >= ROUTE_CACHE_MAX) perHop.clear();
+      perHop.set(key, src = masqueradeSource(this.host, family, out, nexthop));
+    }
     return src;
   }
 
@@ -534,6 +542,9 @@ class RunContext implements PacketContext {
 /** What the NAT binder answers (shared: they carry nothing else). */
 const NAT_ACCEPT: TargetVerdict = Object.freeze({ kind: 'accept' }) as TargetVerdict;
 const NAT_DROP: TargetVerdict = Object.freeze({ kind: 'drop' }) as TargetVerdict;
+
+/** Destinations (and MASQUERADE next hops per interface) the engine's caches hold at most. */
+const ROUTE_CACHE_MAX = 65536;
 
 /** The hook option of conntrack's lookup and of defragmentation, at their two hooks. */
 const AT_PREROUTING = { hook: 'PREROUTING' } as const;

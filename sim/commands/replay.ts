@@ -13,7 +13,6 @@ import { NatsimError, EXIT_BAD_INPUT } from '../../engine/errors.js';
 import type { ConntrackEntry } from '../../engine/conntrack/entry.js';
 import { formatConntrackLine } from '../../engine/conntrack/format.js';
 import { makeTuple } from '../../engine/conntrack/tuple.js';
-import { lookupRoute, type Host, type RouteResult } from '../../engine/host/host.js';
 import { manipPacket } from '../../engine/nat.js';
 import { formatAddr, wordsEqual, type Family, type Words } from '../../engine/net/addr.js';
 import { decodePacket, type Packet } from '../../engine/packet.js';
@@ -101,7 +100,6 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   const cursor = new CaptureStreamCursor(o.capture, { file: displayName(o.capture), reuseBuffer: true });
   const slot = linkSlot();
   const links = new LinkCache();
-  const routes = new RouteCache(host, family);
   const seen = new TupleSideFilter();
   const rules = new RuleTextCache(family);
   const times = new TimeFormat();
@@ -157,11 +155,11 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
         let r: PacketResult;
         const capIf = iface.name;
         const mapped = capIf ? map.get(capIf) : undefined;
-        const sendIt = o.direction === 'out' || (o.direction === 'auto' && routes.get(pkt.src)?.type === 'local' && !asReply);
+        const sendIt = o.direction === 'out' || (o.direction === 'auto' && engine.route(family, pkt.src)?.type === 'local' && !asReply);
         if (sendIt) {
           r = engine.send(pkt);
         } else {
-          const inIf = asReply && pkt.inIface ? pkt.inIface : mapped ?? routes.get(pkt.src)?.dev ?? (fallbackIf ??= [...host.interfaces.keys()].find((n) => n !== 'lo')!);
+          const inIf = asReply && pkt.inIface ? pkt.inIface : mapped ?? engine.route(family, pkt.src)?.dev ?? (fallbackIf ??= [...host.interfaces.keys()].find((n) => n !== 'lo')!);
           r = engine.receive(pkt, inIf);
         }
         const ct = r.conntrack;
@@ -356,31 +354,6 @@ class LinkCache {
     this.bytes = b.slice(start, start + length);
     this.last = parseEthernet(this.bytes);
     return this.last;
-  }
-}
-
-/** `lookupRoute` by source address (the host model does not change during a replay); bounded. */
-class RouteCache {
-  private readonly cache = new Map<number | string, RouteResult | null>();
-
-  constructor(private readonly host: Host, private readonly family: Family) {}
-
-  private lastKey: number | string = NaN;
-  private last: RouteResult | null = null;
-
-  get(addr: Words): RouteResult | null {
-    const key = addr.length === 1 ? addr[0]! : addr.join(':');
-    // Consecutive packets often come from one source.
-    if (key === this.lastKey) return this.last;
-    let r = this.cache.get(key);
-    if (r === undefined) {
-      if (this.cache.size >= 65536) this.cache.clear();
-      r = lookupRoute(this.host, this.family, addr);
-      this.cache.set(key, r);
-    }
-    this.lastKey = key;
-    this.last = r;
-    return r;
   }
 }
 
