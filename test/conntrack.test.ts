@@ -348,6 +348,55 @@ describe('table', () => {
     expect(t.count).toBe(199);
   });
 
+  it('a full table under churn makes room as a plain model of the window rule does (expired first, then the oldest unassured)', () => {
+    // Random new flows into a full table, timeouts shortened anywhere in it (as REJECT or a TCP
+    // RST does), entries assured, clock steps: after every step the table holds exactly what a
+    // model that scans the 128 oldest entries each time holds, in the same order.
+    let seed = 777;
+    const rnd = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+    const max = 300;
+    const t = new ConntrackTable({ max });
+    let model: ConntrackEntry[] = [];
+    let now = 0, port = 1000, drops = 0, evictions = 0, collected = 0;
+    for (let step = 0; step < 20000; step++) {
+      const op = rnd(100);
+      if (op < 70) {
+        const pkt = udp(`10.0.${rnd(4)}.1:${port++ & 0xffff}`, '10.0.0.2:53');
+        let expected: 'drop' | 'tracked' = 'tracked';
+        if (model.length + 1 > max) {
+          const window = model.slice(0, 128);
+          const gone = window.filter((e) => e.timeout <= now);
+          collected += gone.length;
+          model = model.filter((e) => !gone.includes(e));
+          if (model.length + 1 > max) {
+            const victim = window.find((e) => !gone.includes(e) && !(e.status & IPS.ASSURED));
+            if (victim) { model = model.filter((e) => e !== victim); evictions++; } else { expected = 'drop'; drops++; }
+          }
+        }
+        const r = t.in(pkt, now);
+        expect(r.kind).toBe(expected);
+        if (r.kind === 'tracked') {
+          expect(t.confirm(r.entry, r.ctinfo, now).kind).toBe('accept');
+          model.push(r.entry);
+        }
+      } else if (op < 80 && model.length > 0) {
+        model[rnd(model.length)]!.timeout = now + rnd(3000);
+      } else if (op < 88 && model.length > 0) {
+        model[rnd(model.length)]!.status |= IPS.ASSURED;
+      } else if (op < 90 && model.length > 0) {
+        model[rnd(model.length)]!.status &= ~IPS.ASSURED;
+      } else if (op === 90) {
+        for (const e of model.slice(0, 128)) e.status |= IPS.ASSURED; // the window full of assured entries
+      } else {
+        now += rnd(400);
+      }
+      if (step % 500 === 0 || step === 19999) expect(t.list(now)).toEqual(model.filter((e) => e.timeout > now));
+      model = model.filter((e) => e.index >= 0 || e.timeout > now);
+    }
+    // Every path was taken many times.
+    expect([drops > 50, evictions > 1000, collected > 1000]).toEqual([true, true, true]);
+  });
+
   it('tupleTaken ignores the asking entry and entries with the same original tuple', () => {
     const t = new ConntrackTable();
     const e = tracked(pass(t, udp('10.0.0.1:1', '10.0.0.2:2'), 0)).entry;

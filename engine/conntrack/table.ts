@@ -301,6 +301,15 @@ export class ConntrackTable {
    */
   private readonly srcChains = new BucketChains(INITIAL_BUCKETS, SRC_RECORD);
   private srcRecords = new Int32Array(SRC_RECORD * INITIAL_CAPACITY);
+  /**
+   * A lower bound of every entry's expiry (lowered by every expiry written, raised only by
+   * `recomputeExpiryFloor`, at most once per size/8 insertions): before it, no entry anywhere has
+   * expired, and a full table skips looking for expired entries in its window.
+   */
+  private expiryFloor = Infinity;
+  private insertsSinceFloor = 0;
+  /** Indexes of the expired entries a `makeRoom` window found. */
+  private readonly goneScratch = new Int32Array(MAKE_ROOM_WINDOW);
 
   constructor(config: ConntrackConfig = {}) {
     const { max, ...overrides } = config;
@@ -531,6 +540,7 @@ export class ConntrackTable {
 
   /** Writes an entry's expiry into its two node records (`TableEntry`'s timeout setter). */
   mirrorExpiry(index: number, expiry: number): void {
+    if (expiry < this.expiryFloor) this.expiryFloor = expiry;
     const f = this.nodeTimes;
     f[(2 * index) * (NODE / 2) + N_EXPIRY_F64] = expiry;
     f[(2 * index + 1) * (NODE / 2) + N_EXPIRY_F64] = expiry;
@@ -540,21 +550,41 @@ export class ConntrackTable {
   private makeRoom(now: number): boolean {
     if (this.max === 0 || this.size + 1 <= this.max) return true;
     // Look at a bounded window of the oldest entries, as the kernel looks at a few hash buckets:
-    // a full scan per new connection would make a full table quadratic.
-    const gone: ConntrackEntry[] = [];
-    let victim: ConntrackEntry | undefined;
-    let seen = 0;
-    for (let i = this.oldest; i >= 0 && seen < MAKE_ROOM_WINDOW; i = this.newer[i]!, seen++) {
-      const e = this.entries[i]!;
-      if (e.timeout <= now) gone.push(e);
-      else if (victim === undefined && !(e.status & IPS.ASSURED)) victim = e;
+    // a full scan per new connection would make a full table quadratic. Expiries are read from
+    // the node records (mirrored there), an entry only until the victim is found.
+    const newer = this.newer, entries = this.entries;
+    let victim = -1;
+    if (now < this.expiryFloor || (this.insertsSinceFloor >= this.size >> 3 && now < this.recomputeExpiryFloor())) {
+      // No entry at all has expired: the window's only question is its oldest unassured entry.
+      for (let i = this.oldest, seen = 0; i >= 0 && seen < MAKE_ROOM_WINDOW; i = newer[i]!, seen++) {
+        if (!(entries[i]!.status & IPS.ASSURED)) { victim = i; break; }
+      }
+    } else {
+      const times = this.nodeTimes, gone = this.goneScratch;
+      let expired = 0;
+      for (let i = this.oldest, seen = 0; i >= 0 && seen < MAKE_ROOM_WINDOW; i = newer[i]!, seen++) {
+        if (times[2 * i * (NODE / 2) + N_EXPIRY_F64]! <= now) gone[expired++] = i;
+        else if (victim < 0 && !(entries[i]!.status & IPS.ASSURED)) victim = i;
+      }
+      for (let k = 0; k < expired; k++) this.remove(entries[gone[k]!]!);
+      if (this.size + 1 <= this.max) return true;
     }
-    for (const e of gone) this.remove(e);
-    if (this.size + 1 <= this.max) return true;
-    if (victim === undefined) return false;
-    this.kill(victim);
+    if (victim < 0) return false;
+    this.kill(entries[victim]!);
     this.stats.earlyDrop++;
     return true;
+  }
+
+  /** Sets `expiryFloor` to the earliest expiry in the table (a walk over every entry) and returns it. */
+  private recomputeExpiryFloor(): number {
+    const times = this.nodeTimes, newer = this.newer;
+    let floor = Infinity;
+    for (let i = this.oldest; i >= 0; i = newer[i]!) {
+      const t = times[2 * i * (NODE / 2) + N_EXPIRY_F64]!;
+      if (t < floor) floor = t;
+    }
+    this.insertsSinceFloor = 0;
+    return (this.expiryFloor = floor);
   }
 
   private track(entry: ConntrackEntry, pkt: CtPacket, dir: Dir, ctx: TrackerContext): TrackerOutcome {
@@ -624,6 +654,7 @@ export class ConntrackTable {
     this.entries[i] = entry;
     entry.index = i;
     this.size++;
+    this.insertsSinceFloor++;
     this.writeRecord(2 * i, entry.tuple[0]);
     this.writeRecord(2 * i + 1, entry.tuple[1]);
     if (withOriginal) this.nodeChains.link(this.nodes, 2 * i);
