@@ -53,10 +53,25 @@ export function generateCapture(n: number, format: 'pcap' | 'pcapng' = 'pcap'): 
   const query = Uint8Array.of(0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 3, 119, 119, 119, 7, 101, 120, 97, 109, 112, 108, 101, 3, 99, 111, 109, 0, 0, 1, 0, 1);
   const udp = encapsulate(LINKTYPE.ETHERNET, 'ipv4', buildPacketBytes({ family: 'ipv4', src: [CLIENT_BASE], dst: [SERVICE], proto: 17, sport: 1024, dport: 53, payload: query }));
   const tcp = encapsulate(LINKTYPE.ETHERNET, 'ipv4', buildPacketBytes({ family: 'ipv4', src: [CLIENT_BASE], dst: [SERVICE], proto: 6, sport: 1024, dport: 53, tcpFlags: 0x02, seq: 1000 }));
+  return assembleCapture(format, n, (k) => (k % 4 === 3 ? tcp : udp), (k) => START_SEC * 1e6 + k * 20, (k, d) => {
+    const src = (CLIENT_BASE + Math.floor(k / 64512)) >>> 0;
+    const sport = 1024 + (k % 64512);
+    d[12] = src >>> 24; d[13] = (src >>> 16) & 0xff; d[14] = (src >>> 8) & 0xff; d[15] = src & 0xff;
+    d[20] = sport >>> 8; d[21] = sport & 0xff;
+  });
+}
+
+/**
+ * A capture of `n` Ethernet frames (classic pcap or pcapng with one interface, microseconds):
+ * packet k is a copy of `frame(k)` (an Ethernet frame carrying IPv4) stamped `us(k)`
+ * microseconds, its datagram changed by `patch(k, datagram)` and its checksums then filled.
+ */
+export function assembleCapture(format: 'pcap' | 'pcapng', n: number, frame: (k: number) => Uint8Array, us: (k: number) => number, patch: (k: number, datagram: Uint8Array) => void): Uint8Array {
   const rec = (f: Uint8Array): number => (format === 'pcap' ? 16 + f.length : 32 + ((f.length + 3) & ~3));
-  const nTcp = Math.floor(n / 4);
   const head = format === 'pcap' ? 24 : 28 + 20;
-  const out = new Uint8Array(head + (n - nTcp) * rec(udp) + nTcp * rec(tcp));
+  let size = head;
+  for (let k = 0; k < n; k++) size += rec(frame(k));
+  const out = new Uint8Array(size);
   const v = new DataView(out.buffer);
   let at = 0;
   if (format === 'pcap') {
@@ -70,26 +85,23 @@ export function generateCapture(n: number, format: 'pcap' | 'pcapng' = 'pcap'): 
     at = 48;
   }
   for (let k = 0; k < n; k++) {
-    const f = k % 4 === 3 ? tcp : udp;
-    const us = START_SEC * 1e6 + k * 20;
+    const f = frame(k);
+    const t = us(k);
     if (format === 'pcap') {
-      v.setUint32(at, Math.floor(us / 1e6), true); v.setUint32(at + 4, us % 1e6, true);
+      v.setUint32(at, Math.floor(t / 1e6), true); v.setUint32(at + 4, t % 1e6, true);
       v.setUint32(at + 8, f.length, true); v.setUint32(at + 12, f.length, true);
       at += 16;
     } else {
       const total = 32 + ((f.length + 3) & ~3);
       v.setUint32(at, 6, true); v.setUint32(at + 4, total, true); v.setUint32(at + 8, 0, true);
-      v.setUint32(at + 12, Math.floor(us / 4294967296), true); v.setUint32(at + 16, us % 4294967296, true);
+      v.setUint32(at + 12, Math.floor(t / 4294967296), true); v.setUint32(at + 16, t % 4294967296, true);
       v.setUint32(at + 20, f.length, true); v.setUint32(at + 24, f.length, true);
       v.setUint32(at + total - 4, total, true);
       at += 28;
     }
     out.set(f, at);
     const d = out.subarray(at + 14, at + f.length);
-    const src = (CLIENT_BASE + Math.floor(k / 64512)) >>> 0;
-    const sport = 1024 + (k % 64512);
-    d[12] = src >>> 24; d[13] = (src >>> 16) & 0xff; d[14] = (src >>> 8) & 0xff; d[15] = src & 0xff;
-    d[20] = sport >>> 8; d[21] = sport & 0xff;
+    patch(k, d);
     fillChecksums('ipv4', d);
     at += format === 'pcap' ? f.length : ((f.length + 3) & ~3) + 4;
   }

@@ -26,7 +26,7 @@ import { EXAMPLE_NODE, syntheticCluster } from '../kube/examples.js';
 import { generateKubeRuleset } from '../kube/generate.js';
 import { benchBigNew, benchEstablished, benchFlowsBig, benchFlowsSeed, benchSeedNew, engineSink, type EngineBenchOptions, type EngineFigure } from './engine.js';
 import { benchCaptureRead } from './capture.js';
-import { benchReplay, benchReplayGrowth } from './replay.js';
+import { benchReplay, benchReplayConversations, benchReplayGrowth } from './replay.js';
 import { kernelRestore, type KernelResult } from './kernel.js';
 import { canCollect, collect, memory, timeRuns, type Memory, type Timing } from './measure.js';
 
@@ -317,6 +317,8 @@ function engineSection(opts: BenchOptions, big: Ruleset, early: { a: FigureRun; 
 
 /** Targets of the capture replay (issue: replay captures). */
 const REPLAY_TARGETS = { replayPerSec: 500_000, peakRssMiB: 200 } as const;
+/** New connections per second of the conversations capture (a busy node's DNS). */
+const CONVERSATION_RATE = 5_000;
 
 /** The full capture replay: 1,000,000 packets through the seed node, beside reading alone. */
 async function runReplayBench(opts: BenchOptions): Promise<void> {
@@ -334,6 +336,10 @@ async function runReplayBench(opts: BenchOptions): Promise<void> {
   out(`  peak RSS of the replay process            ${f.peakRssMiB.toFixed(0).padStart(8)} MiB median, ${f.maxPeakRssMiB.toFixed(0)} MiB largest   target < ${REPLAY_TARGETS.peakRssMiB} MB: ${rssOk ? 'met' : 'MISSED'}`);
   const long = benchReplayGrowth({ packets: f.packets, factor: 2 });
   out(`  the same, twice as long (one run)          ${long.ms.toFixed(0).padStart(8)} ms   ${(long.packets / (long.ms / 1000) / 1e3).toFixed(0)} k packets/s   peak RSS ${long.peakRssMiB.toFixed(0)} MiB (${long.peakRssMiB <= f.maxPeakRssMiB * 1.1 ? 'flat' : 'GROWS'} as the capture grows)`);
+  const conv = benchReplayConversations({ packets: f.packets, rate: CONVERSATION_RATE, runs });
+  const convRate = conv.packets / (conv.replayMs / 1000);
+  out(`capture replay of whole conversations: ${conv.packets.toLocaleString('en-US')} packets of ${conv.connections.toLocaleString('en-US')} DNS connections (3 of 4 UDP query + answer, 1 of 4 TCP: handshake, query, answer, close), ${conv.rate.toLocaleString('en-US')} new per second over ${conv.seconds} s of capture, ${conv.replies.toLocaleString('en-US')} answers replayed as replies; median of ${runs} (for comparison; the targets are judged on the capture above)`);
+  out(`  natsim replay --summary                   ${conv.replayMs.toFixed(0).padStart(8)} ms   ${(convRate / 1e3).toFixed(0)} k packets/s   peak RSS ${conv.peakRssMiB.toFixed(0)} MiB with ${conv.entries.toLocaleString('en-US')} conntrack entries live at the end`);
   if (rate < REPLAY_TARGETS.replayPerSec) out(`TARGET MISSED: capture replay ${(rate / 1e3).toFixed(0)} k packets/s (target ${REPLAY_TARGETS.replayPerSec / 1e3} k/s)`);
   if (!rssOk) out(`TARGET MISSED: capture replay peak RSS ${f.maxPeakRssMiB.toFixed(0)} MiB (target < ${REPLAY_TARGETS.peakRssMiB} MB)`);
 }

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeLinkInto, linkSlot } from '../capture/link.js';
 import { CaptureStreamCursor } from '../capture/reader.js';
 import { generateCapture } from './capture.js';
+import { generateConversations } from './conversations.js';
 
 /** What the full replay measured. */
 export interface ReplayFigure {
@@ -46,10 +47,10 @@ async function readAll(file: string): Promise<number> {
   return n;
 }
 
-/** One replay in a process of its own: its time inside `main`, its peak RSS. */
-function replayOnce(file: string, n: number): { ms: number; peakRssMiB: number } {
+/** One replay in a process of its own: its time inside `main`, its peak RSS, the conntrack entries listed at its end. */
+function replayOnce(file: string, n: number): { ms: number; peakRssMiB: number; entries: number } {
   const child = join(dirname(fileURLToPath(import.meta.url)), 'replay-child.js');
-  const res = JSON.parse(execFileSync(process.execPath, [child, file], { encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').pop()!) as { status: number; ms: number; peakRssMiB: number; packets: number; errors: string };
+  const res = JSON.parse(execFileSync(process.execPath, [child, file], { encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').pop()!) as { status: number; ms: number; peakRssMiB: number; packets: number; entries: number; errors: string };
   if (res.status !== 0 || res.packets !== n) throw new Error(`replay run: status ${res.status}, ${res.packets} packets reported (expected ${n}) ${res.errors}`);
   return res;
 }
@@ -93,4 +94,44 @@ export async function benchReplay(o: { packets?: number; runs: number }): Promis
   }
   const med = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
   return { packets: n, replayMs: med(times), readMs: med(reads), peakRssMiB: med(rss), maxPeakRssMiB: Math.max(...rss) };
+}
+
+/** What the conversations replay measured. */
+export interface ConversationsFigure {
+  packets: number;
+  connections: number;
+  replies: number;
+  seconds: number;
+  rate: number;
+  /** Medians over the runs. */
+  replayMs: number;
+  peakRssMiB: number;
+  /** Conntrack entries listed at the end of the replay. */
+  entries: number;
+}
+
+/**
+ * Replay `packets` packets of whole DNS conversations (sim/bench/conversations.ts) starting
+ * `rate` per second, `runs` times, each in its own process; medians.
+ */
+export function benchReplayConversations(o: { packets?: number; rate: number; runs: number }): ConversationsFigure {
+  const n = o.packets ?? 1_000_000;
+  const dir = mkdtempSync(join(tmpdir(), 'natsim-bench-'));
+  const file = join(dir, 'conversations.pcap');
+  const conv = generateConversations(n, o.rate);
+  writeFileSync(file, conv.bytes);
+  const times: number[] = [], rss: number[] = [];
+  let entries = 0;
+  try {
+    for (let r = 0; r < o.runs; r++) {
+      const res = replayOnce(file, n);
+      times.push(res.ms);
+      rss.push(res.peakRssMiB);
+      entries = res.entries;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const med = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+  return { packets: n, connections: conv.connections, replies: conv.replies, seconds: conv.seconds, rate: o.rate, replayMs: med(times), peakRssMiB: med(rss), entries };
 }
