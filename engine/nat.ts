@@ -8,7 +8,7 @@
  */
 import type { ConntrackEntry, TrackedCtInfo } from './conntrack/entry.js';
 import { CTINFO, IPS, ctinfoDir } from './conntrack/entry.js';
-import type { ConntrackTable } from './conntrack/table.js';
+import { tupleOf, type ConntrackTable } from './conntrack/table.js';
 import { hasPorts, invertTuple, isIcmpOf, makeTuple, tupleEqual, type Tuple } from './conntrack/tuple.js';
 import type { NatRange } from './ext/target/nat-range.js';
 import type { Family, Words } from './net/addr.js';
@@ -217,7 +217,7 @@ function appropriateSource(table: ConntrackTable, orig: Tuple, range: NatRange, 
   table.fromSource(orig, (prev) => {
     // An expired entry natsim has not collected yet counts as gone (the GC worker's job).
     if (prev.timeout <= now) return false;
-    const mapped = invertTuple(prev.tuple[1])!;
+    const mapped = invertTuple(tupleOf(prev, 1))!;
     const cand: Tuple = { family: orig.family, src: mapped.src, dst: orig.dst, proto: orig.proto, sport: mapped.sport, dport: orig.dport };
     if (!inRange(cand, range, 'src')) return false;
     found = cand;
@@ -268,7 +268,7 @@ export function natPacket(p: Packet, e: ConntrackEntry, ctinfo: TrackedCtInfo, m
   if (!(e.status & statusBit(manip, dir))) return false;
   // The inverse of the other direction's tuple, read off without building it: its source is
   // the other's destination and vice versa; ports swap, an ICMP id stays.
-  const other = e.tuple[dir === 0 ? 1 : 0];
+  const other = tupleOf(e, dir === 0 ? 1 : 0);
   const icmp = isIcmpOf(other.family, other.proto);
   return manip === 'src'
     ? rewrite(p, other.dst, icmp ? other.sport : other.dport, manip)
@@ -379,7 +379,7 @@ export function icmpReplyTranslation(p: Packet, e: ConntrackEntry, ctinfo: Track
   const end = Math.min(b.length, p.length);
   // The quoted packet travelled in the other direction: give it the other direction's tuple,
   // with the opposite manip.
-  const other = e.tuple[dir === 0 ? 1 : 0];
+  const other = tupleOf(e, dir === 0 ? 1 : 0);
   const quoted = sliceDatagram(p.family, b, inner, end);
   if (quoted) {
     const otherManip: Manip = manip === 'src' ? 'dst' : 'src';

@@ -91,8 +91,8 @@ describe('conntrack -L lines', () => {
           }
         }
         e.status = status; e.mark = mark;
-        // A plain copy (the table's entries keep their timeout behind an accessor a spread would not copy).
-        const zoned = { ...e, timeout: e.timeout, zone: 3 } as ConntrackEntry;
+        // A plain copy (the table's entries keep their timeout and tuples behind accessors a spread would not copy).
+        const zoned = { ...e, timeout: e.timeout, tuple: e.tuple, zone: 3 } as ConntrackEntry;
         expect(lines.line(zoned, engine.now)).toBe(fieldList(zoned, engine.now));
       }
     }

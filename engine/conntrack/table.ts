@@ -39,10 +39,11 @@
  * Storage: flat typed arrays rather than maps, so that a full table of a quarter of a million
  * entries costs tens of bytes per entry beyond the entry objects and a lookup reads one small
  * record per node: the two-node hash (`tuplehash[ORIGINAL]`/`[REPLY]`), the confirmation-order
- * list, and NAT's by-source list (`nf_nat_bysource`, `fromSource`), all by entry index.
+ * list, and NAT's by-source list (`nf_nat_bysource`, `fromSource`), all by entry index. While
+ * an IPv4 entry is in the table its tuples live only in its two node records (see `TableEntry`).
  */
 import { NatsimError, EXIT_OTHER } from '../errors.js';
-import { wordsEqual, type Family, type Words } from '../net/addr.js';
+import { ipv4Words, wordsEqual, type Family, type Words } from '../net/addr.js';
 import {
   CTINFO, IPS, countPacket, counterOf, isConfirmed, type ConntrackEntry, type CtHook, type CtPacket, type TrackedCtInfo,
   type TrackerContext, type TrackerOutcome, type TrackerSettings, ctinfoDir,
@@ -199,16 +200,19 @@ class BucketChains {
 }
 
 /**
- * The entries a table makes: plain `ConntrackEntry` fields, except that `timeout`, once the
- * entry is in the table, is mirrored into its two hash-node records, so that a lookup can tell a
- * live entry from an expired one without reading the entry (whoever changes the timeout — the
- * table, a tracker, REJECT's `nf_ct_set_closing` — goes through the setter).
+ * The entries a table makes: plain `ConntrackEntry` fields, with two differences that keep a full
+ * table small and its lookups from reading entries at all:
+ * - `timeout`, once the entry is in the table, is mirrored into its two hash-node records, so
+ *   that a lookup can tell a live entry from an expired one without reading the entry (whoever
+ *   changes the timeout — the table, a tracker, REJECT's `nf_ct_set_closing` — goes through the
+ *   setter);
+ * - while an IPv4 entry is in the table, its tuples are not kept as objects: the node records hold
+ *   them, and `tuple` builds them from there when asked (`tupleAt` builds one). An entry outside the
+ *   table (unconfirmed, or removed) keeps its own, and an IPv6 one always does.
  */
 class TableEntry implements ConntrackEntry {
-  tuple: [Tuple, Tuple];
   status = 0;
   mark = 0;
-  readonly zone = 0;
   proto: ConntrackEntry['proto'] = NO_PROTO_STATE;
   origPackets = 0;
   origBytes = 0;
@@ -217,9 +221,24 @@ class TableEntry implements ConntrackEntry {
   note: unknown = null;
   index = -1;
   private expiry = 0;
+  /** The tuples, unless the table's node records hold them. */
+  own: [Tuple, Tuple] | null;
 
   constructor(readonly id: number, orig: Tuple, reply: Tuple, private readonly table: ConntrackTable) {
-    this.tuple = [orig, reply];
+    this.own = [orig, reply];
+  }
+
+  get zone(): number {
+    return 0;
+  }
+
+  get tuple(): [Tuple, Tuple] {
+    return this.own ?? [this.table.recordTuple(2 * this.index), this.table.recordTuple(2 * this.index + 1)];
+  }
+
+  /** `tuple[dir]`, without building the other one. */
+  tupleAt(dir: Dir): Tuple {
+    return this.own !== null ? this.own[dir] : this.table.recordTuple(2 * this.index + dir);
   }
 
   get timeout(): number {
@@ -230,6 +249,11 @@ class TableEntry implements ConntrackEntry {
     this.expiry = v;
     if (this.index >= 0) this.table.mirrorExpiry(this.index, v);
   }
+}
+
+/** `entry.tuple[dir]`; for a table's entry without building the pair. */
+export function tupleOf(e: ConntrackEntry, dir: Dir): Tuple {
+  return e instanceof TableEntry ? e.tupleAt(dir) : e.tuple[dir];
 }
 
 /** The proto state of an entry no tracker has written yet (trackers replace it, never change it). */
@@ -443,7 +467,7 @@ export class ConntrackTable {
     const i = n >> 1;
     if (ignoring.index === i) return false;
     // The holder's original tuple against the asker's, from the holder's original-direction record.
-    const o = ignoring.tuple[0];
+    const o = tupleOf(ignoring, 0);
     if (o.family !== 'ipv4') return !tupleEqual(o, this.entries[i]!.tuple[0]);
     const r = 2 * i * NODE, nodes = this.nodes;
     return !(nodes[r + N_SRC] === (o.src[0]! | 0) && nodes[r + N_DST] === (o.dst[0]! | 0)
@@ -663,6 +687,8 @@ export class ConntrackTable {
     this.mirrorExpiry(i, entry.timeout);
     if (entry.status & IPS.SRC_NAT_DONE) this.listSource(i, entry.tuple[0]);
     else this.srcRecords[i * SRC_RECORD + NEXT_AT] = NOT_HASHED;
+    // The records hold IPv4 tuples whole: the entry's own objects can go while it is here.
+    if (entry instanceof TableEntry && entry.own !== null && entry.own[0].family === 'ipv4' && entry.own[1].family === 'ipv4') entry.own = null;
     this.older[i] = this.newest;
     this.newer[i] = -1;
     if (this.newest >= 0) this.newer[this.newest] = i; else this.oldest = i;
@@ -687,6 +713,13 @@ export class ConntrackTable {
     nodes[r + N_PROTO] = t.proto | (v4 ? 0 : 0x100);
   }
 
+  /** The IPv4 tuple node `n`'s record holds. */
+  recordTuple(n: number): Tuple {
+    const r = n * NODE, nodes = this.nodes;
+    const ports = nodes[r + N_PORTS]!;
+    return makeTuple('ipv4', ipv4Words(nodes[r + N_SRC]! >>> 0), ipv4Words(nodes[r + N_DST]! >>> 0), nodes[r + N_PROTO]!, ports >>> 16, ports & 0xffff);
+  }
+
   /** Room for twice as many entries (index arrays doubled, contents kept). */
   private grow(): void {
     const cap = this.older.length * 2;
@@ -702,6 +735,8 @@ export class ConntrackTable {
   private remove(entry: ConntrackEntry): void {
     if (!this.holds(entry)) return;
     const i = entry.index;
+    // Leaving the table, the entry takes its tuples back from the records.
+    if (entry instanceof TableEntry && entry.own === null) entry.own = [this.recordTuple(2 * i), this.recordTuple(2 * i + 1)];
     this.nodeChains.unlink(this.nodes, 2 * i);
     this.nodeChains.unlink(this.nodes, 2 * i + 1);
     const o = this.older[i]!, nw = this.newer[i]!;
@@ -726,12 +761,20 @@ export class ConntrackTable {
    */
   fromSource(t: Tuple, visit: (e: ConntrackEntry) => boolean): void {
     const h = sourceHash(t);
-    const heads = this.srcChains.heads, rec = this.srcRecords;
+    const heads = this.srcChains.heads, rec = this.srcRecords, nodes = this.nodes;
+    const v4 = t.family === 'ipv4', s4 = v4 ? t.src[0]! | 0 : 0;
     for (let i = heads[h & (heads.length - 1)]!; i >= 0; i = rec[i * SRC_RECORD + NEXT_AT]!) {
       if (rec[i * SRC_RECORD + HASH_AT] !== h) continue;
       const e = this.entries[i]!;
-      const o = e.tuple[0];
-      if (o.proto === t.proto && o.sport === t.sport && o.family === t.family && wordsEqual(o.src, t.src) && visit(e)) return;
+      if (v4) {
+        // The original tuple from its node record (an IPv6 record's protocol carries 0x100).
+        const r = 2 * i * NODE;
+        if (nodes[r + N_PROTO] !== t.proto || nodes[r + N_PORTS]! >>> 16 !== t.sport || nodes[r + N_SRC] !== s4) continue;
+      } else {
+        const o = e.tuple[0];
+        if (o.proto !== t.proto || o.sport !== t.sport || o.family !== t.family || !wordsEqual(o.src, t.src)) continue;
+      }
+      if (visit(e)) return;
     }
   }
 

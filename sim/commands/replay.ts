@@ -12,6 +12,7 @@ import { Engine, type PacketResult } from '../../engine/engine.js';
 import { NatsimError, EXIT_BAD_INPUT } from '../../engine/errors.js';
 import type { ConntrackEntry } from '../../engine/conntrack/entry.js';
 import { formatConntrackLine } from '../../engine/conntrack/format.js';
+import { tupleOf } from '../../engine/conntrack/table.js';
 import { makeTuple } from '../../engine/conntrack/tuple.js';
 import { manipPacket } from '../../engine/nat.js';
 import { formatAddr, wordsEqual, type Family, type Words } from '../../engine/net/addr.js';
@@ -145,7 +146,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
         if (asReply) {
           const info = asReply.note as ConnInfo | null;
           const before = lines ? describePacket({ src: formatAddr(family, pkt.src), dst: formatAddr(family, pkt.dst), sport: pkt.sport, dport: pkt.dport, proto: pkt.proto }, family) : '';
-          const t = asReply.tuple[1];
+          const t = tupleOf(asReply, 1);
           manipPacket(pkt, makeTuple(family, t.src, t.dst, t.proto, t.sport, t.dport), 'src');
           manipPacket(pkt, makeTuple(family, t.src, t.dst, t.proto, t.sport, t.dport), 'dst');
           if (lines) replyNote = ` (captured as ${before}; the node receives it from the endpoint)`;
@@ -368,9 +369,9 @@ class TupleSideFilter {
   private readonly bits = new Int32Array(1 << 12);
 
   add(e: ConntrackEntry): void {
-    let h = addrHash(e.tuple[0].dst);
+    let h = addrHash(tupleOf(e, 0).dst);
     this.bits[h >>> 5]! |= 1 << (h & 31);
-    h = addrHash(e.tuple[1].dst);
+    h = addrHash(tupleOf(e, 1).dst);
     this.bits[h >>> 5]! |= 1 << (h & 31);
   }
 

@@ -12,6 +12,7 @@
  */
 import { NatsimError, EXIT_OTHER } from '../../errors.js';
 import { isConfirmed, remainingSeconds, type ConntrackEntry } from '../../conntrack/entry.js';
+import { tupleOf } from '../../conntrack/table.js';
 import type { Family, Words } from '../../net/addr.js';
 import type { Packet } from '../../packet.js';
 import type { MatchExtension, PacketContext, ParseContext } from '../types.js';
@@ -132,20 +133,20 @@ function maskedEqual(k: Words, u: Words, m: Words): boolean {
 /** The tuple address each address option compares. */
 function tupleAddr(ct: ConntrackEntry, key: AddrKey): Words {
   switch (key) {
-    case 'origsrc': return ct.tuple[0].src;
-    case 'origdst': return ct.tuple[0].dst;
-    case 'replsrc': return ct.tuple[1].src;
-    case 'repldst': return ct.tuple[1].dst;
+    case 'origsrc': return tupleOf(ct, 0).src;
+    case 'origdst': return tupleOf(ct, 0).dst;
+    case 'replsrc': return tupleOf(ct, 1).src;
+    case 'repldst': return tupleOf(ct, 1).dst;
   }
 }
 
 /** The tuple's 16-bit L4 value each port option compares (`src.u.all` / `dst.u.all`, host order). */
 function tuplePort(ct: ConntrackEntry, key: PortKey): number {
   switch (key) {
-    case 'origsrcport': return ct.tuple[0].sport;
-    case 'origdstport': return ct.tuple[0].dport;
-    case 'replsrcport': return ct.tuple[1].sport;
-    case 'repldstport': return ct.tuple[1].dport;
+    case 'origsrcport': return tupleOf(ct, 0).sport;
+    case 'origdstport': return tupleOf(ct, 0).dport;
+    case 'replsrcport': return tupleOf(ct, 1).sport;
+    case 'repldstport': return tupleOf(ct, 1).dport;
   }
 }
 
@@ -172,7 +173,7 @@ export function conntrackMatch(s: ConntrackState, pkt: Packet, ctx: PacketContex
     const a = s.addrs[k]!;
     if (maskedEqual(tupleAddr(ct, k), a.addr, a.mask) === a.invert) return false;
   }
-  if (s.proto && (ct.tuple[0].proto === s.proto.num) === s.proto.invert) return false;
+  if (s.proto && (tupleOf(ct, 0).proto === s.proto.num) === s.proto.invert) return false;
   for (const k of given.ports) {
     const p = s.ports[k]!;
     const v = tuplePort(ct, k);

@@ -27,6 +27,7 @@ import type { Packet } from '../../packet.js';
 import type { MatchExtension, PacketContext } from '../types.js';
 import { addrType } from '../../host/host.js';
 import { CTINFO } from '../../conntrack/entry.js';
+import { tupleOf } from '../../conntrack/table.js';
 import type { Words } from '../../net/addr.js';
 
 /** Packet types (PACKET_HOST 0, BROADCAST 1, MULTICAST 2, OTHERHOST 3); the first name of each is saved. */
@@ -60,8 +61,8 @@ export function packetType(pkt: Packet, ctx: PacketContext): number {
  * (NEW, ESTABLISHED and their replies); RELATED ICMP errors and untracked packets use `pkt.dst`.
  */
 function arrivedDst(pkt: Packet): Words {
-  if (pkt.ct && (pkt.ctinfo === CTINFO.NEW || pkt.ctinfo === CTINFO.ESTABLISHED)) return pkt.ct.tuple[0].dst;
-  if (pkt.ct && pkt.ctinfo === CTINFO.ESTABLISHED_REPLY) return pkt.ct.tuple[1].dst;
+  if (pkt.ct && (pkt.ctinfo === CTINFO.NEW || pkt.ctinfo === CTINFO.ESTABLISHED)) return tupleOf(pkt.ct, 0).dst;
+  if (pkt.ct && pkt.ctinfo === CTINFO.ESTABLISHED_REPLY) return tupleOf(pkt.ct, 1).dst;
   return pkt.dst;
 }
 
