@@ -397,7 +397,7 @@ describe('table', () => {
     expect([drops > 50, evictions > 1000, collected > 1000]).toEqual([true, true, true]);
   });
 
-  it('an entry has the same tuples before, while and after it is in the table, NATed or not, IPv4, ICMP or IPv6', () => {
+  it('an entry has the same tuples, timeout and UDP state before, while and after it is in the table, NATed or not, IPv4, ICMP or IPv6', () => {
     const t = new ConntrackTable();
     const cases: CtPacket[] = [udp('10.0.0.1:1111', '10.96.0.10:53'), icmp('10.0.0.1', '10.0.0.2', 8, 0, 77), udp('[fd00::1]:1111', '[fd00::2]:53')];
     for (const p of cases) {
@@ -405,12 +405,15 @@ describe('table', () => {
       // NAT changes the reply tuple while the entry is unconfirmed.
       if (p.proto === 17) t.alterReply(r.entry, { ...r.entry.tuple[1], src: ip(p.family === 'ipv4' ? '10.244.0.5' : 'fd00::5') });
       const before = r.entry.tuple.map((x) => ({ ...x }));
+      const proto = { ...r.entry.proto };
       expect(t.confirm(r.entry, r.ctinfo, 0).kind).toBe('accept');
+      const expiry = r.entry.timeout;
       expect(r.entry.tuple).toEqual(before);
       expect([tupleOf(r.entry, 0), tupleOf(r.entry, 1)]).toEqual(before);
       expect(t.find(before[1]!, 1)).toEqual({ entry: r.entry, dir: 1 });
       expect(t.delete(r.entry)).toBe(true);
       expect(r.entry.tuple).toEqual(before);
+      expect([r.entry.timeout, r.entry.proto]).toEqual([expiry, proto]);
       expect(t.find(before[0]!, 1)).toBeNull();
     }
   });

@@ -94,7 +94,11 @@ export interface CtPacket {
 /** UDP state: when the flow counts as a stream (`ct->proto.udp.stream_ts`). */
 export interface UdpState {
   kind: 'udp';
-  /** Virtual time after which a replied flow gets the long timeout and ASSURED. */
+  /**
+   * Virtual time after which a replied flow gets the long timeout and ASSURED. NaN in the state a
+   * table's entry shows while it is in the table (the table keeps the time in its records and
+   * hands it to the UDP tracker, its only reader).
+   */
   streamTs: number;
 }
 

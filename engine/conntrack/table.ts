@@ -46,7 +46,7 @@ import { NatsimError, EXIT_OTHER } from '../errors.js';
 import { ipv4Words, wordsEqual, type Family, type Words } from '../net/addr.js';
 import {
   CTINFO, IPS, countPacket, counterOf, isConfirmed, type ConntrackEntry, type CtHook, type CtPacket, type TrackedCtInfo,
-  type TrackerContext, type TrackerOutcome, type TrackerSettings, ctinfoDir,
+  type TrackerContext, type TrackerOutcome, type TrackerSettings, type UdpState, ctinfoDir,
 } from './entry.js';
 import { DEFAULT_GENERIC_TIMEOUT, genericPacket, grePacket } from './generic.js';
 import { DEFAULT_ICMP_TIMEOUT, icmpPacket, icmpv4Error, type TupleFinder } from './icmp.js';
@@ -66,14 +66,18 @@ const INITIAL_BUCKETS = 16384;
 const INITIAL_CAPACITY = 4096;
 /** Chain value of a node that is not in any bucket. */
 const NOT_HASHED = -2;
-/** 32-bit words per node record, and their places: hash, next node, IPv4 source and destination, ports, protocol (| 0x100 for IPv6), then the entry's expiry as a float64. */
+/**
+ * 32-bit words per node record, and their places: hash, next node, IPv4 source and destination,
+ * ports, protocol (| 0x100 for IPv6), then a float64: in the original-direction record the
+ * entry's expiry, in the reply-direction one a UDP entry's stream time.
+ */
 const NODE = 8;
 const N_HASH = 0, N_CHAIN = 1, N_SRC = 2, N_DST = 3, N_PORTS = 4, N_PROTO = 5;
 /** Where every chained record keeps its hash and its successor (`BucketChains`); nodes use the same places. */
 const HASH_AT = N_HASH, NEXT_AT = N_CHAIN;
 /** 32-bit words per by-source record: hash, next. */
 const SRC_RECORD = 2;
-/** The expiry's place in a record read as float64s (words 6 and 7). */
+/** The float64's place in a record read as float64s (words 6 and 7). */
 const N_EXPIRY_F64 = 3;
 
 /** How many of the oldest entries a full table looks at for expired entries or an early-drop victim. */
@@ -200,12 +204,15 @@ class BucketChains {
 }
 
 /**
- * The entries a table makes: plain `ConntrackEntry` fields, with two differences that keep a full
- * table small and its lookups from reading entries at all:
- * - `timeout`, once the entry is in the table, is mirrored into its two hash-node records, so
- *   that a lookup can tell a live entry from an expired one without reading the entry (whoever
- *   changes the timeout — the table, a tracker, REJECT's `nf_ct_set_closing` — goes through the
- *   setter);
+ * The entries a table makes: plain `ConntrackEntry` fields, except for what the table's node
+ * records hold while the entry is in the table, which keeps a full table small and its lookups
+ * from reading entries at all:
+ * - `timeout` lives in the original-direction record, so that a lookup can tell a live entry
+ *   from an expired one without reading the entry (whoever changes the timeout — the table, a
+ *   tracker, REJECT's `nf_ct_set_closing` — goes through the accessor);
+ * - a UDP entry's stream time lives in the reply-direction record, its `proto` being the shared
+ *   `UDP_IN_TABLE` meanwhile (the UDP tracker, the only reader of the stream time, gets it back
+ *   for the duration of a packet);
  * - while an IPv4 entry is in the table, its tuples are not kept as objects: the node records hold
  *   them, and `tuple` builds them from there when asked (`tupleAt` builds one). An entry outside the
  *   table (unconfirmed, or removed) keeps its own, and an IPv6 one always does.
@@ -220,7 +227,8 @@ class TableEntry implements ConntrackEntry {
   replyBytes = 0;
   note: unknown = null;
   index = -1;
-  private expiry = 0;
+  /** The timeout, unless the table's node records hold it (null then). */
+  expiry: number | null = 0;
   /** The tuples, unless the table's node records hold them. */
   own: [Tuple, Tuple] | null;
 
@@ -242,12 +250,12 @@ class TableEntry implements ConntrackEntry {
   }
 
   get timeout(): number {
-    return this.expiry;
+    return this.index >= 0 ? this.table.expiryOf(this.index) : this.expiry!;
   }
 
   set timeout(v: number) {
-    this.expiry = v;
     if (this.index >= 0) this.table.mirrorExpiry(this.index, v);
+    else this.expiry = v;
   }
 }
 
@@ -255,6 +263,9 @@ class TableEntry implements ConntrackEntry {
 export function tupleOf(e: ConntrackEntry, dir: Dir): Tuple {
   return e instanceof TableEntry ? e.tupleAt(dir) : e.tuple[dir];
 }
+
+/** The `proto` of a UDP entry in the table: its stream time is in its reply-direction record. */
+const UDP_IN_TABLE: UdpState = Object.freeze({ kind: 'udp', streamTs: Number.NaN }) as UdpState;
 
 /** The proto state of an entry no tracker has written yet (trackers replace it, never change it). */
 const NO_PROTO_STATE: ConntrackEntry['proto'] = Object.freeze({ kind: 'none' });
@@ -332,6 +343,8 @@ export class ConntrackTable {
    */
   private expiryFloor = Infinity;
   private insertsSinceFloor = 0;
+  /** The UDP state the tracker sees for an entry in the table (see `track`). */
+  private readonly udpScratch: UdpState = { kind: 'udp', streamTs: 0 };
   /** Indexes of the expired entries a `makeRoom` window found. */
   private readonly goneScratch = new Int32Array(MAKE_ROOM_WINDOW);
 
@@ -503,7 +516,7 @@ export class ConntrackTable {
         if (!wordsEqual(t.src, src) || !wordsEqual(t.dst, dst)) continue;
       }
       // The expiry mirrored in the record: a live entry is not read at all.
-      if (this.nodeTimes[n * (NODE / 2) + N_EXPIRY_F64]! <= now) {
+      if (this.nodeTimes[(n & ~1) * (NODE / 2) + N_EXPIRY_F64]! <= now) {
         this.remove(this.entries[n >> 1]!);
         return -1;
       }
@@ -562,12 +575,15 @@ export class ConntrackTable {
     return new TableEntry(this.nextId++, orig, reply, this);
   }
 
-  /** Writes an entry's expiry into its two node records (`TableEntry`'s timeout setter). */
+  /** Writes the expiry of entry `index` into its original-direction record (`TableEntry`'s timeout setter). */
   mirrorExpiry(index: number, expiry: number): void {
     if (expiry < this.expiryFloor) this.expiryFloor = expiry;
-    const f = this.nodeTimes;
-    f[(2 * index) * (NODE / 2) + N_EXPIRY_F64] = expiry;
-    f[(2 * index + 1) * (NODE / 2) + N_EXPIRY_F64] = expiry;
+    this.nodeTimes[2 * index * (NODE / 2) + N_EXPIRY_F64] = expiry;
+  }
+
+  /** The expiry of entry `index` (`TableEntry`'s timeout getter). */
+  expiryOf(index: number): number {
+    return this.nodeTimes[2 * index * (NODE / 2) + N_EXPIRY_F64]!;
   }
 
   /** Room for one more entry: collect expired ones, then early-drop the oldest unassured one. */
@@ -616,8 +632,18 @@ export class ConntrackTable {
     switch (pkt.proto) {
       case IPPROTO.TCP:
         return l4.kind === 'tcp' ? tcpPacket(entry, pkt, l4.header, dir, ctx) : { verdict: 'invalid', reason: 'no tcp header' };
-      case IPPROTO.UDP:
-        return l4.kind === 'udp' ? udpPacket(entry, pkt, l4, ctx) : { verdict: 'invalid', reason: 'no udp header' };
+      case IPPROTO.UDP: {
+        if (l4.kind !== 'udp') return { verdict: 'invalid', reason: 'no udp header' };
+        if (entry.proto !== UDP_IN_TABLE) return udpPacket(entry, pkt, l4, ctx);
+        // The stream time, from the entry's reply-direction record for the tracker, and back.
+        const at = (2 * entry.index + 1) * (NODE / 2) + N_EXPIRY_F64, scratch = this.udpScratch;
+        scratch.streamTs = this.nodeTimes[at]!;
+        entry.proto = scratch;
+        const outcome = udpPacket(entry, pkt, l4, ctx);
+        if (entry.proto.kind === 'udp') this.nodeTimes[at] = entry.proto.streamTs;
+        entry.proto = UDP_IN_TABLE;
+        return outcome;
+      }
       case IPPROTO.UDPLITE:
         return l4.kind === 'udp' ? udplitePacket(entry, pkt, l4, ctx) : { verdict: 'invalid', reason: 'no udplite header' };
       case IPPROTO.ICMP:
@@ -674,6 +700,7 @@ export class ConntrackTable {
 
   private insert(entry: ConntrackEntry, withOriginal: boolean): void {
     if (this.size === this.older.length) this.grow();
+    const expiry = entry.timeout;
     const i = this.freeIndexes.length > 0 ? this.freeIndexes.pop()! : this.entries.length;
     this.entries[i] = entry;
     entry.index = i;
@@ -684,11 +711,19 @@ export class ConntrackTable {
     if (withOriginal) this.nodeChains.link(this.nodes, 2 * i);
     else this.nodes[2 * i * NODE + N_CHAIN] = NOT_HASHED;
     this.nodeChains.link(this.nodes, 2 * i + 1);
-    this.mirrorExpiry(i, entry.timeout);
+    this.mirrorExpiry(i, expiry);
     if (entry.status & IPS.SRC_NAT_DONE) this.listSource(i, entry.tuple[0]);
     else this.srcRecords[i * SRC_RECORD + NEXT_AT] = NOT_HASHED;
-    // The records hold IPv4 tuples whole: the entry's own objects can go while it is here.
-    if (entry instanceof TableEntry && entry.own !== null && entry.own[0].family === 'ipv4' && entry.own[1].family === 'ipv4') entry.own = null;
+    if (entry instanceof TableEntry) {
+      // What the records hold, the entry need not while it is here: its expiry, a UDP stream
+      // time, IPv4 tuples (whole).
+      entry.expiry = null;
+      if (entry.proto.kind === 'udp') {
+        this.nodeTimes[(2 * i + 1) * (NODE / 2) + N_EXPIRY_F64] = entry.proto.streamTs;
+        entry.proto = UDP_IN_TABLE;
+      }
+      if (entry.own !== null && entry.own[0].family === 'ipv4' && entry.own[1].family === 'ipv4') entry.own = null;
+    }
     this.older[i] = this.newest;
     this.newer[i] = -1;
     if (this.newest >= 0) this.newer[this.newest] = i; else this.oldest = i;
@@ -735,8 +770,12 @@ export class ConntrackTable {
   private remove(entry: ConntrackEntry): void {
     if (!this.holds(entry)) return;
     const i = entry.index;
-    // Leaving the table, the entry takes its tuples back from the records.
-    if (entry instanceof TableEntry && entry.own === null) entry.own = [this.recordTuple(2 * i), this.recordTuple(2 * i + 1)];
+    if (entry instanceof TableEntry) {
+      // Leaving the table, the entry takes back what the records held for it.
+      if (entry.own === null) entry.own = [this.recordTuple(2 * i), this.recordTuple(2 * i + 1)];
+      entry.expiry = this.expiryOf(i);
+      if (entry.proto === UDP_IN_TABLE) entry.proto = { kind: 'udp', streamTs: this.nodeTimes[(2 * i + 1) * (NODE / 2) + N_EXPIRY_F64]! };
+    }
     this.nodeChains.unlink(this.nodes, 2 * i);
     this.nodeChains.unlink(this.nodes, 2 * i + 1);
     const o = this.older[i]!, nw = this.newer[i]!;

@@ -31,6 +31,7 @@ import { describePacket, pathJson, formatPath } from '../path-report.js';
 import type { Streams } from '../cli.js';
 import { loadNode, type NodeOptions } from './packet.js';
 import { displayName } from '../io.js';
+import { capYoungGeneration } from '../heap.js';
 
 /** Options of `natsim replay`. */
 export interface ReplayOptions extends NodeOptions {
@@ -63,6 +64,7 @@ const OUT_CHUNK = 1 << 16;
 
 /** Run `natsim replay`. */
 export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInstance): Promise<void> {
+  capYoungGeneration();
   const { ruleset, host } = loadNode(o, streams);
   const family = ruleset.family;
   // The path is recorded only when something shows it (lines, --trace, the writer's comments).
