@@ -249,6 +249,11 @@ class TableEntry implements ConntrackEntry {
     return this.own !== null ? this.own[dir] : this.table.recordTuple(2 * this.index + dir);
   }
 
+  /** `tuple[dir].dst`, without building the tuple. */
+  dstAt(dir: Dir): Words {
+    return this.own !== null ? this.own[dir].dst : this.table.recordDst(2 * this.index + dir);
+  }
+
   get timeout(): number {
     return this.index >= 0 ? this.table.expiryOf(this.index) : this.expiry!;
   }
@@ -262,6 +267,11 @@ class TableEntry implements ConntrackEntry {
 /** `entry.tuple[dir]`; for a table's entry without building the pair. */
 export function tupleOf(e: ConntrackEntry, dir: Dir): Tuple {
   return e instanceof TableEntry ? e.tupleAt(dir) : e.tuple[dir];
+}
+
+/** `entry.tuple[dir].dst`; for a table's IPv4 entry in the table, without building the tuple. */
+export function tupleDst(e: ConntrackEntry, dir: Dir): Words {
+  return e instanceof TableEntry ? e.dstAt(dir) : e.tuple[dir].dst;
 }
 
 /** The `proto` of a UDP entry in the table: its stream time is in its reply-direction record. */
@@ -753,6 +763,11 @@ export class ConntrackTable {
     const r = n * NODE, nodes = this.nodes;
     const ports = nodes[r + N_PORTS]!;
     return makeTuple('ipv4', ipv4Words(nodes[r + N_SRC]! >>> 0), ipv4Words(nodes[r + N_DST]! >>> 0), nodes[r + N_PROTO]!, ports >>> 16, ports & 0xffff);
+  }
+
+  /** The destination address of the IPv4 tuple node `n`'s record holds. */
+  recordDst(n: number): Words {
+    return ipv4Words(this.nodes[n * NODE + N_DST]! >>> 0);
   }
 
   /** Room for twice as many entries (index arrays doubled, contents kept). */

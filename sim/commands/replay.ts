@@ -12,7 +12,7 @@ import { Engine, type PacketResult } from '../../engine/engine.js';
 import { NatsimError, EXIT_BAD_INPUT } from '../../engine/errors.js';
 import type { ConntrackEntry } from '../../engine/conntrack/entry.js';
 import { formatConntrackLine } from '../../engine/conntrack/format.js';
-import { tupleOf } from '../../engine/conntrack/table.js';
+import { tupleDst, tupleOf } from '../../engine/conntrack/table.js';
 import { makeTuple } from '../../engine/conntrack/tuple.js';
 import { manipPacket } from '../../engine/nat.js';
 import { formatAddr, wordsEqual, type Family, type Words } from '../../engine/net/addr.js';
@@ -371,9 +371,9 @@ class TupleSideFilter {
   private readonly bits = new Int32Array(1 << 12);
 
   add(e: ConntrackEntry): void {
-    let h = addrHash(tupleOf(e, 0).dst);
+    let h = addrHash(tupleDst(e, 0));
     this.bits[h >>> 5]! |= 1 << (h & 31);
-    h = addrHash(tupleOf(e, 1).dst);
+    h = addrHash(tupleDst(e, 1));
     this.bits[h >>> 5]! |= 1 << (h & 31);
   }
 
