@@ -229,8 +229,11 @@ class TableEntry implements ConntrackEntry {
   index = -1;
   /** The timeout, unless the table's node records hold it (null then). */
   expiry: number | null = 0;
-  /** The tuples, unless the table's node records hold them. */
-  own: [Tuple, Tuple] | null;
+  /**
+   * The tuples, unless the table's node records hold them (null); an IPv4 entry taken out of the
+   * table gets a copy of its records' words, built into tuples when first asked.
+   */
+  own: [Tuple, Tuple] | RecordWords | null;
 
   constructor(readonly id: number, orig: Tuple, reply: Tuple, private readonly table: ConntrackTable) {
     this.own = [orig, reply];
@@ -241,17 +244,20 @@ class TableEntry implements ConntrackEntry {
   }
 
   get tuple(): [Tuple, Tuple] {
-    return this.own ?? [this.table.recordTuple(2 * this.index), this.table.recordTuple(2 * this.index + 1)];
+    const o = this.own;
+    if (o === null) return [this.table.recordTuple(2 * this.index), this.table.recordTuple(2 * this.index + 1)];
+    if (o instanceof RecordWords) return (this.own = [o.tuple(0), o.tuple(1)]);
+    return o;
   }
 
   /** `tuple[dir]`, without building the other one. */
   tupleAt(dir: Dir): Tuple {
-    return this.own !== null ? this.own[dir] : this.table.recordTuple(2 * this.index + dir);
+    return this.own === null ? this.table.recordTuple(2 * this.index + dir) : this.tuple[dir];
   }
 
   /** `tuple[dir].dst`, without building the tuple. */
   dstAt(dir: Dir): Words {
-    return this.own !== null ? this.own[dir].dst : this.table.recordDst(2 * this.index + dir);
+    return this.own === null ? this.table.recordDst(2 * this.index + dir) : this.tuple[dir].dst;
   }
 
   get timeout(): number {
@@ -261,6 +267,24 @@ class TableEntry implements ConntrackEntry {
   set timeout(v: number) {
     if (this.index >= 0) this.table.mirrorExpiry(this.index, v);
     else this.expiry = v;
+  }
+}
+
+/**
+ * What an IPv4 entry leaving the table keeps of its two node records: their tuple words, numbers
+ * only. An entry early-dropped to make room is usually never looked at again; building its tuples
+ * only when asked spares the collector two tuple objects per eviction.
+ */
+class RecordWords {
+  constructor(
+    private readonly src0: number, private readonly dst0: number, private readonly ports0: number,
+    private readonly src1: number, private readonly dst1: number, private readonly ports1: number,
+    private readonly proto: number,
+  ) {}
+
+  tuple(dir: Dir): Tuple {
+    const ports = dir === 0 ? this.ports0 : this.ports1;
+    return makeTuple('ipv4', ipv4Words((dir === 0 ? this.src0 : this.src1) >>> 0), ipv4Words((dir === 0 ? this.dst0 : this.dst1) >>> 0), this.proto, ports >>> 16, ports & 0xffff);
   }
 }
 
@@ -732,7 +756,8 @@ export class ConntrackTable {
         this.nodeTimes[(2 * i + 1) * (NODE / 2) + N_EXPIRY_F64] = entry.proto.streamTs;
         entry.proto = UDP_IN_TABLE;
       }
-      if (entry.own !== null && entry.own[0].family === 'ipv4' && entry.own[1].family === 'ipv4') entry.own = null;
+      const own = entry.tuple;
+      if (own[0].family === 'ipv4' && own[1].family === 'ipv4') entry.own = null;
     }
     this.older[i] = this.newest;
     this.newer[i] = -1;
@@ -787,7 +812,10 @@ export class ConntrackTable {
     const i = entry.index;
     if (entry instanceof TableEntry) {
       // Leaving the table, the entry takes back what the records held for it.
-      if (entry.own === null) entry.own = [this.recordTuple(2 * i), this.recordTuple(2 * i + 1)];
+      if (entry.own === null) {
+        const nodes = this.nodes, r0 = 2 * i * NODE, r1 = r0 + NODE;
+        entry.own = new RecordWords(nodes[r0 + N_SRC]!, nodes[r0 + N_DST]!, nodes[r0 + N_PORTS]!, nodes[r1 + N_SRC]!, nodes[r1 + N_DST]!, nodes[r1 + N_PORTS]!, nodes[r0 + N_PROTO]!);
+      }
       entry.expiry = this.expiryOf(i);
       if (entry.proto === UDP_IN_TABLE) entry.proto = { kind: 'udp', streamTs: this.nodeTimes[(2 * i + 1) * (NODE / 2) + N_EXPIRY_F64]! };
     }
