@@ -14,6 +14,7 @@ import { parseIPv4Strict } from '../engine/net/addr.js';
 import { l4ChecksumOk } from '../engine/wire/transport.js';
 import { ipv4ChecksumOk } from '../engine/wire/ipv4.js';
 import { CaptureWriter } from '../sim/capture/writer.js';
+import { fillChecksums } from '../sim/capture/checksums.js';
 import { decodeLink, encapsulate, LINKTYPE } from '../sim/capture/link.js';
 import { readCaptureBuffer } from '../sim/capture/reader.js';
 
@@ -120,4 +121,52 @@ describe('natsim replay on the seed node', () => {
     expect(t.stderr).toMatch(/cut\.pcap: packet 23, byte offset \d+: truncated capture/);
     expect(t.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('fragmented queries are reassembled, NATed and forwarded whole, among unfragmented packets (IPv4 copies share blocks, fragments do not)', () => {
+    const path = join(dir, 'frag.pcap');
+    const w = CaptureWriter.toFile(path, { format: 'pcap', linkType: LINKTYPE.ETHERNET });
+    const whole = (i: number): Uint8Array => buildPacketBytes({ family: 'ipv4', src: [client], dst: [vip], proto: 17, sport: 42000 + i, dport: 53, payload: Uint8Array.from({ length: 600 }, (_, k) => (k * 7 + i) & 0xff), ipId: 0x4000 + i, df: false });
+    const piece = (b: Uint8Array, off: number, len: number, more: boolean): Uint8Array => {
+      const f = new Uint8Array(20 + len);
+      f.set(b.subarray(0, 20));
+      f.set(b.subarray(20 + off, 20 + off + len), 20);
+      f[2] = f.length >> 8; f[3] = f.length & 0xff;
+      const fo = (more ? 0x2000 : 0) | (off / 8);
+      f[6] = fo >> 8; f[7] = fo & 0xff;
+      return f;
+    };
+    let t = 0;
+    const put = (d: Uint8Array): void => { fillChecksums('ipv4', d); w.write({ tsSec: 1_700_000_000, tsNsec: (t++) * 1000, data: encapsulate(LINKTYPE.ETHERNET, 'ipv4', d), interface: 'eth0' }); };
+    for (let i = 0; i < 5; i++) {
+      const b = whole(i);
+      put(piece(b, 0, 304, true));
+      // Unfragmented queries between the two halves.
+      for (let k = 0; k < 3; k++) put(buildPacketBytes({ family: 'ipv4', src: [client], dst: [vip], proto: 17, sport: 43000 + 10 * i + k, dport: 53, payload: new Uint8Array([i, k]) }));
+      put(piece(b, 304, b.length - 20 - 304, false));
+    }
+    w.close();
+    const r = run([path, '--scenario', 'kube-seed', '--ndjson']);
+    expect(r.status).toBe(0);
+    const recs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { fate: { kind: string }; in: { sport: number }; out?: { dst: string } });
+    expect(recs).toHaveLength(25);
+    expect(recs.filter((x) => x.fate.kind === 'held')).toHaveLength(5);
+    const forwarded = recs.filter((x) => x.fate.kind === 'forwarded');
+    expect(forwarded).toHaveLength(20);
+    // Each reassembled query went out whole to a pod, with its payload intact.
+    const out = join(dir, 'frag-out.pcap');
+    expect(run([path, '--scenario', 'kube-seed', '--summary', '--write', out]).status).toBe(0);
+    const sent = [...readCaptureBuffer(readFileSync(out))].map((p) => decodeLink(p.interface.linkType, p.captured)).filter((d) => d.kind === 'ip').map((d) => (d as { datagram: Uint8Array }).datagram);
+    const big = sent.filter((d) => d.length === 628);
+    expect(big).toHaveLength(5);
+    for (const d of big) {
+      const i = d[28]!; // the payload starts with the query's number (the source port is masqueraded)
+      expect(i).toBeLessThan(5);
+      expect(d[22]! << 8 | d[23]!).toBe(53);
+      const want = whole(i).subarray(28);
+      const firstDiff = d.subarray(28).findIndex((x, k) => x !== want[k]);
+      expect([d.length - 28, firstDiff]).toEqual([want.length, -1]);
+      expect(ipv4ChecksumOk(d)).toBe(true);
+    }
+  });
 });
+

@@ -102,6 +102,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   // Every packet's bytes are copied out before the next chunk is read: one reused read buffer.
   const cursor = new CaptureStreamCursor(o.capture, { file: displayName(o.capture), reuseBuffer: true });
   const slot = linkSlot();
+  const copies = new PacketCopies();
   const links = new LinkCache();
   const seen = new TupleSideFilter();
   const rules = new RuleTextCache(family);
@@ -132,7 +133,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
         if ((slot.ipVersion === 4 ? 'ipv4' : 'ipv6') !== family) { notIp++; notIpReasons.set(otherFamily, (notIpReasons.get(otherFamily) ?? 0) + 1); continue; }
         let pkt: Packet;
         try {
-          pkt = decodePacket(family, bytes.slice(slot.start, slot.end), slot.wireLength);
+          pkt = decodePacket(family, copies.copy(bytes, slot.start, slot.end), slot.wireLength);
         } catch (e) {
           if (o.strict) throw new NatsimError('PARSE', `${(e as Error).message}`, { file: displayName(o.capture), packet: rec.index, offset: rec.offset }, EXIT_BAD_INPUT);
           undecodable++;
@@ -267,6 +268,33 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   out.flush();
   if (o.saveCounters) streams.out(c.dim(`counters as iptables-save -c prints them: ${o.saveCounters}`) + '\n');
   if (o.write) streams.out(c.dim(`packets as they left the node: ${o.write}`) + '\n');
+}
+
+/**
+ * The engine gets each packet's bytes as a copy of its own (NAT rewrites them in place, and the
+ * reader reuses its buffer). An unfragmented IPv4 datagram is copied into a shared 1 MiB block
+ * and handed over as a view of it: one small view object per packet instead of an ArrayBuffer
+ * each. Fragments, which defragmentation may hold for up to its timeout, and IPv6 datagrams
+ * (whose fragment header can sit behind other extension headers) get an ArrayBuffer of their own,
+ * so that a held packet never keeps a whole block alive.
+ */
+class PacketCopies {
+  private static readonly BLOCK = 1 << 20;
+  private block = new Uint8Array(PacketCopies.BLOCK);
+  private at = 0;
+
+  copy(b: Uint8Array, start: number, end: number): Uint8Array {
+    const n = end - start;
+    if (n < 20 || b[start]! >>> 4 !== 4 || ((b[start + 6]! & 0x3f) | b[start + 7]!) !== 0 || n > PacketCopies.BLOCK) return b.slice(start, end);
+    if (this.at + n > this.block.length) {
+      this.block = new Uint8Array(PacketCopies.BLOCK);
+      this.at = 0;
+    }
+    const out = this.block.subarray(this.at, this.at + n);
+    out.set(b.subarray(start, end));
+    this.at += (n + 7) & ~7;
+    return out;
+  }
 }
 
 /** Output gathered into pieces of about `OUT_CHUNK` characters (one write each instead of one per line). */
