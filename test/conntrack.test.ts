@@ -466,6 +466,26 @@ describe('table', () => {
   });
 });
 
+describe('confirm after NAT found the reply tuple free', () => {
+  it('still sees a clash when another entry took that reply tuple in between', () => {
+    const t = new ConntrackTable();
+    const e1 = tracked(t.in(udp('10.0.0.1:1', '10.0.0.2:2'), 0)).entry;
+    // NAT asks whether 10.0.0.9:2 → 10.0.0.1:1 is held: nobody holds it yet.
+    expect(t.natUsedParts('ipv4', 17, ip('10.0.0.9'), ip('10.0.0.1'), 2, 1, e1, 0)).toBe(false);
+    // Another connection, confirmed first, has that tuple as its reply.
+    const e2 = tracked(pass(t, udp('10.0.0.1:1', '10.0.0.9:2'), 0)).entry;
+    t.alterReply(e1, makeTuple('ipv4', ip('10.0.0.9'), ip('10.0.0.1'), 17, 2, 1));
+    expect(t.confirm(e1, CTINFO.NEW, 0)).toEqual({ kind: 'drop', reason: 'conntrack insert clash' });
+    expect(t.list(0)).toEqual([e2]);
+    // Without anything in between, the same sequence confirms.
+    const t2 = new ConntrackTable();
+    const f = tracked(t2.in(udp('10.0.0.1:1', '10.0.0.2:2'), 0)).entry;
+    expect(t2.natUsedParts('ipv4', 17, ip('10.0.0.9'), ip('10.0.0.1'), 2, 1, f, 0)).toBe(false);
+    t2.alterReply(f, makeTuple('ipv4', ip('10.0.0.9'), ip('10.0.0.1'), 17, 2, 1));
+    expect(t2.confirm(f, CTINFO.NEW, 0).kind).toBe('accept');
+  });
+});
+
 describe('the conntrack view from a decoded packet', () => {
   it('equals the view parsed from the bytes, for every IPv4 TCP/UDP shape, and declines the rest', () => {
     const a = ip('10.0.0.1'), b = ip('10.0.0.2');

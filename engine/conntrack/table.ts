@@ -377,6 +377,19 @@ export class ConntrackTable {
    */
   private expiryFloor = Infinity;
   private insertsSinceFloor = 0;
+  /**
+   * Lookups `confirm` need not repeat: entries inserted so far (`insertSeq`); the entry `in` made
+   * after finding nobody holding its tuple, and when; the last IPv4 tuple `natUsedParts` found
+   * nobody holding, and when.
+   */
+  private insertSeq = 0;
+  private missEntry: ConntrackEntry | null = null;
+  private missSeq = -1;
+  private freeSeq = -1;
+  private freeSrc = 0;
+  private freeDst = 0;
+  private freePorts = 0;
+  private freeProto = -1;
   /** The UDP state the tracker sees for an entry in the table (see `track`). */
   private readonly udpScratch: UdpState = { kind: 'udp', streamTs: 0 };
   /** Indexes of the expired entries a `makeRoom` window found. */
@@ -426,6 +439,8 @@ export class ConntrackTable {
         }
         entry = this.allocate(tuple, reply);
         dir = 0;
+        this.missEntry = entry;
+        this.missSeq = this.insertSeq;
       } else {
         this.stats.found++;
         entry = this.entries[n >> 1]!;
@@ -466,8 +481,11 @@ export class ConntrackTable {
       this.stats.insertFailed++;
       return { kind: 'drop', reason: 'conntrack entry is dying' };
     }
-    let clash = this.findNode(entry.tuple[0], now);
-    if (clash < 0) clash = this.findNode(entry.tuple[1], now);
+    // The clash lookups, except those already answered "nobody" with nothing inserted since: the
+    // original tuple looked up when this packet came in, a reply tuple NAT found free.
+    const [orig, reply] = entry.tuple;
+    let clash = entry === this.missEntry && this.missSeq === this.insertSeq ? -1 : this.findNode(orig, now);
+    if (clash < 0 && !this.knownFree(reply)) clash = this.findNode(reply, now);
     if (clash >= 0) return this.resolveClash(entry, this.entries[clash >> 1]!, ctinfo, now);
     entry.timeout += now;
     entry.status |= IPS.CONFIRMED;
@@ -504,7 +522,19 @@ export class ConntrackTable {
    * whose holder is looked for), without building either tuple.
    */
   natUsedParts(family: Family, proto: number, src: Words, dst: Words, sport: number, dport: number, ignoring: ConntrackEntry | null, now: number): boolean {
-    return this.takenNode(this.findParts(family, proto, src, dst, sport, dport, now), ignoring);
+    const n = this.findParts(family, proto, src, dst, sport, dport, now);
+    if (n < 0 && family === 'ipv4') {
+      // Remembered for confirm: nobody holds this tuple until something is inserted.
+      this.freeSeq = this.insertSeq;
+      this.freeSrc = src[0]! | 0; this.freeDst = dst[0]! | 0; this.freePorts = ((sport << 16) | dport) | 0; this.freeProto = proto;
+    }
+    return this.takenNode(n, ignoring);
+  }
+
+  /** Whether `t` is the last tuple `natUsedParts` found nobody holding, with nothing inserted since. */
+  private knownFree(t: Tuple): boolean {
+    return this.freeSeq === this.insertSeq && t.family === 'ipv4' && t.proto === this.freeProto && (t.src[0]! | 0) === this.freeSrc
+      && (t.dst[0]! | 0) === this.freeDst && (((t.sport << 16) | t.dport) | 0) === this.freePorts;
   }
 
   /** `tupleTaken`'s verdict on the node a lookup found (-1: none). */
@@ -739,6 +769,7 @@ export class ConntrackTable {
     this.entries[i] = entry;
     entry.index = i;
     this.size++;
+    this.insertSeq++;
     this.insertsSinceFloor++;
     this.writeRecord(2 * i, entry.tuple[0]);
     this.writeRecord(2 * i + 1, entry.tuple[1]);
