@@ -227,6 +227,33 @@ describe('TCP connection life', () => {
     expect(t.in(tcp(C, S, 'PA', 1001 + 50_000_000, 5001, { payload: 10 }), 10).kind).toBe('invalid');
   });
 
+  it('sequence numbers across 2^31 and 2^32 (stored as signed 32-bit): data, retransmission, close, and the window checks', () => {
+    for (const [c0, s0] of [[0xfffffff0, 0x7ffffff8], [0x7fffffc0, 0xffffffff], [0x80000000, 0]]) {
+      const t = new ConntrackTable();
+      const c = c0!, v = s0!;
+      const u = (x: number): number => x >>> 0;
+      const e = tracked(pass(t, tcp(C, S, 'S', c, 0), 0)).entry;
+      tracked(pass(t, tcp(S, C, 'SA', v, u(c + 1)), 1));
+      tracked(pass(t, tcp(C, S, 'A', u(c + 1), u(v + 1)), 2));
+      expect([state(e), !!(e.status & IPS.ASSURED)]).toEqual([TCP_STATE.ESTABLISHED, true]);
+      // 100 bytes from the client wrap its sequence space; the server acks them.
+      expect(pass(t, tcp(C, S, 'PA', u(c + 1), u(v + 1), { payload: 100 }), 3).kind).toBe('tracked');
+      expect(remainingSeconds(e, 3)).toBe(300);
+      expect(pass(t, tcp(S, C, 'A', u(v + 1), u(c + 101)), 4).kind).toBe('tracked');
+      expect(remainingSeconds(e, 4)).toBe(432000);
+      // An ack of data never sent, and a segment far beyond the window, are refused.
+      expect(t.in(tcp(S, C, 'A', u(v + 1), u(c + 1_000_000)), 5).kind).toBe('invalid');
+      expect(t.in(tcp(C, S, 'PA', u(c + 101 + 50_000_000), u(v + 1), { payload: 10 }), 6).kind).toBe('invalid');
+      // Retransmissions of the same ACK are counted until RETRANS caps the timeout (3 by default).
+      for (let i = 0; i < 4; i++) pass(t, tcp(S, C, 'A', u(v + 1), u(c + 101)), 7 + i);
+      expect(remainingSeconds(e, 10)).toBe(300);
+      pass(t, tcp(C, S, 'FA', u(c + 101), u(v + 1)), 20);
+      pass(t, tcp(S, C, 'FA', u(v + 1), u(c + 102)), 21);
+      pass(t, tcp(C, S, 'A', u(c + 102), u(v + 2)), 22);
+      expect(state(e)).toBe(TCP_STATE.TIME_WAIT);
+    }
+  });
+
   it('simultaneous open goes through SYN_SENT2 and SYN_RECV to ESTABLISHED', () => {
     const t = new ConntrackTable();
     const e = tracked(pass(t, tcp(C, S, 'S', 1000, 0), 0)).entry;

@@ -61,9 +61,31 @@ export interface TcpPeer {
   flags: number;
 }
 
-/** TCP part of an entry (`struct ip_ct_tcp`). */
+/**
+ * TCP part of an entry (`struct ip_ct_tcp`) as an entry keeps it: one flat object, the two sides'
+ * fields suffixed 0 (original direction) and 1 (reply), sequence numbers stored as signed 32-bit
+ * integers (read them with `>>> 0`) so that V8 keeps every field a small integer, with no heap
+ * number behind it. The tracker works on `TcpWork` (peers as objects, sequence numbers unsigned),
+ * loaded from this before a segment and stored back after it.
+ */
 export interface TcpState {
   kind: 'tcp';
+  state: number;
+  end0: number; maxend0: number; maxwin0: number; maxack0: number; scale0: number; flags0: number;
+  end1: number; maxend1: number; maxwin1: number; maxack1: number; scale1: number; flags1: number;
+  lastDir: Dir;
+  lastIndex: number;
+  lastSeq: number;
+  lastAck: number;
+  lastEnd: number;
+  lastWin: number;
+  lastWscale: number;
+  lastFlags: number;
+  retrans: number;
+}
+
+/** The TCP state as the tracker works on it: the two sides as `TcpPeer`s, sequence numbers unsigned. */
+interface TcpWork {
   state: number;
   seen: [TcpPeer, TcpPeer];
   lastDir: Dir;
@@ -123,7 +145,7 @@ export function tcpCanEarlyDrop(state: number): boolean {
 }
 
 /** Whether the connection is ESTABLISHED and ASSURED (`nf_conntrack_tcp_established`). */
-function established(e: ConntrackEntry, st: TcpState): boolean {
+function established(e: ConntrackEntry, st: TcpWork): boolean {
   return st.state === TCP_STATE.ESTABLISHED && (e.status & IPS.ASSURED) !== 0;
 }
 
@@ -149,9 +171,38 @@ function freshPeer(): TcpPeer {
 /** A zeroed TCP state (`memset(&ct->proto.tcp, 0, …)`). */
 export function newTcpState(): TcpState {
   return {
-    kind: 'tcp', state: TCP_STATE.NONE, seen: [freshPeer(), freshPeer()], lastDir: 0, lastIndex: TCP_INDEX.SYN,
-    lastSeq: 0, lastAck: 0, lastEnd: 0, lastWin: 0, lastWscale: 0, lastFlags: 0, retrans: 0,
+    kind: 'tcp', state: TCP_STATE.NONE,
+    end0: 0, maxend0: 0, maxwin0: 0, maxack0: 0, scale0: 0, flags0: 0,
+    end1: 0, maxend1: 0, maxwin1: 0, maxack1: 0, scale1: 0, flags1: 0,
+    lastDir: 0, lastIndex: TCP_INDEX.SYN, lastSeq: 0, lastAck: 0, lastEnd: 0, lastWin: 0, lastWscale: 0, lastFlags: 0, retrans: 0,
   };
+}
+
+/**
+ * The one working state (the tracker handles one segment at a time and never re-enters itself):
+ * `load` fills it from an entry's state, `store` writes it back.
+ */
+const WORK: TcpWork = {
+  state: 0, seen: [freshPeer(), freshPeer()], lastDir: 0, lastIndex: 0, lastSeq: 0, lastAck: 0, lastEnd: 0, lastWin: 0, lastWscale: 0, lastFlags: 0, retrans: 0,
+};
+
+function load(s: TcpState): TcpWork {
+  const w = WORK, a = w.seen[0], b = w.seen[1];
+  w.state = s.state;
+  a.end = s.end0 >>> 0; a.maxend = s.maxend0 >>> 0; a.maxwin = s.maxwin0 >>> 0; a.maxack = s.maxack0 >>> 0; a.scale = s.scale0; a.flags = s.flags0;
+  b.end = s.end1 >>> 0; b.maxend = s.maxend1 >>> 0; b.maxwin = s.maxwin1 >>> 0; b.maxack = s.maxack1 >>> 0; b.scale = s.scale1; b.flags = s.flags1;
+  w.lastDir = s.lastDir; w.lastIndex = s.lastIndex; w.lastSeq = s.lastSeq >>> 0; w.lastAck = s.lastAck >>> 0; w.lastEnd = s.lastEnd >>> 0;
+  w.lastWin = s.lastWin; w.lastWscale = s.lastWscale; w.lastFlags = s.lastFlags; w.retrans = s.retrans;
+  return w;
+}
+
+function store(w: TcpWork, s: TcpState): void {
+  const a = w.seen[0], b = w.seen[1];
+  s.state = w.state;
+  s.end0 = a.end | 0; s.maxend0 = a.maxend | 0; s.maxwin0 = a.maxwin | 0; s.maxack0 = a.maxack | 0; s.scale0 = a.scale; s.flags0 = a.flags;
+  s.end1 = b.end | 0; s.maxend1 = b.maxend | 0; s.maxwin1 = b.maxwin | 0; s.maxack1 = b.maxack | 0; s.scale1 = b.scale; s.flags1 = b.flags;
+  s.lastDir = w.lastDir; s.lastIndex = w.lastIndex; s.lastSeq = w.lastSeq | 0; s.lastAck = w.lastAck | 0; s.lastEnd = w.lastEnd | 0;
+  s.lastWin = w.lastWin; s.lastWscale = w.lastWscale; s.lastFlags = w.lastFlags; s.retrans = w.retrans;
 }
 
 /** `seq + payload length + SYN + FIN` (`segment_seq_plus_len`). */
@@ -227,7 +278,7 @@ function windowFailure(sender: TcpPeer, ctx: TrackerContext, result: 'ignore' | 
 }
 
 /** `tcp_in_window`: checks the segment against both sides' windows and updates them. */
-function inWindow(st: TcpState, dir: Dir, index: number, th: TcpHeader, l4Length: number, ctx: TrackerContext): WindowResult {
+function inWindow(st: TcpWork, dir: Dir, index: number, th: TcpHeader, l4Length: number, ctx: TrackerContext): WindowResult {
   const sender = st.seen[dir];
   const receiver = st.seen[dir === 0 ? 1 : 0];
   const hasAck = (th.flags & F.ACK) !== 0;
@@ -320,7 +371,7 @@ function inWindow(st: TcpState, dir: Dir, index: number, th: TcpHeader, l4Length
  * An out-of-window FIN or RST answering the other side's FIN/RST on an assured entry shortens a
  * long timeout to UNACK (`nf_tcp_handle_invalid`).
  */
-function handleInvalid(e: ConntrackEntry, st: TcpState, dir: Dir, index: number, ctx: TrackerContext): void {
+function handleInvalid(e: ConntrackEntry, st: TcpWork, dir: Dir, index: number, ctx: TrackerContext): void {
   if (!(e.status & IPS.ASSURED) || e.status & IPS.FIXED_TIMEOUT) return;
   if (index !== TCP_INDEX.RST && index !== TCP_INDEX.FIN) return;
   if (st.lastDir !== dir && (st.lastIndex === TCP_INDEX.FIN || st.lastIndex === TCP_INDEX.RST)) {
@@ -342,7 +393,8 @@ function handleInvalid(e: ConntrackEntry, st: TcpState, dir: Dir, index: number,
 function tcpNew(e: ConntrackEntry, th: TcpHeader, l4Length: number, ctx: TrackerContext): boolean {
   const first = tcpNextState(0, tcpSegmentIndex(th.flags), TCP_STATE.NONE);
   if (first >= TCP_INVALID) return false;
-  const st = newTcpState();
+  const fresh = newTcpState();
+  const st = load(fresh);
   const o = st.seen[0];
   o.end = segmentEnd(th, l4Length);
   o.maxwin = th.window === 0 ? 1 : th.window;
@@ -356,7 +408,8 @@ function tcpNew(e: ConntrackEntry, th: TcpHeader, l4Length: number, ctx: Tracker
     st.seen[0].flags = st.seen[1].flags = TCP_CT_FLAG.SACK_PERM | TCP_CT_FLAG.BE_LIBERAL;
   }
   st.lastIndex = TCP_INDEX.NONE;
-  e.proto = st;
+  store(st, fresh);
+  e.proto = fresh;
   return true;
 }
 
@@ -378,7 +431,17 @@ export function tcpPacket(e: ConntrackEntry, pkt: CtPacket, th: TcpHeader, dir: 
   if (err) return { verdict: 'invalid', reason: err };
   if (!isConfirmed(e) && !tcpNew(e, th, pkt.l4Length, ctx)) return { verdict: 'invalid', reason: 'invalid new' };
   if (e.proto.kind !== 'tcp') return { verdict: 'invalid', reason: 'no tcp state' };
-  const st = e.proto;
+  const stored = e.proto;
+  const st = load(stored);
+  try {
+    return track(e, st, pkt, th, dir, ctx);
+  } finally {
+    store(st, stored);
+  }
+}
+
+/** `nf_conntrack_tcp_packet` from the state machine on, on the working state. */
+function track(e: ConntrackEntry, st: TcpWork, pkt: CtPacket, th: TcpHeader, dir: Dir, ctx: TrackerContext): TrackerOutcome {
   const T = ctx.settings.tcpTimeouts;
   const other: Dir = dir === 0 ? 1 : 0;
 
@@ -496,7 +559,7 @@ export function tcpPacket(e: ConntrackEntry, pkt: CtPacket, th: TcpHeader, dir: 
  * 'keep' to stay in the current state (sequence not exact: allow a challenge ACK), 'skip-window'
  * (or 'keep-skip') when the RST answers a segment we let through, 'normal' otherwise.
  */
-function checkRst(e: ConntrackEntry, st: TcpState, dir: Dir, th: TcpHeader, oldState: number, ctx: TrackerContext): 'invalid' | 'keep' | 'skip-window' | 'keep-skip' | 'normal' {
+function checkRst(e: ConntrackEntry, st: TcpWork, dir: Dir, th: TcpHeader, oldState: number, ctx: TrackerContext): 'invalid' | 'keep' | 'skip-window' | 'keep-skip' | 'normal' {
   if (tcpCanEarlyDrop(st.state)) return 'skip-window';
   const peer = st.seen[dir === 0 ? 1 : 0];
   let keep = false;
