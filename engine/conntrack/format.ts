@@ -46,7 +46,7 @@ const protoColumns = new Map<number, string>();
  * field: `natsim replay` prints a quarter of a million of them for a full table.
  */
 export function formatConntrackLine(e: ConntrackEntry, now: number, opts: FormatOptions = {}): string {
-  const orig = e.tuple[0], reply = e.tuple[1];
+  const [orig, reply] = e.tuple;
   let col = protoColumns.get(orig.proto);
   if (col === undefined) protoColumns.set(orig.proto, col = `${protoName(orig.proto).padEnd(8)} ${orig.proto}`);
   let s = opts.extended ? (orig.family === 'ipv4' ? 'ipv4     2 ' : 'ipv6     10 ') + col : col;

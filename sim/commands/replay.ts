@@ -483,7 +483,7 @@ function clientSideReply(engine: Engine, p: Packet): ConntrackEntry | null {
   const slot = engine.conntrack.find(t, engine.now);
   if (!slot || slot.dir !== 0) return null;
   const e = slot.entry;
-  const orig = e.tuple[0], reply = e.tuple[1];
+  const orig = tupleOf(e, 0), reply = tupleOf(e, 1);
   // Only when NAT makes the node see it differently from the capture.
   const natted = !(wordsEqual(reply.src, orig.dst) && wordsEqual(reply.dst, orig.src) && reply.sport === orig.dport && reply.dport === orig.sport);
   return natted ? e : null;
