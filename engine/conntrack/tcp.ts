@@ -61,18 +61,9 @@ export interface TcpPeer {
   flags: number;
 }
 
-/**
- * TCP part of an entry (`struct ip_ct_tcp`) as an entry keeps it: one flat object, the two sides'
- * fields suffixed 0 (original direction) and 1 (reply), sequence numbers stored as signed 32-bit
- * integers (read them with `>>> 0`) so that V8 keeps every field a small integer, with no heap
- * number behind it. The tracker works on `TcpWork` (peers as objects, sequence numbers unsigned),
- * loaded from this before a segment and stored back after it.
- */
-export interface TcpState {
-  kind: 'tcp';
+/** What the tracker remembers of the last segment (`last_dir`, `last_index`, `last_seq`, …) and the retransmission count. */
+interface TcpHistory {
   state: number;
-  end0: number; maxend0: number; maxwin0: number; maxack0: number; scale0: number; flags0: number;
-  end1: number; maxend1: number; maxwin1: number; maxack1: number; scale1: number; flags1: number;
   lastDir: Dir;
   lastIndex: number;
   lastSeq: number;
@@ -84,19 +75,22 @@ export interface TcpState {
   retrans: number;
 }
 
+/**
+ * TCP part of an entry (`struct ip_ct_tcp`) as an entry keeps it: one flat object, the two sides'
+ * fields suffixed 0 (original direction) and 1 (reply), sequence numbers stored as signed 32-bit
+ * integers (read them with `>>> 0`) so that V8 keeps every field a small integer, with no heap
+ * number behind it. The tracker works on `TcpWork` (peers as objects, sequence numbers unsigned),
+ * loaded from this before a segment and stored back after it.
+ */
+export interface TcpState extends TcpHistory {
+  kind: 'tcp';
+  end0: number; maxend0: number; maxwin0: number; maxack0: number; scale0: number; flags0: number;
+  end1: number; maxend1: number; maxwin1: number; maxack1: number; scale1: number; flags1: number;
+}
+
 /** The TCP state as the tracker works on it: the two sides as `TcpPeer`s, sequence numbers unsigned. */
-interface TcpWork {
-  state: number;
+interface TcpWork extends TcpHistory {
   seen: [TcpPeer, TcpPeer];
-  lastDir: Dir;
-  lastIndex: number;
-  lastSeq: number;
-  lastAck: number;
-  lastEnd: number;
-  lastWin: number;
-  lastWscale: number;
-  lastFlags: number;
-  retrans: number;
 }
 
 // Transition table, written as state letters per current state
