@@ -318,6 +318,24 @@ describe('table', () => {
     for (const v of live.values()) expect(t.find(v.e.tuple[1], now)?.entry).toBe(v.e);
   });
 
+  it('a table with a limit grows to it in one step past 16,384 entries, and every entry stays found through the jump and the early drops after it', () => {
+    const t = new ConntrackTable({ max: 40000 });
+    const flows: ConntrackEntry[] = [];
+    const flow = (i: number): CtPacket => udp(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:${1024 + (i % 50000)}`, '10.96.0.10:53');
+    for (let i = 0; i < 45000; i++) flows.push(tracked(pass(t, flow(i), i / 10)).entry);
+    expect([t.count, t.stats.earlyDrop]).toEqual([40000, 5000]);
+    // The 5,000 oldest went; the rest are found in both directions, and listed in order.
+    for (let i = 0; i < 45000; i += 7) {
+      const e = flows[i]!;
+      if (i < 5000) expect(t.find(e.tuple[0], 4500)).toBeNull();
+      else {
+        expect(t.find(e.tuple[0], 4500)).toEqual({ entry: e, dir: 0 });
+        expect(t.find(e.tuple[1], 4500)).toEqual({ entry: e, dir: 1 });
+      }
+    }
+    expect(t.list(4500)).toEqual(flows.slice(5000));
+  });
+
   it('a timeout changed from outside the table (REJECT closing a connection, a tracker) is what lookups see', () => {
     const t = new ConntrackTable();
     const e = tracked(pass(t, udp('10.0.0.1:1', '10.0.0.2:2'), 0)).entry;
