@@ -353,7 +353,7 @@ export class ConntrackTable {
   private freeIndexes: number[] = [];
   private readonly nodeChains = new BucketChains(INITIAL_BUCKETS, NODE);
   private nodes = new Int32Array(2 * NODE * INITIAL_CAPACITY);
-  /** The same records as float64s: each record's last 8 bytes hold the entry's expiry. */
+  /** The same records as float64s: a record's last 8 bytes hold the entry's expiry (original direction) or a UDP entry's stream time (reply direction). */
   private nodeTimes = new Float64Array(this.nodes.buffer);
   private older = new Int32Array(INITIAL_CAPACITY);
   private newer = new Int32Array(INITIAL_CAPACITY);
