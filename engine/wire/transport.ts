@@ -42,7 +42,8 @@ export function parseTcp(b: Uint8Array, off: number, end = b.length): TcpHeader 
     window: readU16(b, off + 14),
     checksum: readU16(b, off + 16),
     urgent: readU16(b, off + 18),
-    options: headerLength === 20 ? NO_OPTIONS : b.slice(off + 20, off + headerLength),
+    // A view of the packet's own bytes (no copy): what a later rule reads is what is in the packet.
+    options: headerLength === 20 ? NO_OPTIONS : b.subarray(off + 20, off + headerLength),
   };
 }
 
