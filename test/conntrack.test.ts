@@ -334,6 +334,12 @@ describe('table', () => {
       }
     }
     expect(t.list(4500)).toEqual(flows.slice(5000));
+    // The one step goes to the limit only for limits up to the default; a larger one keeps doubling.
+    const capacity = (x: ConntrackTable): number => (x as unknown as { older: Int32Array }).older.length;
+    expect(capacity(t)).toBe(40000);
+    const big = new ConntrackTable({ max: 10_000_000 });
+    for (let i = 0; i < 20000; i++) pass(big, flow(i), 0);
+    expect(capacity(big)).toBe(32768);
   });
 
   it('a timeout changed from outside the table (REJECT closing a connection, a tracker) is what lookups see', () => {

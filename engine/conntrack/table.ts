@@ -64,7 +64,7 @@ export const DEFAULT_CONNTRACK_MAX = 262144;
 /** Buckets and entries the table starts with (both grow by doubling, up to `JUMP_CAPACITY`). */
 const INITIAL_BUCKETS = 16384;
 const INITIAL_CAPACITY = 4096;
-/** The capacity from which the table makes room for `nf_conntrack_max` entries in one step. */
+/** The capacity from which the table makes room for `nf_conntrack_max` entries in one step (a limit up to the default). */
 const JUMP_CAPACITY = 16384;
 /** Chain value of a node that is not in any bucket. */
 const NOT_HASHED = -2;
@@ -832,9 +832,10 @@ export class ConntrackTable {
   private grow(): void {
     let cap = this.older.length * 2;
     // Past a few thousand entries, room for `nf_conntrack_max` at once, buckets too: each
-    // doubling frees the arrays before it, and the C allocator keeps such freed blocks (≈ 15 MiB
-    // of a full table's peak RSS when it grew step by step to 262,144 entries).
-    const jump = this.max > 0 && cap >= JUMP_CAPACITY && cap < this.max;
+    // doubling frees the arrays before it, and the C allocator keeps such freed blocks (≈ 6–8 MiB
+    // of a full table's peak RSS when it grew step by step to 262,144 entries). Not for a limit
+    // above the default: a large `--conntrack-max` must not cost its whole size up front.
+    const jump = this.max > 0 && this.max <= DEFAULT_CONNTRACK_MAX && cap >= JUMP_CAPACITY && cap < this.max;
     if (jump) cap = this.max;
     const more = (a: Int32Array, len: number): Int32Array<ArrayBuffer> => { const b = new Int32Array(len); b.set(a); return b; };
     this.nodes = more(this.nodes, 2 * NODE * cap);
