@@ -366,11 +366,12 @@ export class ConntrackTable {
   /**
    * The kernel's `nf_nat_bysource`: entries with a source manip (SRC_NAT_DONE) chained by the
    * hash of their original source (protocol, address, port), newest first: `srcChains` over
-   * `srcRecords` (one two-word record per entry index: hash, next), as many buckets as the nodes'. natsim runs
+   * `srcRecords` (one two-word record per entry index: hash, next), half as many buckets as the
+   * nodes' (one per entry: entries, not nodes, are listed, and only SNATed ones). natsim runs
    * one packet at a time, so the only unconfirmed entry is the one NAT is binding, which the
    * kernel has not listed yet either: listing at confirmation is the same.
    */
-  private readonly srcChains = new BucketChains(INITIAL_BUCKETS, SRC_RECORD);
+  private readonly srcChains = new BucketChains(INITIAL_BUCKETS / 2, SRC_RECORD);
   private srcRecords = new Int32Array(SRC_RECORD * INITIAL_CAPACITY);
   /**
    * A lower bound of every entry's expiry (lowered by every expiry written, raised only by
@@ -616,8 +617,27 @@ export class ConntrackTable {
 
   /** Live entries in confirmation order, without NAT-clash entries (`conntrack -L` hides them). */
   list(now: number): ConntrackEntry[] {
+    return [...this.listing(now)];
+  }
+
+  /**
+   * `list`, one entry at a time, with no array of a quarter of a million entries (the expired
+   * ones are collected first; the table must not change while the listing is walked).
+   */
+  *listing(now: number): Generator<ConntrackEntry, void, undefined> {
     this.expire(now);
-    return this.all().filter((e) => !(e.status & IPS.NAT_CLASH));
+    for (let i = this.oldest; i >= 0; i = this.newer[i]!) {
+      const e = this.entries[i]!;
+      if (!(e.status & IPS.NAT_CLASH)) yield e;
+    }
+  }
+
+  /** How many entries `listing(now)` yields. */
+  listedCount(now: number): number {
+    this.expire(now);
+    let n = 0;
+    for (let i = this.oldest; i >= 0; i = this.newer[i]!) if (!(this.entries[i]!.status & IPS.NAT_CLASH)) n++;
+    return n;
   }
 
   /** Every entry in the table, oldest first. */
@@ -796,11 +816,12 @@ export class ConntrackTable {
     this.newer[i] = -1;
     if (this.newest >= 0) this.newer[this.newest] = i; else this.oldest = i;
     this.newest = i;
-    // Twice as many buckets as nodes: a lookup that misses visits half a node on average.
-    if (4 * this.size > this.nodeChains.heads.length) {
+    // As many buckets as nodes: a lookup that misses visits one node on average. (Twice as many
+    // made a full table's lookups ≈ 7% faster for ≈ 9 MiB more peak RSS.)
+    if (2 * this.size > this.nodeChains.heads.length) {
       const buckets = this.nodeChains.heads.length * 2;
       this.nodeChains.rehash(this.nodes, buckets);
-      this.srcChains.rehash(this.srcRecords, buckets);
+      this.srcChains.rehash(this.srcRecords, buckets / 2);
     }
   }
 
@@ -845,9 +866,9 @@ export class ConntrackTable {
     this.srcRecords = more(this.srcRecords, SRC_RECORD * cap);
     if (jump) {
       let buckets = this.nodeChains.heads.length;
-      while (buckets < 4 * cap) buckets *= 2;
+      while (buckets < 2 * cap) buckets *= 2;
       this.nodeChains.rehash(this.nodes, buckets);
-      this.srcChains.rehash(this.srcRecords, buckets);
+      this.srcChains.rehash(this.srcRecords, buckets / 2);
     }
   }
 

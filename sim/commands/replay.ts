@@ -221,11 +221,12 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   if (o.json) {
     // As JSON.stringify(…, null, 2) prints it, the conntrack lines (last) written in pieces.
     const now = engine.now;
-    const entries = engine.conntrack.list(now);
+    const count = engine.conntrack.listedCount(now);
     const head = JSON.stringify({ packets, notIp, undecodable, translatedReplies, fates: Object.fromEntries(fates), mappingCount, mappings, conntrackTable: tableFigures(engine), conntrack: [] }, null, 2);
-    if (entries.length === 0) { streams.out(head + '\n'); return; }
+    if (count === 0) { streams.out(head + '\n'); return; }
     out.write(head.slice(0, head.length - '[]\n}'.length) + '[\n');
-    entries.forEach((e, i) => out.write(`    ${JSON.stringify(formatConntrackLine(e, now))}${i + 1 < entries.length ? ',' : ''}\n`));
+    let i = 0;
+    for (const e of engine.conntrack.listing(now)) out.write(`    ${JSON.stringify(formatConntrackLine(e, now))}${++i < count ? ',' : ''}\n`);
     out.write('  ]\n}\n');
     out.flush();
     return;
@@ -261,9 +262,10 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   }
   // The whole table as `conntrack -L` lists it, every entry (it can hold 262,144), counted in the heading.
   const now = engine.now;
-  const entries = engine.conntrack.list(now);
-  streams.out(c.bold(`\nconntrack -L (${entries.length === 1 ? '1 entry' : `${entries.length.toLocaleString('en-US')} entries`})`) + '\n');
-  for (const e of entries) out.write(formatConntrackLine(e, now) + '\n');
+  // Counted, then walked: no array of every entry (a full table's would add ≈ 12 MiB to the peak).
+  const count = engine.conntrack.listedCount(now);
+  streams.out(c.bold(`\nconntrack -L (${count === 1 ? '1 entry' : `${count.toLocaleString('en-US')} entries`})`) + '\n');
+  for (const e of engine.conntrack.listing(now)) out.write(formatConntrackLine(e, now) + '\n');
   out.write('\n');
   out.flush();
   if (o.saveCounters) streams.out(c.dim(`counters as iptables-save -c prints them: ${o.saveCounters}`) + '\n');
