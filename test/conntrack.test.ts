@@ -313,6 +313,7 @@ describe('table', () => {
     }
     const expected = [...live.values()].map((v) => v.e).sort((a, b) => a.id - b.id);
     expect(t.list(now)).toEqual(expected);
+    expect(t.listedCount(now)).toBe(expected.length);
     expect(t.count).toBe(expected.length);
     expect(expected.length).toBeGreaterThan(1000);
     for (const v of live.values()) expect(t.find(v.e.tuple[1], now)?.entry).toBe(v.e);
@@ -479,6 +480,7 @@ describe('table', () => {
     expect(d.entry.status & IPS.NAT_CLASH).toBeTruthy();
     expect(remainingSeconds(d.entry, 100)).toBe(1);
     expect(t2.list(100)).toEqual([c.entry]); // hidden from listings
+    expect([t2.listedCount(100), [...t2.listing(100)]]).toEqual([1, [c.entry]]);
     const reply = tracked(t2.in(udp('10.0.0.9:2', '10.0.0.1:1'), 200));
     expect(reply.entry).toBe(d.entry);
     expect(remainingSeconds(d.entry, 200)).toBe(0); // fixed timeout: not refreshed
