@@ -9,7 +9,8 @@
 import type { ConntrackEntry, TrackedCtInfo } from './conntrack/entry.js';
 import { CTINFO, IPS, ctinfoDir } from './conntrack/entry.js';
 import { tupleOf, type ConntrackTable } from './conntrack/table.js';
-import { hasPorts, invertTuple, isIcmpOf, makeTuple, tupleEqual, type Tuple } from './conntrack/tuple.js';
+import { IPPROTO, hasPorts, invertTuple, isIcmpOf, makeTuple, tupleEqual, type Tuple } from './conntrack/tuple.js';
+import { TCP_STATE } from './conntrack/tcp.js';
 import type { NatRange } from './ext/target/nat-range.js';
 import type { Family, Words } from './net/addr.js';
 import type { Packet } from './packet.js';
@@ -139,6 +140,10 @@ function inRange(t: Tuple, range: NatRange, manip: Manip): boolean {
   return k >= range.minPort && k <= range.maxPort;
 }
 
+/** Port candidates tried per round (`NF_NAT_MAX_ATTEMPTS`), and how many of the last may evict (`NF_NAT_HARDER_THRESH`). */
+const NF_NAT_MAX_ATTEMPTS = 128;
+const NF_NAT_HARDER_THRESH = NF_NAT_MAX_ATTEMPTS / 4;
+
 /** `nf_nat_l4proto_unique_tuple`: search a free port (or ICMP id). */
 function uniqueL4(env: NatEnv, tuple: Tuple, range: NatRange, manip: Manip, ct: ConntrackEntry): Tuple {
   const icmp = isIcmpOf(tuple.family, tuple.proto);
@@ -160,8 +165,11 @@ function uniqueL4(env: NatEnv, tuple: Tuple, range: NatRange, manip: Manip, ct: 
   if (range.offset) off = (manipKey(tuple, manip) - range.basePort) & 0xffff;
   else if (range.random || range.randomFully || manip !== 'dst') off = env.random16();
   else off = 0;
-  let attempts = Math.min(size, 128);
+  let attempts = Math.min(size, NF_NAT_MAX_ATTEMPTS);
   let key = 0;
+  // A new TCP connection (SYN_SENT) may, in the last attempts, evict a TIME_WAIT one holding the
+  // candidate (`nf_nat_used_tuple_harder`).
+  const harder = tuple.proto === IPPROTO.TCP && ct.proto.kind === 'tcp' && ct.proto.state === TCP_STATE.SYN_SENT;
   for (;;) {
     for (let i = 0; i < attempts; i++, off++) {
       key = min + ((off >>> 0) % size);
@@ -169,7 +177,10 @@ function uniqueL4(env: NatEnv, tuple: Tuple, range: NatRange, manip: Manip, ct: 
       if (!icmp) {
         // The candidate's inverse: sides swapped, the new port on the manip's side.
         const sport = manip === 'src' ? key : tuple.sport, dport = manip === 'src' ? tuple.dport : key;
-        if (!env.ct.natUsedParts(tuple.family, tuple.proto, tuple.dst, tuple.src, dport, sport, ct, env.now)) return withKey(tuple, manip, key);
+        const used = harder && attempts - i <= NF_NAT_HARDER_THRESH
+          ? env.ct.natUsedHarder(tuple.family, tuple.proto, tuple.dst, tuple.src, dport, sport, ct, env.now)
+          : env.ct.natUsedParts(tuple.family, tuple.proto, tuple.dst, tuple.src, dport, sport, ct, env.now);
+        if (!used) return withKey(tuple, manip, key);
       } else {
         const candidate = withKey(tuple, manip, key);
         if (!env.ct.natUsedTuple(candidate, ct, env.now)) return candidate;

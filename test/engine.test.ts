@@ -237,3 +237,57 @@ describe('defragmentation before conntrack (priority -400)', () => {
     expect(e.receive(a!, 'eth0').after.dst).toBe('10.244.0.5');
   });
 });
+
+describe('NAT port search: a new TCP connection may evict a TIME_WAIT one (nf_nat_used_tuple_harder)', () => {
+  // Four source ports only: every candidate of the search is one of its last 32 attempts.
+  const rules = `*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A POSTROUTING -o wan0 -p tcp -j SNAT --to-source 203.0.113.2:1000-1003
+COMMIT
+`;
+  const FIN = 0x01;
+  const node = (): Engine => new Engine({
+    ruleset: loadRuleset([{ text: rules, file: 'snat.rules' }]),
+    host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'wan0', addrs: ['203.0.113.2/24'] }], routes: ['default via 203.0.113.1 dev wan0'] }),
+    seed: 'time-wait',
+  });
+  const lan = (sport: number, flags: number, seq: number, ack = 0) => packet({ src: '192.168.1.10', dst: '198.51.100.5', proto: 6, sport, dport: 80, tcpFlags: flags, seq, ack });
+  const wan = (dport: number, flags: number, seq: number, ack: number) => packet({ src: '198.51.100.5', dst: '203.0.113.2', proto: 6, sport: 80, dport, tcpFlags: flags, seq, ack });
+  /** A connection opened and closed by the client (left in TIME_WAIT); its translated port. */
+  function closed(e: Engine, sport: number, isn: number): number {
+    const port = e.receive(lan(sport, SYN, isn), 'lan0').after.sport;
+    e.receive(wan(port, SYNACK, 7000, isn + 1), 'wan0');
+    e.receive(lan(sport, ACK, isn + 1, 7001), 'lan0');
+    e.receive(lan(sport, FIN | ACK, isn + 1, 7001), 'lan0');
+    e.receive(wan(port, FIN | ACK, 7001, isn + 2), 'wan0');
+    const last = e.receive(lan(sport, ACK, isn + 2, 7002), 'lan0');
+    expect(formatConntrackLine(last.conntrack!, e.now)).toMatch(/ TIME_WAIT /);
+    return port;
+  }
+
+  it('with every port held by a TIME_WAIT connection, a SYN whose sequence is past theirs takes one over', () => {
+    const e = node();
+    const ports = [5000, 5001, 5002, 5003].map((sp) => closed(e, sp, 1000));
+    expect([...ports].sort()).toEqual([1000, 1001, 1002, 1003]);
+    const r = e.receive(lan(5004, SYN, 5000), 'lan0');
+    expect(r.fate).toEqual({ kind: 'forwarded', out: 'wan0' });
+    expect(ports).toContain(r.after.sport);
+    // The evicted connection is gone; the other three and the new one remain.
+    const lines = e.conntrack.list(e.now).map((x) => formatConntrackLine(x, e.now));
+    expect(lines).toHaveLength(4);
+    expect(lines.filter((l) => l.includes(`dport=${r.after.sport} `) && l.includes('TIME_WAIT'))).toHaveLength(0);
+    expect(lines.filter((l) => l.includes('SYN_SENT') && l.includes('sport=5004'))).toHaveLength(1);
+  });
+
+  it('a SYN whose sequence is not past theirs evicts nothing: no port is free, and the clash drops it at confirm', () => {
+    const e = node();
+    for (const sp of [5000, 5001, 5002, 5003]) closed(e, sp, 1000);
+    const r = e.receive(lan(5004, SYN, 500), 'lan0');
+    expect(r.fate.kind).toBe('dropped');
+    expect(e.conntrack.list(e.now).map((x) => formatConntrackLine(x, e.now)).filter((l) => l.includes('TIME_WAIT'))).toHaveLength(4);
+  });
+});
+

@@ -51,7 +51,7 @@ import {
 import { DEFAULT_GENERIC_TIMEOUT, genericPacket, grePacket } from './generic.js';
 import { DEFAULT_ICMP_TIMEOUT, icmpPacket, icmpv4Error, type TupleFinder } from './icmp.js';
 import { DEFAULT_ICMPV6_TIMEOUT, icmpv6Error, icmpv6Packet } from './icmpv6.js';
-import { DEFAULT_TCP_TIMEOUTS, tcpPacket } from './tcp.js';
+import { DEFAULT_TCP_TIMEOUTS, TCP_STATE, tcpPacket } from './tcp.js';
 import {
   IPPROTO, hashParts, icmpTuple, invertTuple, isIcmpOf, makeTuple, hasPorts, sourceHash, tupleEqual, tupleHash,
   type Dir, type Tuple,
@@ -532,6 +532,35 @@ export class ConntrackTable {
       this.freeSrc = src[0]! | 0; this.freeDst = dst[0]! | 0; this.freePorts = ((sport << 16) | dport) | 0; this.freeProto = proto;
     }
     return this.takenNode(n, ignoring);
+  }
+
+  /**
+   * `nf_nat_used_tuple_harder`, for NAT's last few port candidates of a new TCP connection in
+   * SYN_SENT (the caller decides when): the tuple given by its fields (the candidate's inverse) is
+   * free if nobody holds it; if a connection holds it as its reply tuple and may be killed — it
+   * was source-NATed, is in TIME_WAIT or a later state, is neither dying nor on a fixed timeout,
+   * and the new connection's first sequence end is past its own (`nf_seq_has_advanced`) — that
+   * connection is killed and the tuple is free; otherwise it is taken.
+   */
+  natUsedHarder(family: Family, proto: number, src: Words, dst: Words, sport: number, dport: number, ignoring: ConntrackEntry, now: number): boolean {
+    const n = this.findParts(family, proto, src, dst, sport, dport, now);
+    if (n < 0) {
+      if (family === 'ipv4') {
+        this.freeSeq = this.insertSeq;
+        this.freeSrc = src[0]! | 0; this.freeDst = dst[0]! | 0; this.freePorts = ((sport << 16) | dport) | 0; this.freeProto = proto;
+      }
+      return false;
+    }
+    if ((n & 1) === 0) return true; // held as an original tuple
+    const holder = this.entries[n >> 1]!;
+    if (holder === ignoring) return true;
+    const flags = holder.status, old = holder.proto, fresh = ignoring.proto;
+    if (old.kind !== 'tcp' || fresh.kind !== 'tcp' || old.state < TCP_STATE.TIME_WAIT) return true;
+    if (flags & (IPS.FIXED_TIMEOUT | IPS.DYING) || !(flags & IPS.SRC_NAT)) return true;
+    if (((fresh.end0 - old.end0) | 0) <= 0) return true;
+    this.kill(holder);
+    // Even when it could be evicted, an offloaded connection's tuple is not reused.
+    return (flags & (IPS.OFFLOAD | IPS.HW_OFFLOAD)) !== 0;
   }
 
   /** Whether `t` is the last tuple `natUsedParts` found nobody holding, with nothing inserted since. */
