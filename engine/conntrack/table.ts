@@ -285,9 +285,13 @@ class RecordWords {
   ) {}
 
   tuple(dir: Dir): Tuple {
-    const ports = dir === 0 ? this.ports0 : this.ports1;
-    return makeTuple('ipv4', ipv4Words((dir === 0 ? this.src0 : this.src1) >>> 0), ipv4Words((dir === 0 ? this.dst0 : this.dst1) >>> 0), this.proto, ports >>> 16, ports & 0xffff);
+    return dir === 0 ? wordsTuple(this.src0, this.dst0, this.ports0, this.proto) : wordsTuple(this.src1, this.dst1, this.ports1, this.proto);
   }
+}
+
+/** The IPv4 tuple of a node record's words (addresses and ports as the record holds them). */
+function wordsTuple(src: number, dst: number, ports: number, proto: number): Tuple {
+  return makeTuple('ipv4', ipv4Words(src >>> 0), ipv4Words(dst >>> 0), proto, ports >>> 16, ports & 0xffff);
 }
 
 /** `entry.tuple[dir]`; for a table's entry without building the pair. */
@@ -525,13 +529,20 @@ export class ConntrackTable {
    * whose holder is looked for), without building either tuple.
    */
   natUsedParts(family: Family, proto: number, src: Words, dst: Words, sport: number, dport: number, ignoring: ConntrackEntry | null, now: number): boolean {
+    return this.takenNode(this.findCandidate(family, proto, src, dst, sport, dport, now), ignoring);
+  }
+
+  /**
+   * `findParts` for NAT's port search; a tuple found free is remembered for `confirm` (nobody
+   * holds it until something is inserted: `knownFree`).
+   */
+  private findCandidate(family: Family, proto: number, src: Words, dst: Words, sport: number, dport: number, now: number): number {
     const n = this.findParts(family, proto, src, dst, sport, dport, now);
     if (n < 0 && family === 'ipv4') {
-      // Remembered for confirm: nobody holds this tuple until something is inserted.
       this.freeSeq = this.insertSeq;
       this.freeSrc = src[0]! | 0; this.freeDst = dst[0]! | 0; this.freePorts = ((sport << 16) | dport) | 0; this.freeProto = proto;
     }
-    return this.takenNode(n, ignoring);
+    return n;
   }
 
   /**
@@ -543,14 +554,8 @@ export class ConntrackTable {
    * connection is killed and the tuple is free; otherwise it is taken.
    */
   natUsedHarder(family: Family, proto: number, src: Words, dst: Words, sport: number, dport: number, ignoring: ConntrackEntry, now: number): boolean {
-    const n = this.findParts(family, proto, src, dst, sport, dport, now);
-    if (n < 0) {
-      if (family === 'ipv4') {
-        this.freeSeq = this.insertSeq;
-        this.freeSrc = src[0]! | 0; this.freeDst = dst[0]! | 0; this.freePorts = ((sport << 16) | dport) | 0; this.freeProto = proto;
-      }
-      return false;
-    }
+    const n = this.findCandidate(family, proto, src, dst, sport, dport, now);
+    if (n < 0) return false;
     if ((n & 1) === 0) return true; // held as an original tuple
     const holder = this.entries[n >> 1]!;
     if (holder === ignoring) return true;
@@ -563,7 +568,7 @@ export class ConntrackTable {
     return (flags & (IPS.OFFLOAD | IPS.HW_OFFLOAD)) !== 0;
   }
 
-  /** Whether `t` is the last tuple `natUsedParts` found nobody holding, with nothing inserted since. */
+  /** Whether `t` is the last tuple NAT's port search found nobody holding, with nothing inserted since. */
   private knownFree(t: Tuple): boolean {
     return this.freeSeq === this.insertSeq && t.family === 'ipv4' && t.proto === this.freeProto && (t.src[0]! | 0) === this.freeSrc
       && (t.dst[0]! | 0) === this.freeDst && (((t.sport << 16) | t.dport) | 0) === this.freePorts;
@@ -621,14 +626,16 @@ export class ConntrackTable {
     return -1;
   }
 
-  /** Removes every entry whose time is up (`timeout <= now`); returns them. */
+  /**
+   * Removes every entry whose time is up (`timeout <= now`); returns them. Nothing to do before
+   * the expiry floor; after a walk the floor is the earliest expiry left.
+   */
   expire(now: number): ConntrackEntry[] {
     const gone: ConntrackEntry[] = [];
-    for (let i = this.oldest; i >= 0; i = this.newer[i]!) {
-      const e = this.entries[i]!;
-      if (e.timeout <= now) gone.push(e);
-    }
+    if (now < this.expiryFloor) return gone;
+    for (let i = this.oldest; i >= 0; i = this.newer[i]!) if (this.expiryOf(i) <= now) gone.push(this.entries[i]!);
     for (const e of gone) this.remove(e);
+    this.recomputeExpiryFloor();
     return gone;
   }
 
@@ -869,8 +876,7 @@ export class ConntrackTable {
   /** The IPv4 tuple node `n`'s record holds. */
   recordTuple(n: number): Tuple {
     const r = n * NODE, nodes = this.nodes;
-    const ports = nodes[r + N_PORTS]!;
-    return makeTuple('ipv4', ipv4Words(nodes[r + N_SRC]! >>> 0), ipv4Words(nodes[r + N_DST]! >>> 0), nodes[r + N_PROTO]!, ports >>> 16, ports & 0xffff);
+    return wordsTuple(nodes[r + N_SRC]!, nodes[r + N_DST]!, nodes[r + N_PORTS]!, nodes[r + N_PROTO]!);
   }
 
   /** The destination address of the IPv4 tuple node `n`'s record holds. */

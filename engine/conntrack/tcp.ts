@@ -380,13 +380,13 @@ function handleInvalid(e: ConntrackEntry, st: TcpWork, dir: Dir, index: number, 
 }
 
 /**
- * Sets up the TCP state of a new entry from its first segment (`tcp_new`); false when that
- * segment cannot start a connection (SYN/ACK, RST, FIN, no flags; or any non-SYN with
- * `nf_conntrack_tcp_loose = 0`).
+ * Sets up the TCP state of a new entry from its first segment (`tcp_new`) and returns it as the
+ * working state; null when that segment cannot start a connection (SYN/ACK, RST, FIN, no flags;
+ * or any non-SYN with `nf_conntrack_tcp_loose = 0`).
  */
-function tcpNew(e: ConntrackEntry, th: TcpHeader, l4Length: number, ctx: TrackerContext): boolean {
+function tcpNew(e: ConntrackEntry, th: TcpHeader, l4Length: number, ctx: TrackerContext): TcpWork | null {
   const first = tcpNextState(0, tcpSegmentIndex(th.flags), TCP_STATE.NONE);
-  if (first >= TCP_INVALID) return false;
+  if (first >= TCP_INVALID) return null;
   const fresh = newTcpState();
   const st = load(fresh);
   const o = st.seen[0];
@@ -396,15 +396,15 @@ function tcpNew(e: ConntrackEntry, th: TcpHeader, l4Length: number, ctx: Tracker
     o.maxend = o.end;
     readOptions(th.options, o);
   } else {
-    if (!ctx.settings.tcpLoose) return false;
+    if (!ctx.settings.tcpLoose) return null;
     // Picked up mid-stream: history is lost, so assume SACK and check windows liberally.
     o.maxend = u32(o.end + o.maxwin);
     st.seen[0].flags = st.seen[1].flags = TCP_CT_FLAG.SACK_PERM | TCP_CT_FLAG.BE_LIBERAL;
   }
   st.lastIndex = TCP_INDEX.NONE;
-  store(st, fresh);
+  // The segment is tracked on from this working state; `tcpPacket` stores it into `fresh`.
   e.proto = fresh;
-  return true;
+  return st;
 }
 
 /** Validity checks before tracking (`tcp_error`); a reason when the segment is refused. */
@@ -423,10 +423,16 @@ function tcpError(pkt: CtPacket, th: TcpHeader, ctx: TrackerContext): string | n
 export function tcpPacket(e: ConntrackEntry, pkt: CtPacket, th: TcpHeader, dir: Dir, ctx: TrackerContext): TrackerOutcome {
   const err = tcpError(pkt, th, ctx);
   if (err) return { verdict: 'invalid', reason: err };
-  if (!isConfirmed(e) && !tcpNew(e, th, pkt.l4Length, ctx)) return { verdict: 'invalid', reason: 'invalid new' };
-  if (e.proto.kind !== 'tcp') return { verdict: 'invalid', reason: 'no tcp state' };
-  const stored = e.proto;
-  const st = load(stored);
+  let st: TcpWork;
+  if (!isConfirmed(e)) {
+    const fresh = tcpNew(e, th, pkt.l4Length, ctx);
+    if (fresh === null) return { verdict: 'invalid', reason: 'invalid new' };
+    st = fresh;
+  } else {
+    if (e.proto.kind !== 'tcp') return { verdict: 'invalid', reason: 'no tcp state' };
+    st = load(e.proto);
+  }
+  const stored = e.proto as TcpState;
   try {
     return track(e, st, pkt, th, dir, ctx);
   } finally {

@@ -150,8 +150,8 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
           const info = asReply.note as ConnInfo | null;
           const before = lines ? describePacket({ src: formatAddr(family, pkt.src), dst: formatAddr(family, pkt.dst), sport: pkt.sport, dport: pkt.dport, proto: pkt.proto }, family) : '';
           const t = tupleOf(asReply, 1);
-          manipPacket(pkt, makeTuple(family, t.src, t.dst, t.proto, t.sport, t.dport), 'src');
-          manipPacket(pkt, makeTuple(family, t.src, t.dst, t.proto, t.sport, t.dport), 'dst');
+          manipPacket(pkt, t, 'src');
+          manipPacket(pkt, t, 'dst');
           if (lines) replyNote = ` (captured as ${before}; the node receives it from the endpoint)`;
           translatedReplies++;
           pkt.inIface = info?.out ?? null;
@@ -278,7 +278,9 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
  * and handed over as a view of it: one small view object per packet instead of an ArrayBuffer
  * each. Fragments, which defragmentation may hold for up to its timeout, and IPv6 datagrams
  * (whose fragment header can sit behind other extension headers) get an ArrayBuffer of their own,
- * so that a held packet never keeps a whole block alive.
+ * so that a held packet never keeps a whole block alive. Blocks are never reused, so nothing is
+ * overwritten; the replay keeps no packet's bytes past its iteration, or that view would keep
+ * its whole block alive.
  */
 class PacketCopies {
   private static readonly BLOCK = 1 << 20;
