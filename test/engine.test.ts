@@ -291,3 +291,65 @@ COMMIT
   });
 });
 
+
+describe("NAT's port index gives the hash table's answers", () => {
+  // 64 source ports for many clients: searches probe long runs of taken ports, entries expire
+  // while others live, TCP connections close into TIME_WAIT, some get replies.
+  const rules = `*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A POSTROUTING -o wan0 -p udp -j SNAT --to-source 203.0.113.2:1000-1063 --random-fully
+-A POSTROUTING -o wan0 -p tcp -j MASQUERADE --to-ports 2000-2063
+COMMIT
+`;
+  const node = (portIndexAfter: number): Engine => new Engine({
+    ruleset: loadRuleset([{ text: rules, file: 'snat.rules' }]),
+    host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'wan0', addrs: ['203.0.113.2/24'] }], routes: ['default via 203.0.113.1 dev wan0'] }),
+    seed: 'port-index',
+    conntrack: { max: 90, portIndexAfter },
+  });
+
+  it('the same fate, rewrite and table after every packet, indexed from the first probe or never', () => {
+    const indexed = node(1), plain = node(Infinity);
+    let x = 12345;
+    const rand = (n: number): number => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return (x >>> 8) % n; };
+    const open: { sport: number; port: number; proto: number; client: string }[] = [];
+    let taken = 0;
+    for (let step = 0; step < 6000; step++) {
+      const dt = rand(150) === 0 ? rand(60_000) : rand(20);
+      indexed.advance(dt); plain.advance(dt);
+      let pk: () => Packet, iface: string;
+      const r = rand(10);
+      if (r < 6 || open.length === 0) {
+        const proto = rand(3) === 0 ? 6 : 17;
+        const client = `192.168.1.${10 + rand(3)}`, sport = 3000 + rand(400);
+        pk = () => packet({ src: client, dst: '198.51.100.5', proto, sport, dport: 53, ...(proto === 6 ? { tcpFlags: SYN, seq: 1000 + step } : {}) });
+        iface = 'lan0';
+      } else {
+        const c = open[rand(open.length)]!;
+        pk = r < 9
+          ? () => packet({ src: '198.51.100.5', dst: '203.0.113.2', proto: c.proto, sport: 53, dport: c.port, ...(c.proto === 6 ? { tcpFlags: SYNACK, seq: 7000, ack: 1 } : {}) })
+          : () => packet({ src: c.client, dst: '198.51.100.5', proto: c.proto, sport: c.sport, dport: 53, ...(c.proto === 6 ? { tcpFlags: 0x11, seq: 2, ack: 7001 } : {}) });
+        iface = r < 9 ? 'wan0' : 'lan0';
+      }
+      const a = indexed.receive(pk(), iface), b = plain.receive(pk(), iface);
+      expect(a.fate).toEqual(b.fate);
+      expect(a.after).toEqual(b.after);
+      expect(a.ctstate).toBe(b.ctstate);
+      if (iface === 'lan0' && a.fate.kind === 'forwarded' && a.ctstate.startsWith('NEW')) {
+        open.push({ sport: a.before.sport, port: a.after.sport, proto: a.before.proto, client: a.before.src });
+        if (open.length > 300) open.shift();
+        if (a.after.sport !== a.before.sport) taken++;
+      }
+      if (step % 500 === 0) {
+        expect(indexed.conntrack.list(indexed.now).map((e) => formatConntrackLine(e, indexed.now)))
+          .toEqual(plain.conntrack.list(plain.now).map((e) => formatConntrackLine(e, plain.now)));
+      }
+    }
+    expect(taken).toBeGreaterThan(1000);
+    expect(indexed.conntrack.stats).toEqual(plain.conntrack.stats);
+    expect(indexed.conntrack.stats.earlyDrop).toBeGreaterThan(0);
+  });
+});

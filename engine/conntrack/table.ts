@@ -103,6 +103,41 @@ export const DEFAULT_SETTINGS: Readonly<TrackerSettings> = {
 /** Table configuration: `nf_conntrack_max` and any tracker setting to override. */
 export interface ConntrackConfig extends Partial<TrackerSettings> {
   max?: number;
+  /**
+   * After how many port probes of one key NAT's port index is built for it (see `PortKey`;
+   * default `PORT_INDEX_AFTER`, Infinity: never). Answers do not depend on it; tests set it.
+   */
+  portIndexAfter?: number;
+}
+
+/** Port probes of one key (see `PortKey`) before the table indexes its ports. */
+const PORT_INDEX_AFTER = 8192;
+/** At most this many keys have a port index (8 KiB each). */
+const PORT_INDEX_MAX = 256;
+/** Keys counted (not indexed) at once; past it the counts start over. */
+const PORT_KEYS_COUNTED = 4096;
+
+/**
+ * A key of NAT's port index: an IPv4 source address and port, a destination address and a
+ * protocol — what the inverse of a source-NAT candidate keeps while the port search varies its
+ * destination port (the candidate's new source port). Once a key has been probed often (a
+ * MASQUERADE or SNAT search on a busy node probes one port after another, as the kernel's
+ * `nf_nat_l4proto_unique_tuple` does), the table keeps a bit per destination port: set while a
+ * hashed node holds that tuple. A clear bit answers "nobody holds it" without a hash lookup; a
+ * set bit answers "held, by a live entry" when no entry at all can have expired yet and the
+ * asker is the new entry whose original tuple nobody held (so the holder cannot be its twin);
+ * anything else goes to the hash lookup. natsim's own index, not a kernel structure: the
+ * answers are the hash table's.
+ */
+class PortKey {
+  probes = 0;
+  bits: Uint32Array | null = null;
+  constructor(readonly src: number, readonly dst: number, readonly sportProto: number) {}
+}
+
+/** The map key of a `PortKey`'s fields (collisions are told apart by the fields). */
+function portKeyHash(src: number, dst: number, sportProto: number): number {
+  return (Math.imul(src ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(dst, 0xc2b2ae35) ^ sportProto) | 0;
 }
 
 /** What the conntrack hook decided for a packet. */
@@ -401,11 +436,23 @@ export class ConntrackTable {
   private readonly udpScratch: UdpState = { kind: 'udp', streamTs: 0 };
   /** Indexes of the expired entries a `makeRoom` window found. */
   private readonly goneScratch = new Int32Array(MAKE_ROOM_WINDOW);
+  /** NAT's port index (`PortKey`): keys by `portKeyHash`, how many are indexed, their destinations. */
+  private readonly portIndexAfter: number;
+  private portKeys = new Map<number, PortKey[]>();
+  private portKeysCounted = 0;
+  private portIndexed = 0;
+  private readonly indexedDsts: number[] = [];
+  /** The key the last probe asked about (a search asks about one key many times). */
+  private lastKeySrc = 0;
+  private lastKeyDst = 0;
+  private lastKeySportProto = -1;
+  private lastKey: PortKey | null = null;
 
   constructor(config: ConntrackConfig = {}) {
-    const { max, ...overrides } = config;
+    const { max, portIndexAfter, ...overrides } = config;
     this.settings = { ...DEFAULT_SETTINGS, ...overrides };
     this.max = max ?? DEFAULT_CONNTRACK_MAX;
+    this.portIndexAfter = portIndexAfter ?? PORT_INDEX_AFTER;
     this.ctxPrerouting = { now: 0, hook: 'PREROUTING', settings: this.settings };
     this.ctxOutput = { now: 0, hook: 'OUTPUT', settings: this.settings };
   }
@@ -529,7 +576,91 @@ export class ConntrackTable {
    * whose holder is looked for), without building either tuple.
    */
   natUsedParts(family: Family, proto: number, src: Words, dst: Words, sport: number, dport: number, ignoring: ConntrackEntry | null, now: number): boolean {
+    if (family === 'ipv4') {
+      const k = this.portKey(src[0]! | 0, dst[0]! | 0, ((sport << 8) | proto) | 0);
+      if (k !== null) {
+        const bits = k.bits;
+        if (bits !== null) {
+          if ((bits[dport >>> 5]! & (1 << (dport & 31))) === 0) {
+            this.rememberFree(src[0]!, dst[0]!, sport, dport, proto);
+            return false;
+          }
+          // Held. By a live entry when none can have expired yet; not by the asker's twin (an
+          // entry with its original tuple) when the asker is the entry made after nobody held it.
+          if (now < this.expiryFloor && (ignoring === null || (ignoring === this.missEntry && this.missSeq === this.insertSeq))) return true;
+        } else if (++k.probes >= this.portIndexAfter && this.portIndexed < PORT_INDEX_MAX) {
+          this.indexPorts(k);
+        }
+      }
+    }
     return this.takenNode(this.findCandidate(family, proto, src, dst, sport, dport, now), ignoring);
+  }
+
+  /**
+   * The `PortKey` of these fields when it is counted or indexed; a key asked about twice in a row
+   * (a port search going on) starts being counted.
+   */
+  private portKey(src: number, dst: number, sportProto: number): PortKey | null {
+    if (src === this.lastKeySrc && dst === this.lastKeyDst && sportProto === this.lastKeySportProto) {
+      if (this.lastKey !== null) return this.lastKey;
+      if (this.portKeysCounted >= PORT_KEYS_COUNTED) this.forgetCounts();
+      const k = new PortKey(src, dst, sportProto);
+      const h = portKeyHash(src, dst, sportProto);
+      const list = this.portKeys.get(h);
+      if (list) list.push(k); else this.portKeys.set(h, [k]);
+      this.portKeysCounted++;
+      return (this.lastKey = k);
+    }
+    this.lastKeySrc = src; this.lastKeyDst = dst; this.lastKeySportProto = sportProto;
+    return (this.lastKey = this.findPortKey(src, dst, sportProto));
+  }
+
+  private findPortKey(src: number, dst: number, sportProto: number): PortKey | null {
+    const list = this.portKeys.get(portKeyHash(src, dst, sportProto));
+    if (list) for (const k of list) if (k.src === src && k.dst === dst && k.sportProto === sportProto) return k;
+    return null;
+  }
+
+  /** Drops the keys only counted so far (the map of counts stays small); indexed keys stay. */
+  private forgetCounts(): void {
+    const kept = new Map<number, PortKey[]>();
+    for (const [h, list] of this.portKeys) {
+      const indexed = list.filter((k) => k.bits !== null);
+      if (indexed.length) kept.set(h, indexed);
+    }
+    this.portKeys = kept;
+    this.portKeysCounted = 0;
+    this.lastKeySportProto = -1;
+    this.lastKey = null;
+  }
+
+  /** Builds key `k`'s port bits from every hashed node (one walk over the table). */
+  private indexPorts(k: PortKey): void {
+    const bits = new Uint32Array(2048), nodes = this.nodes;
+    for (let i = this.oldest; i >= 0; i = this.newer[i]!) {
+      for (let n = 2 * i; n <= 2 * i + 1; n++) {
+        const r = n * NODE;
+        if (nodes[r + N_CHAIN] === NOT_HASHED || nodes[r + N_SRC] !== k.src || nodes[r + N_DST] !== k.dst) continue;
+        const ports = nodes[r + N_PORTS]!, proto = nodes[r + N_PROTO]!;
+        if (proto > 0xff || (((ports >>> 16) << 8) | proto) !== k.sportProto) continue;
+        bits[(ports & 0xffff) >>> 5]! |= 1 << (ports & 31);
+      }
+    }
+    k.bits = bits;
+    this.portIndexed++;
+    if (!this.indexedDsts.includes(k.dst)) this.indexedDsts.push(k.dst);
+  }
+
+  /** Sets or clears node `n`'s bit in its key's port index, if its key is indexed (an IPv4 node being hashed or unhashed). */
+  private indexNode(n: number, held: boolean): void {
+    const r = n * NODE, nodes = this.nodes;
+    const dst = nodes[r + N_DST]!, proto = nodes[r + N_PROTO]!;
+    if (proto > 0xff || !this.indexedDsts.includes(dst)) return;
+    const ports = nodes[r + N_PORTS]!;
+    const k = this.findPortKey(nodes[r + N_SRC]!, dst, (((ports >>> 16) << 8) | proto) | 0);
+    if (k === null || k.bits === null) return;
+    const w = (ports & 0xffff) >>> 5, b = 1 << (ports & 31);
+    if (held) k.bits[w]! |= b; else k.bits[w]! &= ~b;
   }
 
   /**
@@ -538,11 +669,14 @@ export class ConntrackTable {
    */
   private findCandidate(family: Family, proto: number, src: Words, dst: Words, sport: number, dport: number, now: number): number {
     const n = this.findParts(family, proto, src, dst, sport, dport, now);
-    if (n < 0 && family === 'ipv4') {
-      this.freeSeq = this.insertSeq;
-      this.freeSrc = src[0]! | 0; this.freeDst = dst[0]! | 0; this.freePorts = ((sport << 16) | dport) | 0; this.freeProto = proto;
-    }
+    if (n < 0 && family === 'ipv4') this.rememberFree(src[0]!, dst[0]!, sport, dport, proto);
     return n;
+  }
+
+  /** Remembers an IPv4 tuple found free, for `knownFree`. */
+  private rememberFree(src: number, dst: number, sport: number, dport: number, proto: number): void {
+    this.freeSeq = this.insertSeq;
+    this.freeSrc = src | 0; this.freeDst = dst | 0; this.freePorts = ((sport << 16) | dport) | 0; this.freeProto = proto;
   }
 
   /**
@@ -834,6 +968,10 @@ export class ConntrackTable {
     if (withOriginal) this.nodeChains.link(this.nodes, 2 * i);
     else this.nodes[2 * i * NODE + N_CHAIN] = NOT_HASHED;
     this.nodeChains.link(this.nodes, 2 * i + 1);
+    if (this.portIndexed > 0) {
+      if (withOriginal) this.indexNode(2 * i, true);
+      this.indexNode(2 * i + 1, true);
+    }
     this.mirrorExpiry(i, expiry);
     if (entry.status & IPS.SRC_NAT_DONE) this.listSource(i, entry.tuple[0]);
     else this.srcRecords[i * SRC_RECORD + NEXT_AT] = NOT_HASHED;
@@ -919,6 +1057,10 @@ export class ConntrackTable {
       }
       entry.expiry = this.expiryOf(i);
       if (entry.proto === UDP_IN_TABLE) entry.proto = { kind: 'udp', streamTs: this.nodeTimes[(2 * i + 1) * (NODE / 2) + N_EXPIRY_F64]! };
+    }
+    if (this.portIndexed > 0) {
+      if (this.nodes[2 * i * NODE + N_CHAIN] !== NOT_HASHED) this.indexNode(2 * i, false);
+      this.indexNode(2 * i + 1, false);
     }
     this.nodeChains.unlink(this.nodes, 2 * i);
     this.nodeChains.unlink(this.nodes, 2 * i + 1);
