@@ -115,6 +115,8 @@ export class Engine {
   private readonly shared = new Map<string, unknown>();
   /** MASQUERADE's source address by out interface and next hop. */
   private readonly masqSources = new Map<string, Map<string | number, Words | null>>();
+  /** Fates shared by every packet with the same one (`fateOf`). */
+  private readonly fates = { forwarded: new Map<string, Fate>(), delivered: new Map<string, Fate>(), sent: new Map<string, Fate>() };
   /** Route lookups by destination (the host model does not change while the engine runs). */
   private readonly routes = new Map<string | number, RouteResult | null>();
   /** MASQUERADE's and REDIRECT's concrete ranges, the last one per rule range. */
@@ -249,9 +251,9 @@ export class Engine {
       pkt.outIface = null;
       if (!this.runHook(run, 'PREROUTING')) return this.finish(run);
       if (!this.runHook(run, 'INPUT')) return this.finish(run);
-      run.fate = { kind: 'delivered', iface: 'lo' };
+      run.fate = this.fateOf('delivered', 'lo');
     } else {
-      run.fate = { kind: 'sent', out };
+      run.fate = this.fateOf('sent', out);
     }
     return this.finish(run);
   }
@@ -262,7 +264,7 @@ export class Engine {
     if (route && (route.type === 'local' || route.type === 'broadcast')) {
       run.steps?.push({ kind: 'route', decision: `local delivery (${formatAddr(pkt.family, pkt.dst)} is ${route.type === 'local' ? 'an address of this node' : 'a broadcast address'})` });
       if (!this.runHook(run, 'INPUT')) return;
-      run.fate = { kind: 'delivered', iface: pkt.inIface ?? 'lo' };
+      run.fate = this.fateOf('delivered', pkt.inIface ?? 'lo');
       return;
     }
     if (!route || route.type === 'unreachable' || route.type === 'blackhole' || route.type === 'prohibit') {
@@ -281,7 +283,18 @@ export class Engine {
     if (!this.runHook(run, 'FORWARD')) return;
     if (!this.runHook(run, 'POSTROUTING')) return;
     run.outName = out;
-    run.fate = { kind: 'forwarded', out };
+    run.fate = this.fateOf('forwarded', out);
+  }
+
+  /** The (shared, frozen) fate of a packet delivered on, forwarded out of or sent out of an interface. */
+  private fateOf(kind: 'delivered' | 'forwarded' | 'sent', iface: string): Fate {
+    const byIface = kind === 'forwarded' ? this.fates.forwarded : kind === 'delivered' ? this.fates.delivered : this.fates.sent;
+    let f = byIface.get(iface);
+    if (f === undefined) {
+      f = Object.freeze(kind === 'delivered' ? { kind, iface } : { kind, out: iface }) as Fate;
+      byIface.set(iface, f);
+    }
+    return f;
   }
 
   private newRun(pkt: Packet): Run {
@@ -298,16 +311,19 @@ export class Engine {
 
   private finish(run: Run): PacketResult {
     const p = run.pkt;
-    const emitted: PacketResult[] = [];
-    for (let k = 0; k < run.emitted.length; k++) {
-      const e = run.emitted[k]!;
-      const np = decodePacket(e.family, e.data);
-      if (e.attach) { np.ct = e.attach.ct; np.ctinfo = e.attach.ctinfo; }
-      emitted.push(this.send(np));
+    let emitted = NO_RESULTS;
+    if (run.emitted.length > 0) {
+      emitted = [];
+      for (let k = 0; k < run.emitted.length; k++) {
+        const e = run.emitted[k]!;
+        const np = decodePacket(e.family, e.data);
+        if (e.attach) { np.ct = e.attach.ct; np.ctinfo = e.attach.ctinfo; }
+        emitted.push(this.send(np));
+      }
     }
     return {
       verdict: run.verdict, fate: run.fate, before: run.before, after: summarize(p), in: run.inName, out: run.outName,
-      ctstate: ctstateOf(p), conntrack: p.ct, steps: run.steps ?? [], logs: run.logs === NO_LOGS ? [] : run.logs, emitted, packet: p,
+      ctstate: ctstateOf(p), conntrack: p.ct, steps: run.steps ?? NO_STEPS, logs: run.logs, emitted, packet: p,
     };
   }
 
@@ -555,9 +571,14 @@ function isZero(w: Words): boolean {
   return true;
 }
 
-/** A run's logs and emitted packets until it has some (most runs never do: no array each). */
-const NO_LOGS: string[] = [];
-const NO_EMITTED: Run['emitted'] = [];
+/**
+ * A run's logs and emitted packets until it has some (most runs never do: no array each); a
+ * result's empty lists are shared too (frozen: results are read, never added to).
+ */
+const NO_LOGS: string[] = Object.freeze([]) as unknown as string[];
+const NO_EMITTED: Run['emitted'] = Object.freeze([]) as unknown as Run['emitted'];
+const NO_RESULTS: PacketResult[] = Object.freeze([]) as unknown as PacketResult[];
+const NO_STEPS: PathStep[] = Object.freeze([]) as unknown as PathStep[];
 /** A run's fate until one is decided. */
 const NOT_PROCESSED: Fate = { kind: 'dropped', hook: 'routing', by: 'not processed' };
 

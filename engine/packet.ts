@@ -143,12 +143,17 @@ export function buildPacketBytes(spec: PacketSpec): Uint8Array {
   return b;
 }
 
+/** The transport header of a packet without a readable one (shared). */
+const NO_L4: L4Header = Object.freeze({ kind: 'none' });
+/** `decodePacket`'s addresses until it has read them. */
+const NO_WORDS: Words = Object.freeze([]) as unknown as Words;
+
 /** A packet record from datagram bytes; throws NatsimError when the IP header cannot be read. */
 export function decodePacket(family: Family, data: Uint8Array, wireLength = data.length): Packet {
   const p: Packet = {
     family, data, wireLength, link: null,
-    src: [], dst: [], proto: 0, length: 0, tos: 0, ttl: 0, ipId: 0, fragOffset: 0, moreFragments: false,
-    l4Offset: -1, l4: { kind: 'none' }, sport: 0, dport: 0,
+    src: NO_WORDS, dst: NO_WORDS, proto: 0, length: 0, tos: 0, ttl: 0, ipId: 0, fragOffset: 0, moreFragments: false,
+    l4Offset: -1, l4: NO_L4, sport: 0, dport: 0,
     inIface: null, outIface: null, physIn: null, physOut: null, mark: 0, ct: null, ctinfo: -1, trace: false, socket: null,
   };
   if (family === 'ipv4') {
@@ -178,7 +183,7 @@ export function decodePacket(family: Family, data: Uint8Array, wireLength = data
 
 /** (Re)read the transport header and ports from the bytes (after a rewrite or decode). */
 export function readTransport(p: Packet): void {
-  p.l4 = { kind: 'none' };
+  p.l4 = NO_L4;
   p.sport = 0; p.dport = 0;
   if (p.l4Offset < 0) return;
   const end = Math.min(p.data.length, p.family === 'ipv4' ? p.length : p.length);

@@ -353,3 +353,34 @@ COMMIT
     expect(indexed.conntrack.stats.earlyDrop).toBeGreaterThan(0);
   });
 });
+
+describe('the by-source list is kept from the first time NAT asks for it', () => {
+  // Connections to .5 and .7 get random ports and never ask find_appropriate_src; the first
+  // connection to .6 does, and must find them as if the list had been kept all along.
+  const rules = `*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A POSTROUTING -o wan0 -d 198.51.100.5 -j MASQUERADE --random-fully
+-A POSTROUTING -o wan0 -d 198.51.100.7 -j MASQUERADE --random-fully
+-A POSTROUTING -o wan0 -j MASQUERADE
+COMMIT
+`;
+  it('a later non-random mapping reuses the newest live mapping of the same source', () => {
+    const e = new Engine({
+      ruleset: loadRuleset([{ text: rules, file: 'masq.rules' }]),
+      host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'wan0', addrs: ['203.0.113.2/24'] }], routes: ['default via 203.0.113.1 dev wan0'] }),
+      seed: 'by-source',
+    });
+    const send = (sport: number, dst: string) => e.receive(packet({ src: '192.168.1.10', dst, proto: 17, sport, dport: 53 }), 'lan0').after.sport;
+    const first = new Map<number, number>(), newest = new Map<number, number>();
+    for (let sp = 5000; sp < 5040; sp++) first.set(sp, send(sp, '198.51.100.5'));
+    e.advance(1000);
+    // Every other source also to .7: its mapping (newer) is the one to reuse.
+    for (let sp = 5000; sp < 5040; sp += 2) newest.set(sp, send(sp, '198.51.100.7'));
+    expect(e.conntrack.sourceListed).toBe(60);
+    for (let sp = 5000; sp < 5040; sp++) expect(send(sp, '198.51.100.6')).toBe(newest.get(sp) ?? first.get(sp));
+    expect(e.conntrack.sourceListed).toBe(100);
+  });
+});

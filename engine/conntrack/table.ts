@@ -409,9 +409,16 @@ export class ConntrackTable {
    * nodes' (one per entry: entries, not nodes, are listed, and only SNATed ones). natsim runs
    * one packet at a time, so the only unconfirmed entry is the one NAT is binding, which the
    * kernel has not listed yet either: listing at confirmation is the same.
+   *
+   * Kept only once somebody asks (`fromSource`: a source NAT without `--random`/`--random-fully`
+   * that needs a new mapping): until then the list would be written and never read, and a busy
+   * MASQUERADE `--random-fully` node (kube-proxy's) pays two hash-bucket updates per connection for
+   * nothing. The first `fromSource` lists every entry with a source manip, oldest first, so each
+   * bucket is newest first as if the list had been kept all along (status bits are never cleared,
+   * and a confirmed entry's NAT never changes).
    */
-  private readonly srcChains = new BucketChains(INITIAL_BUCKETS / 2, SRC_RECORD);
-  private srcRecords = new Int32Array(SRC_RECORD * INITIAL_CAPACITY);
+  private srcChains: BucketChains | null = null;
+  private srcRecords = new Int32Array(0);
   /**
    * A lower bound of every entry's expiry (lowered by every expiry written, raised only by
    * `recomputeExpiryFloor`, at most once per size/8 insertions): before it, no entry anywhere has
@@ -973,8 +980,10 @@ export class ConntrackTable {
       this.indexNode(2 * i + 1, true);
     }
     this.mirrorExpiry(i, expiry);
-    if (entry.status & IPS.SRC_NAT_DONE) this.listSource(i, entry.tuple[0]);
-    else this.srcRecords[i * SRC_RECORD + NEXT_AT] = NOT_HASHED;
+    if (this.srcChains !== null) {
+      if (entry.status & IPS.SRC_NAT_DONE) this.listSource(this.srcChains, i, entry.tuple[0]);
+      else this.srcRecords[i * SRC_RECORD + NEXT_AT] = NOT_HASHED;
+    }
     if (entry instanceof TableEntry) {
       // What the records hold, the entry need not while it is here: its expiry, a UDP stream
       // time, IPv4 tuples (whole).
@@ -995,7 +1004,7 @@ export class ConntrackTable {
     if (2 * this.size > this.nodeChains.heads.length) {
       const buckets = this.nodeChains.heads.length * 2;
       this.nodeChains.rehash(this.nodes, buckets);
-      this.srcChains.rehash(this.srcRecords, buckets / 2);
+      this.srcChains?.rehash(this.srcRecords, buckets / 2);
     }
   }
 
@@ -1036,12 +1045,12 @@ export class ConntrackTable {
     this.nodeTimes = new Float64Array(this.nodes.buffer);
     this.older = more(this.older, cap);
     this.newer = more(this.newer, cap);
-    this.srcRecords = more(this.srcRecords, SRC_RECORD * cap);
+    if (this.srcChains !== null) this.srcRecords = more(this.srcRecords, SRC_RECORD * cap);
     if (jump) {
       let buckets = this.nodeChains.heads.length;
       while (buckets < 2 * cap) buckets *= 2;
       this.nodeChains.rehash(this.nodes, buckets);
-      this.srcChains.rehash(this.srcRecords, buckets / 2);
+      this.srcChains?.rehash(this.srcRecords, buckets / 2);
     }
   }
 
@@ -1067,17 +1076,29 @@ export class ConntrackTable {
     const o = this.older[i]!, nw = this.newer[i]!;
     if (o >= 0) this.newer[o] = nw; else this.oldest = nw;
     if (nw >= 0) this.older[nw] = o; else this.newest = o;
-    this.srcChains.unlink(this.srcRecords, i);
+    this.srcChains?.unlink(this.srcRecords, i);
     this.entries[i] = undefined;
     this.freeIndexes.push(i);
     entry.index = -1;
     this.size--;
   }
 
+  /** Starts keeping the by-source list: every entry with a source manip listed, oldest first (see `srcChains`). */
+  private listSources(): BucketChains {
+    const chains = new BucketChains(this.nodeChains.heads.length / 2, SRC_RECORD);
+    this.srcRecords = new Int32Array(SRC_RECORD * this.older.length);
+    for (let i = this.oldest; i >= 0; i = this.newer[i]!) {
+      const e = this.entries[i]!;
+      if (e.status & IPS.SRC_NAT_DONE) this.listSource(chains, i, tupleOf(e, 0));
+      else this.srcRecords[i * SRC_RECORD + NEXT_AT] = NOT_HASHED;
+    }
+    return (this.srcChains = chains);
+  }
+
   /** Lists entry `i` under its original source, first in its bucket. */
-  private listSource(i: number, t: Tuple): void {
+  private listSource(chains: BucketChains, i: number, t: Tuple): void {
     this.srcRecords[i * SRC_RECORD + HASH_AT] = sourceHash(t);
-    this.srcChains.link(this.srcRecords, i);
+    chains.link(this.srcRecords, i);
   }
 
   /**
@@ -1086,7 +1107,7 @@ export class ConntrackTable {
    */
   fromSource(t: Tuple, visit: (e: ConntrackEntry) => boolean): void {
     const h = sourceHash(t);
-    const heads = this.srcChains.heads, rec = this.srcRecords, nodes = this.nodes;
+    const heads = (this.srcChains ?? this.listSources()).heads, rec = this.srcRecords, nodes = this.nodes;
     const v4 = t.family === 'ipv4', s4 = v4 ? t.src[0]! | 0 : 0;
     for (let i = heads[h & (heads.length - 1)]!; i >= 0; i = rec[i * SRC_RECORD + NEXT_AT]!) {
       if (rec[i * SRC_RECORD + HASH_AT] !== h) continue;
@@ -1106,6 +1127,10 @@ export class ConntrackTable {
   /** How many entries the by-source list holds (tests). */
   get sourceListed(): number {
     let n = 0;
+    if (this.srcChains === null) {
+      for (let i = this.oldest; i >= 0; i = this.newer[i]!) if (this.entries[i]!.status & IPS.SRC_NAT_DONE) n++;
+      return n;
+    }
     for (let i = this.oldest; i >= 0; i = this.newer[i]!) if (this.srcRecords[i * SRC_RECORD + NEXT_AT] !== NOT_HASHED) n++;
     return n;
   }

@@ -294,10 +294,12 @@ class PacketCopies {
       this.block = new Uint8Array(PacketCopies.BLOCK);
       this.at = 0;
     }
-    const out = this.block.subarray(this.at, this.at + n);
-    out.set(b.subarray(start, end));
+    const block = this.block, at = this.at;
+    // Byte by byte for a small datagram: no second view just to copy from.
+    if (n <= 256) for (let k = 0; k < n; k++) block[at + k] = b[start + k]!;
+    else block.set(b.subarray(start, end), at);
     this.at += (n + 7) & ~7;
-    return out;
+    return block.subarray(at, at + n);
   }
 }
 
