@@ -280,6 +280,39 @@ describe('table', () => {
     expect(t.in(udp('10.0.0.1:7', '10.0.0.2:8'), 31_000).kind).toBe('tracked');
   });
 
+  it('recycleDropped: an early-dropped entry is reused only after the caller says nobody holds it, and comes back as new', () => {
+    const t = new ConntrackTable({ max: 2, recycleDropped: true });
+    const a = tracked(pass(t, udp('10.0.0.1:1', '10.0.0.2:2'), 0)).entry;
+    pass(t, udp('10.0.0.2:2', '10.0.0.1:1'), 1);
+    a.mark = 7;
+    a.note = 'held';
+    const aLine = formatConntrackLine(a, 1);
+    const b = tracked(pass(t, udp('10.0.0.1:3', '10.0.0.2:4'), 2)).entry;
+    // a is the oldest unassured entry: dropped for c, and still what it was (a packet may hold it).
+    const c = tracked(pass(t, udp('10.0.0.1:5', '10.0.0.2:6'), 3)).entry;
+    expect(c).not.toBe(a);
+    expect(a.status & IPS.DYING).toBeTruthy();
+    expect(formatConntrackLine(a, 1)).toBe(aLine);
+    expect(t.stats.earlyDrop).toBe(1);
+    // b dropped before recycleDropped(): d is still a fresh object.
+    const d = tracked(pass(t, udp('10.0.0.1:7', '10.0.0.2:8'), 4)).entry;
+    expect([d === a, d === b, t.stats.earlyDrop]).toEqual([false, false, 2]);
+    t.recycleDropped();
+    expect(tracked(pass(t, udp('10.0.0.1:11', '10.0.0.2:12'), 5)).entry).toBe(b);
+    const e = tracked(pass(t, udp('10.0.0.1:9', '10.0.0.2:10'), 5)).entry;
+    expect(e).toBe(a);
+    expect([e.mark, e.note, e.status & (IPS.DYING | IPS.SEEN_REPLY), e.origPackets, e.replyPackets, e.id > c.id]).toEqual([0, null, 0, 1, 0, true]);
+    expect(formatConntrackLine(e, 5)).toBe('udp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=9 dport=10 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=10 dport=9 mark=0 use=1');
+    expect(t.list(5)).toEqual([b, e]);
+    // Without the option nothing is reused.
+    const plain = new ConntrackTable({ max: 1 });
+    const p1 = tracked(pass(plain, udp('10.0.0.1:1', '10.0.0.2:2'), 0)).entry;
+    plain.recycleDropped();
+    pass(plain, udp('10.0.0.1:3', '10.0.0.2:4'), 1);
+    plain.recycleDropped();
+    expect(tracked(pass(plain, udp('10.0.0.1:5', '10.0.0.2:6'), 2)).entry).not.toBe(p1);
+  });
+
   it('thousands of entries: lookups, deletions and expiry agree with a plain model through growth and rehashing', () => {
     // A seeded mix of new flows, replies, deletions and clock steps, checked against a map of
     // live flows: every flow is found in both directions until it expires or is deleted, and the

@@ -66,3 +66,32 @@ describe('whole DNS conversations replayed on the seed node', () => {
     expect(j.conntrack.filter((l) => /^udp {6}17 \d+ src=/.test(l) && !l.includes('[UNREPLIED]'))).toHaveLength(answered);
   });
 });
+
+describe('a full table early-drops conversations midway: reusing the dropped entries changes nothing', () => {
+  it('every packet line and the summary are the same with and without reuse', async () => {
+    const { runReplay } = await import('../sim/commands/replay.js');
+    const { Chalk } = await import('chalk');
+    const conv = generateConversations(6000, 5000);
+    const file = join(dir, 'conv-small-table.pcap');
+    writeFileSync(file, conv.bytes);
+    const replay = async (recycleEntries: boolean, mode: 'ndjson' | 'json'): Promise<string> => {
+      let out = '';
+      await runReplay({
+        capture: file, rules: [], scenario: 'kube-seed', ifaceMap: [], direction: 'in', writeDropped: false, trace: false,
+        summary: false, json: mode === 'json', ndjson: mode === 'ndjson', strict: false, seed: 'recycle', conntrackMax: 300, recycleEntries,
+      }, { out: (t) => { out += t; }, err: () => undefined }, new Chalk({ level: 0 }));
+      return out;
+    };
+    for (const mode of ['ndjson', 'json'] as const) {
+      const reused = await replay(true, mode), fresh = await replay(false, mode);
+      expect(reused).toBe(fresh);
+      if (mode === 'json') {
+        const j = JSON.parse(reused) as { conntrackTable: { earlyDropped: number }; fates: Record<string, { packets: number }> };
+        expect(j.conntrackTable.earlyDropped).toBeGreaterThan(300);
+      } else {
+        // Dropped conversations' later packets are seen again as new or invalid (not all ESTABLISHED).
+        expect(reused.split('\n').filter((l) => l.includes('"INVALID')).length + reused.split('\n').filter((l) => /"state":"NEW/.test(l)).length).toBeGreaterThan(conv.connections);
+      }
+    }
+  });
+});

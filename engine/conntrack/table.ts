@@ -104,6 +104,12 @@ export const DEFAULT_SETTINGS: Readonly<TrackerSettings> = {
 export interface ConntrackConfig extends Partial<TrackerSettings> {
   max?: number;
   /**
+   * Entries early-dropped to make room may be reused for later connections, once the caller says
+   * nobody holds them any more (`recycleDropped`): for a caller that keeps no entry past the
+   * packet that gave it (`natsim replay`), a full table then makes no garbage per new connection.
+   */
+  recycleDropped?: boolean;
+  /**
    * After how many port probes of one key NAT's port index is built for it (see `PortKey`;
    * default `PORT_INDEX_AFTER`, Infinity: never). Answers do not depend on it; tests set it.
    */
@@ -272,7 +278,16 @@ class TableEntry implements ConntrackEntry {
    */
   own: [Tuple, Tuple] | RecordWords | null;
 
-  constructor(readonly id: number, orig: Tuple, reply: Tuple, private readonly table: ConntrackTable) {
+  constructor(public id: number, orig: Tuple, reply: Tuple, private readonly table: ConntrackTable) {
+    this.own = [orig, reply];
+  }
+
+  /** Makes a recycled entry (see `recycleDropped`) a new one, as the constructor would. */
+  reset(id: number, orig: Tuple, reply: Tuple): void {
+    this.id = id;
+    this.status = 0; this.mark = 0; this.proto = NO_PROTO_STATE;
+    this.origPackets = 0; this.origBytes = 0; this.replyPackets = 0; this.replyBytes = 0;
+    this.note = null; this.index = -1; this.expiry = 0;
     this.own = [orig, reply];
   }
 
@@ -445,6 +460,10 @@ export class ConntrackTable {
   private readonly goneScratch = new Int32Array(MAKE_ROOM_WINDOW);
   /** NAT's port index (`PortKey`): keys by `portKeyHash`, how many are indexed, their destinations. */
   private readonly portIndexAfter: number;
+  /** Early-dropped entries (`ConntrackConfig.recycleDropped`): since the last `recycleDropped()`, and free to reuse. */
+  private readonly recycle: boolean;
+  private readonly dropped: TableEntry[] = [];
+  private readonly spare: TableEntry[] = [];
   private portKeys = new Map<number, PortKey[]>();
   private portKeysCounted = 0;
   private portIndexed = 0;
@@ -456,10 +475,11 @@ export class ConntrackTable {
   private lastKey: PortKey | null = null;
 
   constructor(config: ConntrackConfig = {}) {
-    const { max, portIndexAfter, ...overrides } = config;
+    const { max, portIndexAfter, recycleDropped, ...overrides } = config;
     this.settings = { ...DEFAULT_SETTINGS, ...overrides };
     this.max = max ?? DEFAULT_CONNTRACK_MAX;
     this.portIndexAfter = portIndexAfter ?? PORT_INDEX_AFTER;
+    this.recycle = recycleDropped ?? false;
     this.ctxPrerouting = { now: 0, hook: 'PREROUTING', settings: this.settings };
     this.ctxOutput = { now: 0, hook: 'OUTPUT', settings: this.settings };
   }
@@ -835,7 +855,22 @@ export class ConntrackTable {
   }
 
   private allocate(orig: Tuple, reply: Tuple): ConntrackEntry {
-    return new TableEntry(this.nextId++, orig, reply, this);
+    const e = this.spare.pop();
+    if (e === undefined) return new TableEntry(this.nextId++, orig, reply, this);
+    e.reset(this.nextId++, orig, reply);
+    return e;
+  }
+
+  /**
+   * With `recycleDropped` configured: the entries early-dropped so far may be reused for new
+   * connections from now on. Call it only when nothing holds any of them any more (a packet's
+   * result, its `conntrack`, a looked-up entry) — between packets, for a caller that keeps no
+   * entry past its packet. A no-op otherwise.
+   */
+  recycleDropped(): void {
+    const d = this.dropped;
+    for (let k = 0; k < d.length && this.spare.length < 64; k++) this.spare.push(d[k]!);
+    d.length = 0;
   }
 
   /** Writes the expiry of entry `index` into its original-direction record (`TableEntry`'s timeout setter). */
@@ -873,7 +908,9 @@ export class ConntrackTable {
       if (this.size + 1 <= this.max) return true;
     }
     if (victim < 0) return false;
-    this.kill(entries[victim]!);
+    const gone = entries[victim]!;
+    this.kill(gone);
+    if (this.recycle && gone instanceof TableEntry) this.dropped.push(gone);
     this.stats.earlyDrop++;
     return true;
   }

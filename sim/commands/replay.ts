@@ -48,6 +48,8 @@ export interface ReplayOptions extends NodeOptions {
   saveCounters?: string;
   /** `nf_conntrack_max` of the node (default 262,144; 0: unlimited). */
   conntrackMax?: number;
+  /** Reuse early-dropped conntrack entries (default true; no CLI option: tests compare with false). */
+  recycleEntries?: boolean;
   seed: string;
 }
 
@@ -69,7 +71,8 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   const family = ruleset.family;
   // The path is recorded only when something shows it (lines, --trace, the writer's comments).
   const needSteps = o.trace || o.ndjson || (!o.summary && !o.json) || (o.write !== undefined && o.write.endsWith('.pcapng'));
-  const engine = new Engine({ ruleset, host, seed: o.seed, trace: needSteps, ...(o.conntrackMax !== undefined ? { conntrack: { max: o.conntrackMax } } : {}) });
+  // The replay keeps no conntrack entry past its packet: the table may reuse early-dropped ones.
+  const engine = new Engine({ ruleset, host, seed: o.seed, trace: needSteps, conntrack: { recycleDropped: o.recycleEntries ?? true, ...(o.conntrackMax !== undefined ? { max: o.conntrackMax } : {}) } });
   const map = new Map<string, string>();
   for (const m of o.ifaceMap) {
     const [from, to] = m.split('=');
@@ -120,6 +123,8 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
     while (await cursor.fill()) {
       while (cursor.next()) {
         if (stop.requested) break;
+        // Nothing holds an entry of an earlier packet any more.
+        engine.conntrack.recycleDropped();
         const rec = cursor.parser;
         const bytes = cursor.bytes;
         const iface = rec.iface!;
