@@ -11,7 +11,7 @@ import { CTINFO, IPS, type ConntrackEntry, type TrackedCtInfo } from './conntrac
 import { ctPacketFromBytes, ctPacketFromPacket } from './conntrack/packet.js';
 import { describeTuple, invertTuple } from './conntrack/tuple.js';
 import { NatsimError, EXIT_OTHER } from './errors.js';
-import type { HookName, PacketContext, TargetVerdict } from './ext/types.js';
+import { ACCEPT, DROP, type HookName, type PacketContext, type TargetVerdict } from './ext/types.js';
 import type { NatRange } from './ext/target/nat-range.js';
 import { firstAddress, lookupRoute, masqueradeSource, type Host, type RouteResult } from './host/host.js';
 import { HOOK_OPS, type HookOp } from './hooks.js';
@@ -556,8 +556,8 @@ class RunContext implements PacketContext {
 }
 
 /** What the NAT binder answers (shared: they carry nothing else). */
-const NAT_ACCEPT: TargetVerdict = Object.freeze({ kind: 'accept' }) as TargetVerdict;
-const NAT_DROP: TargetVerdict = Object.freeze({ kind: 'drop' }) as TargetVerdict;
+const NAT_ACCEPT = ACCEPT;
+const NAT_DROP = DROP;
 
 /** Destinations (and MASQUERADE next hops per interface) the engine's caches hold at most. */
 const ROUTE_CACHE_MAX = 65536;

@@ -92,6 +92,11 @@ export type TargetVerdict =
   | { readonly kind: 'accept' }
   | { readonly kind: 'drop' };
 
+/** The verdicts as shared constants (a target returns one of these, no object per packet). */
+export const CONTINUE: TargetVerdict = Object.freeze({ kind: 'continue' });
+export const ACCEPT: TargetVerdict = Object.freeze({ kind: 'accept' });
+export const DROP: TargetVerdict = Object.freeze({ kind: 'drop' });
+
 /** The parts shared by matches and targets. */
 interface ExtensionBase<S> {
   /** Name as written after `-m`/`-j` and printed by iptables-save. */

@@ -9,7 +9,7 @@
  * `skb_checksum_help` produces); every other packet, and a UDP/IPv4 datagram sent without a checksum
  * (0), is left as it is, even with a wrong checksum, as the kernel leaves it. Then the next rule.
  */
-import type { TargetExtension } from '../types.js';
+import { CONTINUE, type TargetExtension } from '../types.js';
 import { readTransport } from '../../packet.js';
 import { fillL4Checksum } from '../../wire/transport.js';
 
@@ -34,7 +34,7 @@ export const CHECKSUM: TargetExtension<ChecksumState> = {
   target(_s, pkt) {
     const local = pkt.inIface === null || pkt.inIface === 'lo';
     const o = pkt.l4Offset;
-    if (!local || o < 0 || pkt.fragOffset !== 0 || pkt.data.length < pkt.length) return { kind: 'continue' };
+    if (!local || o < 0 || pkt.fragOffset !== 0 || pkt.data.length < pkt.length) return CONTINUE;
     const end = pkt.length;
     if (pkt.proto === 6 && end - o >= 20) {
       fillL4Checksum(pkt.family, 6, pkt.src, pkt.dst, pkt.data, o, end);
@@ -42,9 +42,9 @@ export const CHECKSUM: TargetExtension<ChecksumState> = {
       const zero = pkt.data[o + 6] === 0 && pkt.data[o + 7] === 0;
       if (!(zero && pkt.family === 'ipv4')) fillL4Checksum(pkt.family, 17, pkt.src, pkt.dst, pkt.data, o, end);
     } else {
-      return { kind: 'continue' };
+      return CONTINUE;
     }
     readTransport(pkt);
-    return { kind: 'continue' };
+    return CONTINUE;
   },
 };

@@ -12,7 +12,7 @@
  * `skb.mark = (skb.mark & ~nfmask) ^ ((ct.mark & ctmask) shifted)` — the shift applies to the
  * whole new mark for set, to the copied part otherwise. Then the next rule.
  */
-import type { TargetExtension } from '../types.js';
+import { CONTINUE, type TargetExtension } from '../types.js';
 import { hex } from '../values.js';
 import { needMarkMask32 } from '../xtopt.js';
 import { needXtUint } from '../xttypes.js';
@@ -91,7 +91,7 @@ export const CONNMARK: TargetExtension<ConnmarkTargetState> = {
   /** Set, save or restore the connection mark; continue. */
   target(s, pkt) {
     const ct = pkt.ct;
-    if (ct === null) return { kind: 'continue' };
+    if (ct === null) return CONTINUE;
     const shift = (v: number): number => (s.shiftDir === 'right' ? v >>> s.shiftBits : (v << s.shiftBits) >>> 0);
     switch (s.mode) {
       case 'set':
@@ -104,6 +104,6 @@ export const CONNMARK: TargetExtension<ConnmarkTargetState> = {
         pkt.mark = ((pkt.mark & ~s.nfmask) ^ shift((ct.mark & s.ctmask) >>> 0)) >>> 0;
         break;
     }
-    return { kind: 'continue' };
+    return CONTINUE;
   },
 };

@@ -16,7 +16,7 @@
  * such a packet stops with NOT_IMPLEMENTED naming the options.
  */
 import type { Family } from '../../net/addr.js';
-import type { TargetExtension } from '../types.js';
+import { CONTINUE, type TargetExtension } from '../types.js';
 import { IPPROTO } from '../values.js';
 import { NatsimError, EXIT_OTHER } from '../../errors.js';
 import { CTINFO } from '../../conntrack/entry.js';
@@ -160,9 +160,9 @@ export const CT: TargetExtension<CtState> = {
   target(s, pkt, _rt, ctx) {
     if (s.notrack) {
       untrack(pkt);
-      return { kind: 'continue' };
+      return CONTINUE;
     }
-    if (hasNfct(pkt)) return { kind: 'continue' };
+    if (hasNfct(pkt)) return CONTINUE;
     const opts = CT.save(s, ctx.family).trim();
     throw new NatsimError('NOT_IMPLEMENTED', `-j CT ${opts === '' ? '(no options)' : opts}: the kernel attaches a conntrack template (${opts === '' ? 'an empty one' : opts.split(' ').filter((w) => w.startsWith('--')).join(', ')}), which natsim's conntrack does not model; only --notrack is modelled`, {}, EXIT_OTHER);
   },

@@ -7,7 +7,7 @@
  * and the two ECN bits kept (`ipv4_change_dsfield` with its incremental IPv4 checksum update, or
  * `ipv6_change_dsfield`); `pkt.tos` follows. Then the next rule.
  */
-import type { TargetExtension } from '../types.js';
+import { CONTINUE, type TargetExtension } from '../types.js';
 import { needXtUint } from '../xttypes.js';
 import { DSCP_CLASSES, dscpClass } from '../match/dscp.js';
 import { changeDsfield, getDsfield } from './ip-header-rewrite.js';
@@ -42,6 +42,6 @@ export const DSCP: TargetExtension<DscpTargetState> = {
   /** Rewrite the DSCP bits (ECN kept); continue. */
   target(s, pkt) {
     if (getDsfield(pkt) >>> 2 !== s.dscp) changeDsfield(pkt, 0x03, s.dscp! << 2);
-    return { kind: 'continue' };
+    return CONTINUE;
   },
 };

@@ -8,7 +8,7 @@
  * target (the forwarding path decides).
  */
 import type { Family } from '../../net/addr.js';
-import type { TargetExtension } from '../types.js';
+import { CONTINUE, type TargetExtension } from '../types.js';
 import { needXtUint } from '../xttypes.js';
 import { setHopLimit } from './ip-header-rewrite.js';
 
@@ -39,7 +39,7 @@ export function hopLimitTarget(name: string, prefix: string, family: Family): Ta
       const old = pkt.family === 'ipv4' ? pkt.data[8]! : pkt.data[7]!;
       const now = s.mode === 'set' ? s.value : s.mode === 'inc' ? Math.min(255, old + s.value) : Math.max(0, old - s.value);
       if (now !== old) setHopLimit(pkt, now);
-      return { kind: 'continue' };
+      return CONTINUE;
     },
   };
 }

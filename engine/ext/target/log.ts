@@ -10,7 +10,7 @@
  * mark is not 0) goes to `ctx.log`, then the next rule (XT_CONTINUE). The syslog level is not part
  * of the text. natsim logs in every namespace (as with net.netfilter.nf_log_all_netns=1).
  */
-import type { TargetExtension } from '../types.js';
+import { CONTINUE, type TargetExtension } from '../types.js';
 import { saveString } from '../values.js';
 import { xtStrtoul } from '../../net/cnum.js';
 import { xtString } from '../xttypes.js';
@@ -73,6 +73,6 @@ export const LOG: TargetExtension<LogState> = {
   /** Log the packet as the kernel would and continue. */
   target(s, pkt, _rt, ctx) {
     ctx.log(formatLogLine(s.prefix, pkt, ctx.host, s.flags));
-    return { kind: 'continue' };
+    return CONTINUE;
   },
 };

@@ -2,7 +2,7 @@
  * `-j MARK`: `skb->mark = (skb->mark & ~mask) ^ value`, then the next rule. Every spelling is
  * stored as `--set-xmark value/mask` (libxt_MARK revision 2), which is what iptables-save prints.
  */
-import type { TargetExtension } from '../types.js';
+import { CONTINUE, type TargetExtension } from '../types.js';
 import { hex, needMarkMask, needUint } from '../values.js';
 
 interface MarkTargetState { value: number; mask: number; given: string | null }
@@ -36,6 +36,6 @@ export const MARK: TargetExtension<MarkTargetState> = {
   save: (s) => ` --set-xmark ${hex(s.value)}/${hex(s.mask)}`,
   target(s, pkt) {
     pkt.mark = ((pkt.mark & ~s.mask) ^ s.value) >>> 0;
-    return { kind: 'continue' };
+    return CONTINUE;
   },
 };

@@ -10,7 +10,7 @@
  * flags), which is what a ulogd LOGEMU reader of the group would print after its timestamp.
  * Size, range and threshold only shape the netlink messages and change nothing on the packet.
  */
-import type { TargetExtension } from '../types.js';
+import { CONTINUE, type TargetExtension } from '../types.js';
 import { saveString } from '../values.js';
 import { needXtUint, xtString } from '../xttypes.js';
 import { formatLogLine } from './log-format.js';
@@ -72,6 +72,6 @@ export const NFLOG: TargetExtension<NflogState> = {
   /** Record the NFLOG line (group, prefix, packet) and continue. */
   target(s, pkt, _rt, ctx) {
     ctx.log(`NFLOG group=${s.group} prefix=${JSON.stringify(s.prefix)}: ${formatLogLine(s.prefix, pkt, ctx.host, 0)}`);
-    return { kind: 'continue' };
+    return CONTINUE;
   },
 };

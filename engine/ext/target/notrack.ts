@@ -6,7 +6,7 @@
  * Packet behaviour (xt_CT.c): a packet without conntrack state becomes untracked (ctinfo
  * IP_CT_UNTRACKED, no entry); one that has state (looped back) is left alone; the next rule follows.
  */
-import type { TargetExtension } from '../types.js';
+import { CONTINUE, type TargetExtension } from '../types.js';
 import { untrack } from './ct.js';
 
 /** The NOTRACK target. */
@@ -21,6 +21,6 @@ export const NOTRACK: TargetExtension<null> = {
   /** Untrack the packet unless it has conntrack state; continue. */
   target(_s, pkt) {
     untrack(pkt);
-    return { kind: 'continue' };
+    return CONTINUE;
   },
 };

@@ -11,7 +11,7 @@
  * TCP RST, with every case in which the kernel sends nothing) and handed to `ctx.emit`, which sends
  * it through this node's OUTPUT path.
  */
-import type { ParseContext, TargetExtension } from '../types.js';
+import { DROP, type ParseContext, type TargetExtension } from '../types.js';
 import { icmp4Unreach, tcpReset4, attachedConntrack, rejectTcpResetCheck } from './reject-packet.js';
 
 /** One reject type: canonical name and alias, in libipt_REJECT's table order. */
@@ -76,6 +76,6 @@ export const REJECT: TargetExtension<RejectState> = {
   target(s, pkt, _rt, ctx) {
     const out = s.with === 'tcp-reset' ? tcpReset4(pkt, ctx) : icmp4Unreach(pkt, ICMP_CODES[s.with]!, ctx);
     if (out) ctx.emit(out, 'ipv4', attachedConntrack(pkt) ?? undefined);
-    return { kind: 'drop' };
+    return DROP;
   },
 };

@@ -10,7 +10,7 @@
  * 1/6 reject-route) or TCP RST the kernel would send is built (`reject-packet.ts`, nf_reject_ipv6.c
  * and icmp6_send, with every case in which nothing is sent) and handed to `ctx.emit`.
  */
-import type { TargetExtension } from '../types.js';
+import { DROP, type TargetExtension } from '../types.js';
 import { findRejectType, type RejectState, type RejectType } from './reject.js';
 import { icmp6Unreach, tcpReset6, attachedConntrack, rejectTcpResetCheck } from './reject-packet.js';
 
@@ -51,6 +51,6 @@ export const REJECT6: TargetExtension<RejectState> = {
   target(s, pkt, _rt, ctx) {
     const out = s.with === 'tcp-reset' ? tcpReset6(pkt, ctx) : icmp6Unreach(pkt, ICMP6_CODES[s.with]!, ctx);
     if (out) ctx.emit(out, 'ipv6', attachedConntrack(pkt) ?? undefined);
-    return { kind: 'drop' };
+    return DROP;
   },
 };

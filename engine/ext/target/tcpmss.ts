@@ -17,7 +17,7 @@
  * rule's tcp match does). `pkt.data`, `pkt.length` and the decoded TCP header follow. Then the next
  * rule.
  */
-import type { HookName, TargetExtension } from '../types.js';
+import { CONTINUE, DROP, type HookName, type TargetExtension } from '../types.js';
 import { IPPROTO } from '../values.js';
 import { needXtUint } from '../xttypes.js';
 import type { TcpState } from '../match/tcp.js';
@@ -162,6 +162,6 @@ export const TCPMSS: TargetExtension<TcpmssState> = {
   save: (s) => (s.mss === TCPMSS_CLAMP_PMTU ? ' --clamp-mss-to-pmtu' : ` --set-mss ${s.mss}`),
   /** Lower or insert the MSS option; continue, or drop when the TCP header is unusable. */
   target(s, pkt, _rt, ctx) {
-    return mangle(s, pkt, ctx) === 'drop' ? { kind: 'drop' } : { kind: 'continue' };
+    return mangle(s, pkt, ctx) === 'drop' ? DROP : CONTINUE;
   },
 };

@@ -8,7 +8,7 @@
  * written with `ipv4_change_dsfield` (incremental IPv4 header checksum) or `ipv6_change_dsfield`;
  * `pkt.tos` follows. Then the next rule.
  */
-import type { TargetExtension } from '../types.js';
+import { CONTINUE, type TargetExtension } from '../types.js';
 import { xtStrtoulPrefix } from '../../net/cnum.js';
 import { needXtUint } from '../xttypes.js';
 import { TOS_NAMES } from '../match/tos.js';
@@ -75,6 +75,6 @@ export const TOS: TargetExtension<TosTargetState> = {
     const orig = getDsfield(pkt);
     const nv = ((orig & ~s.mask) ^ s.value) & 0xff;
     if (orig !== nv) changeDsfield(pkt, 0, nv);
-    return { kind: 'continue' };
+    return CONTINUE;
   },
 };

@@ -3,7 +3,7 @@
  * `skb->nf_trace`); raw table only, no options. The TRACE lines themselves are written by the
  * traversal for later matching rules (the TRACE rule itself is not logged).
  */
-import type { TargetExtension } from '../types.js';
+import { CONTINUE, type TargetExtension } from '../types.js';
 
 /** The TRACE target. */
 export const TRACE: TargetExtension<null> = {
@@ -17,6 +17,6 @@ export const TRACE: TargetExtension<null> = {
   /** Set `pkt.trace` and continue. */
   target(_s, pkt) {
     pkt.trace = true;
-    return { kind: 'continue' };
+    return CONTINUE;
   },
 };
