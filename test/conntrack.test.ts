@@ -1,6 +1,6 @@
 /** Conntrack: tuples, the table (lookup, confirm, clashes, expiry, table full), UDP, ICMP, ICMPv6, generic, `conntrack -L` lines. */
 import { describe, expect, it } from 'vitest';
-import { ConntrackTable, packetTuple, tupleOf, type CtResult } from '../engine/conntrack/table.js';
+import { ConntrackTable, NodeIndex, packetTuple, tupleOf, type CtResult } from '../engine/conntrack/table.js';
 import { CTINFO, IPS, counterOf, remainingSeconds, type ConntrackEntry, type CtPacket } from '../engine/conntrack/entry.js';
 import {
   icmpTuple, invertTuple, makeTuple, readTuple, tupleEqual, tupleHash, tupleKey,
@@ -311,6 +311,32 @@ describe('table', () => {
     pass(plain, udp('10.0.0.1:3', '10.0.0.2:4'), 1);
     plain.recycleDropped();
     expect(tracked(pass(plain, udp('10.0.0.1:5', '10.0.0.2:6'), 2)).entry).not.toBe(p1);
+  });
+
+  it('the node index: every node stays reachable from its home slot through adds, deletions (with wrap-around) and resizes', () => {
+    // Few distinct home slots, so that runs are long and cross the end of the slot array.
+    let seed = 99;
+    const rnd = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+    const ix = new NodeIndex(32);
+    const live = new Map<number, number>();
+    for (let step = 0; step < 20000; step++) {
+      if (live.size < 15 && (live.size === 0 || rnd(2) === 0)) {
+        let n = rnd(1000);
+        while (live.has(n)) n = rnd(1000);
+        const h = ((rnd(4) + 29) | (rnd(3) << 5)) | 0; // home slots 29, 30, 31, 0 (mod 32)
+        ix.add(h, n);
+        live.set(n, h);
+      } else {
+        const keys = [...live.keys()];
+        const n = keys[rnd(keys.length)]!;
+        ix.delete(live.get(n)!, n);
+        live.delete(n);
+      }
+      if (step === 10000) ix.resize(64);
+      expect(ix.used).toBe(live.size);
+      for (const [n, h] of live) expect(ix.has(h, n)).toBe(true);
+    }
+    expect([...live].every(([n, h]) => !ix.has(h, n + 1000))).toBe(true);
   });
 
   it('thousands of entries: lookups, deletions and expiry agree with a plain model through growth and rehashing', () => {

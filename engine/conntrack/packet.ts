@@ -113,24 +113,37 @@ export function ctPacketFromBytes(b: Uint8Array, off = 0): CtPacket | null {
   };
 }
 
+/** The views `ctPacketFromPacket` fills (one packet at a time: no objects per packet). */
+const VIEW_TCP: Extract<CtL4, { kind: 'tcp' }> = { kind: 'tcp', header: null! };
+const VIEW_UDP: Extract<CtL4, { kind: 'udp' }> = { kind: 'udp', sport: 0, dport: 0, length: 0, checksum: 0 };
+const VIEW: CtPacket = { family: 'ipv4', src: [], dst: [], proto: 0, length: 0, l4Length: 0, l4: null, badChecksum: false };
+
 /**
  * The same view as `ctPacketFromBytes(p.data)`, taken from a packet record whose fields are in
  * sync with its bytes (as `decodePacket` and every rewrite leave them), without parsing again:
- * for unfragmented IPv4 TCP and UDP only. Null for anything else (ask the bytes).
+ * for unfragmented IPv4 TCP and UDP only. Null for anything else (ask the bytes). The view is
+ * shared: valid until the next call (the conntrack hook reads it during its call only).
  */
 export function ctPacketFromPacket(p: Packet): CtPacket | null {
   if (p.family !== 'ipv4' || p.fragOffset !== 0 || p.moreFragments || p.l4Offset < 0) return null;
   const l4 = p.l4;
   let ct: CtL4;
-  if (l4.kind === 'tcp' && p.proto === IPPROTO.TCP) ct = { kind: 'tcp', header: l4.h };
-  else if (l4.kind === 'udp' && p.proto === IPPROTO.UDP) ct = { kind: 'udp', sport: l4.h.sport, dport: l4.h.dport, length: l4.h.length, checksum: l4.h.checksum };
-  else return null;
+  if (l4.kind === 'tcp' && p.proto === IPPROTO.TCP) {
+    VIEW_TCP.header = l4.h;
+    ct = VIEW_TCP;
+  } else if (l4.kind === 'udp' && p.proto === IPPROTO.UDP) {
+    const u = VIEW_UDP, h = l4.h;
+    u.sport = h.sport; u.dport = h.dport; u.length = h.length; u.checksum = h.checksum;
+    ct = u;
+  } else {
+    return null;
+  }
   const b = p.data;
   const end = Math.min(b.length, p.length);
   const complete = b.length >= p.length;
-  return {
-    family: 'ipv4', src: p.src, dst: p.dst, proto: p.proto, length: p.length,
-    l4Length: Math.max(0, end - p.l4Offset), l4: ct,
-    badChecksum: complete && end >= p.l4Offset && !l4ChecksumOk('ipv4', p.proto, p.src, p.dst, b, p.l4Offset, end),
-  };
+  const v = VIEW;
+  v.src = p.src; v.dst = p.dst; v.proto = p.proto; v.length = p.length;
+  v.l4Length = Math.max(0, end - p.l4Offset); v.l4 = ct;
+  v.badChecksum = complete && end >= p.l4Offset && !l4ChecksumOk('ipv4', p.proto, p.src, p.dst, b, p.l4Offset, end);
+  return v;
 }

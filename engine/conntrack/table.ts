@@ -195,8 +195,81 @@ export interface Slot {
  * Singly linked bucket chains over fixed-size records in an Int32Array, as the kernel's hlists:
  * record `n` holds its hash at word `n * stride + HASH_AT` and its successor at `n * stride +
  * NEXT_AT` (NOT_HASHED when it is in no bucket); each bucket lists its newest record first.
- * The table keeps two: tuple nodes, and entries by original source.
+ * The table keeps its entries by original source in one (NAT's by-source list).
  */
+/**
+ * The hash table of tuple nodes, open-addressed: slot k holds a node's hash and the node + 1 (0:
+ * an empty slot) side by side, so that a lookup compares the hashes of the slots it probes — one
+ * or two cache lines — and reads a node's record only when its hash matches: a lookup that misses
+ * usually touches nothing else. Linear probing, at most half the slots in use; a deletion shifts
+ * the slots after it back (Knuth's algorithm R), leaving no tombstones. Which slot a node sits in
+ * is natsim's business only (the kernel's hash and bucket order are not modelled: tuples are
+ * unique in the table, so what a lookup finds does not depend on them).
+ */
+export class NodeIndex {
+  slots: Int32Array;
+  mask: number;
+  used = 0;
+
+  constructor(size: number) {
+    this.slots = new Int32Array(2 * size);
+    this.mask = size - 1;
+  }
+
+  get size(): number {
+    return this.mask + 1;
+  }
+
+  add(h: number, n: number): void {
+    const s = this.slots, mask = this.mask;
+    let k = h & mask;
+    while (s[2 * k + 1] !== 0) k = (k + 1) & mask;
+    s[2 * k] = h;
+    s[2 * k + 1] = n + 1;
+    this.used++;
+  }
+
+  /** Takes out node `n` (hash `h`), which must be in. */
+  delete(h: number, n: number): void {
+    const s = this.slots, mask = this.mask;
+    let k = h & mask;
+    while (s[2 * k + 1] !== n + 1) k = (k + 1) & mask;
+    for (let j = (k + 1) & mask; ; j = (j + 1) & mask) {
+      const v = s[2 * j + 1]!;
+      if (v === 0) break;
+      // The node at j may move back to k unless its home slot lies cyclically in (k, j].
+      const home = s[2 * j]! & mask;
+      if (k <= j ? home <= k || home > j : home <= k && home > j) {
+        s[2 * k] = s[2 * j]!;
+        s[2 * k + 1] = v;
+        k = j;
+      }
+    }
+    s[2 * k] = 0;
+    s[2 * k + 1] = 0;
+    this.used--;
+  }
+
+  /** Whether a lookup of hash `h` reaches node `n` (tests). */
+  has(h: number, n: number): boolean {
+    const s = this.slots, mask = this.mask;
+    for (let k = h & mask; s[2 * k + 1] !== 0; k = (k + 1) & mask) if (s[2 * k] === h && s[2 * k + 1] === n + 1) return true;
+    return false;
+  }
+
+  /** The same nodes in `size` slots. */
+  resize(size: number): void {
+    const old = this.slots;
+    this.slots = new Int32Array(2 * size);
+    this.mask = size - 1;
+    this.used = 0;
+    for (let k = 0; k < old.length; k += 2) if (old[k + 1] !== 0) this.add(old[k]!, old[k + 1]! - 1);
+  }
+}
+
+/** Record word N_CHAIN of a node in the node index (else NOT_HASHED). */
+const HASHED = -1;
+
 class BucketChains {
   heads: Int32Array;
 
@@ -396,16 +469,16 @@ export class ConntrackTable {
   readonly stats: ConntrackStats = { found: 0, invalid: 0, insert: 0, insertFailed: 0, drop: 0, earlyDrop: 0, clashResolve: 0, tableFull: 0 };
   /**
    * The hash table, as the kernel's: each confirmed entry has two nodes, `2 * index + dir`
-   * (`tuplehash[dir]`), chained per bucket. A node is a record of `NODE` 32-bit words in `nodes`:
-   * the tuple's hash, the next node of its bucket (NOT_HASHED for a node not in the table, a
-   * NAT-clash entry's original direction), and the tuple itself for IPv4 (source, destination,
-   * ports, protocol) — so walking a bucket and comparing reads one small record per node, not
-   * the entry and its tuple objects. Entries sit in `entries` by their `index`; `older`/`newer`
+   * (`tuplehash[dir]`), found by hash in `nodeIndex`. A node is a record of `NODE` 32-bit words in
+   * `nodes`: the tuple's hash, whether it is in the index (HASHED, or NOT_HASHED for a node not
+   * in the table: a NAT-clash entry's original direction), and the tuple itself for IPv4 (source,
+   * destination, ports, protocol) — so a lookup compares one small record, not the entry and its
+   * tuple objects. Entries sit in `entries` by their `index`; `older`/`newer`
    * link them in confirmation order (listing, and where a full table looks for room).
    */
   private entries: (ConntrackEntry | undefined)[] = [];
   private freeIndexes: number[] = [];
-  private readonly nodeChains = new BucketChains(INITIAL_BUCKETS, NODE);
+  private readonly nodeIndex = new NodeIndex(2 * INITIAL_BUCKETS);
   private nodes = new Int32Array(2 * NODE * INITIAL_CAPACITY);
   /** The same records as float64s: a record's last 8 bytes hold the entry's expiry (original direction) or a UDP entry's stream time (reply direction). */
   private nodeTimes = new Float64Array(this.nodes.buffer);
@@ -768,10 +841,13 @@ export class ConntrackTable {
     const ports = ((sport << 16) | dport) | 0;
     const pf = proto | (v4 ? 0 : 0x100);
     const nodes = this.nodes;
-    const heads = this.nodeChains.heads;
-    for (let n = heads[h & (heads.length - 1)]!; n >= 0; n = nodes[n * NODE + N_CHAIN]!) {
-      const r = n * NODE;
-      if (nodes[r + N_HASH] !== h || nodes[r + N_PORTS] !== ports || nodes[r + N_PROTO] !== pf) continue;
+    const slots = this.nodeIndex.slots, mask = this.nodeIndex.mask;
+    for (let k = h & mask; ; k = (k + 1) & mask) {
+      const v = slots[2 * k + 1]!;
+      if (v === 0) return -1;
+      if (slots[2 * k] !== h) continue;
+      const n = v - 1, r = n * NODE;
+      if (nodes[r + N_PORTS] !== ports || nodes[r + N_PROTO] !== pf) continue;
       if (v4 ? nodes[r + N_SRC] !== s4 || nodes[r + N_DST] !== d4 : false) continue;
       if (!v4) {
         const t = this.entries[n >> 1]!.tuple[n & 1];
@@ -784,7 +860,6 @@ export class ConntrackTable {
       }
       return n;
     }
-    return -1;
   }
 
   /**
@@ -869,6 +944,7 @@ export class ConntrackTable {
    */
   recycleDropped(): void {
     const d = this.dropped;
+    if (d.length === 0) return;
     for (let k = 0; k < d.length && this.spare.length < 64; k++) this.spare.push(d[k]!);
     d.length = 0;
   }
@@ -1009,9 +1085,9 @@ export class ConntrackTable {
     this.insertsSinceFloor++;
     this.writeRecord(2 * i, entry.tuple[0]);
     this.writeRecord(2 * i + 1, entry.tuple[1]);
-    if (withOriginal) this.nodeChains.link(this.nodes, 2 * i);
+    if (withOriginal) this.hashNode(2 * i);
     else this.nodes[2 * i * NODE + N_CHAIN] = NOT_HASHED;
-    this.nodeChains.link(this.nodes, 2 * i + 1);
+    this.hashNode(2 * i + 1);
     if (this.portIndexed > 0) {
       if (withOriginal) this.indexNode(2 * i, true);
       this.indexNode(2 * i + 1, true);
@@ -1036,13 +1112,25 @@ export class ConntrackTable {
     this.newer[i] = -1;
     if (this.newest >= 0) this.newer[this.newest] = i; else this.oldest = i;
     this.newest = i;
-    // As many buckets as nodes: a lookup that misses visits one node on average. (Twice as many
-    // made a full table's lookups ≈ 7% faster for ≈ 9 MiB more peak RSS.)
-    if (2 * this.size > this.nodeChains.heads.length) {
-      const buckets = this.nodeChains.heads.length * 2;
-      this.nodeChains.rehash(this.nodes, buckets);
-      this.srcChains?.rehash(this.srcRecords, buckets / 2);
+    // At most half the slots in use; the by-source list gets a bucket per entry.
+    if (2 * this.nodeIndex.used > this.nodeIndex.size) {
+      this.nodeIndex.resize(2 * this.nodeIndex.size);
+      this.srcChains?.rehash(this.srcRecords, this.nodeIndex.size / 4);
     }
+  }
+
+  /** Puts node `n` (its record written) in the node index. */
+  private hashNode(n: number): void {
+    this.nodes[n * NODE + N_CHAIN] = HASHED;
+    this.nodeIndex.add(this.nodes[n * NODE + N_HASH]!, n);
+  }
+
+  /** Takes node `n` out of the node index (no-op when it is in none). */
+  private unhashNode(n: number): void {
+    const r = n * NODE;
+    if (this.nodes[r + N_CHAIN] === NOT_HASHED) return;
+    this.nodeIndex.delete(this.nodes[r + N_HASH]!, n);
+    this.nodes[r + N_CHAIN] = NOT_HASHED;
   }
 
   /** Writes node `n`'s record: the tuple's hash and, for IPv4, the tuple itself. */
@@ -1084,10 +1172,10 @@ export class ConntrackTable {
     this.newer = more(this.newer, cap);
     if (this.srcChains !== null) this.srcRecords = more(this.srcRecords, SRC_RECORD * cap);
     if (jump) {
-      let buckets = this.nodeChains.heads.length;
-      while (buckets < 2 * cap) buckets *= 2;
-      this.nodeChains.rehash(this.nodes, buckets);
-      this.srcChains?.rehash(this.srcRecords, buckets / 2);
+      let size = this.nodeIndex.size;
+      while (size < 4 * cap) size *= 2;
+      this.nodeIndex.resize(size);
+      this.srcChains?.rehash(this.srcRecords, size / 4);
     }
   }
 
@@ -1108,8 +1196,8 @@ export class ConntrackTable {
       if (this.nodes[2 * i * NODE + N_CHAIN] !== NOT_HASHED) this.indexNode(2 * i, false);
       this.indexNode(2 * i + 1, false);
     }
-    this.nodeChains.unlink(this.nodes, 2 * i);
-    this.nodeChains.unlink(this.nodes, 2 * i + 1);
+    this.unhashNode(2 * i);
+    this.unhashNode(2 * i + 1);
     const o = this.older[i]!, nw = this.newer[i]!;
     if (o >= 0) this.newer[o] = nw; else this.oldest = nw;
     if (nw >= 0) this.older[nw] = o; else this.newest = o;
@@ -1122,7 +1210,7 @@ export class ConntrackTable {
 
   /** Starts keeping the by-source list: every entry with a source manip listed, oldest first (see `srcChains`). */
   private listSources(): BucketChains {
-    const chains = new BucketChains(this.nodeChains.heads.length / 2, SRC_RECORD);
+    const chains = new BucketChains(this.nodeIndex.size / 4, SRC_RECORD);
     this.srcRecords = new Int32Array(SRC_RECORD * this.older.length);
     for (let i = this.oldest; i >= 0; i = this.newer[i]!) {
       const e = this.entries[i]!;

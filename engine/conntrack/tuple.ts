@@ -130,8 +130,7 @@ function avalanche(h: number): number {
 }
 
 /**
- * A deterministic 32-bit hash of the tuple: word at a time in the manner of xxHash32, plus the
- * destination port (see `hashParts`). The kernel's jhash is seeded randomly at boot, so its
+ * A deterministic 32-bit hash of the tuple: word at a time in the manner of xxHash32. The kernel's jhash is seeded randomly at boot, so its
  * bucket order cannot be reproduced anyway; only equal tuples must hash equal, and buckets must
  * fill evenly.
  */
@@ -144,10 +143,9 @@ export function hashParts(family: Family, proto: number, s: Words, d: Words, spo
   let h = (0x165667b1 + 24 + (proto | (family === 'ipv4' ? 0 : 0x100))) | 0;
   for (let i = 0; i < s.length; i++) h = round(h, s[i]!);
   for (let i = 0; i < d.length; i++) h = round(h, d[i]!);
-  // The destination port is added, not mixed: tuples that differ only in it fall in neighbouring
-  // buckets. NAT's port search walks the reply tuple's destination port one by one (a source
-  // manip's candidates), so its probes read one stretch of the bucket array, not one cache line each.
-  return (avalanche(round(h, sport)) + dport) >>> 0;
+  // Every part mixed in: the table's node index probes linearly, and tuples differing only in a
+  // port (NAT's candidates, one port after another) must not land side by side.
+  return avalanche(round(round(h, sport), dport));
 }
 
 /**
