@@ -7,6 +7,7 @@
 import type { Family, Words } from './net/addr.js';
 import type { HookName, MatchExtension, TableName, TargetExtension } from './ext/types.js';
 import { BUILTIN_CHAINS, chainsInSaveOrder, type Chain, type Counters, type Rule, type Ruleset } from './ruleset/model.js';
+import { comment } from './ext/match/comment.js';
 
 /** A compiled match: extension, parsed options and runtime state. */
 export interface CompiledMatch {
@@ -171,7 +172,8 @@ export function compileTable(family: Family, name: TableName, chains: Chain[]): 
         inName: i1.name, inPrefix: i1.prefix, inInv: r.inInv,
         outName: o1.name, outPrefix: o1.prefix, outInv: r.outInv,
         proto: r.proto, protoInv: r.protoInv, frag: r.frag,
-        matches: r.matches.map((m) => ({ ext: m.ext, state: m.state, rt: m.ext.init ? m.ext.init(m.state) : undefined })),
+        // `-m comment` never fails and does nothing: not called at all.
+        matches: r.matches.filter((m) => m.ext !== comment).map((m) => ({ ext: m.ext, state: m.state, rt: m.ext.init ? m.ext.init(m.state) : undefined })),
         target,
         counters: r.counters,
       });
