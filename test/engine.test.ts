@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../engine/engine.js';
+import type { ConntrackConfig } from '../engine/conntrack/table.js';
 import { hostFromSpec } from '../engine/host/host.js';
 import { loadRuleset } from '../engine/ruleset/load.js';
 import { saveRuleset } from '../engine/ruleset/save.js';
@@ -37,6 +38,17 @@ function router(seed = 'r') {
     routes: ['default via 203.0.113.1 dev wan0'],
   });
   return new Engine({ ruleset: loadRuleset([{ text: routerRules, file: 'router.rules' }]), host, seed, trace: true });
+}
+
+/** A LAN/WAN node whose nat table's POSTROUTING chain holds `postrouting` (one rule per line), nothing else. */
+function snatNode(postrouting: string, seed: string, conntrack?: ConntrackConfig): Engine {
+  const rules = `*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n${postrouting.trim().split('\n').map((l) => `-A POSTROUTING ${l.trim()}\n`).join('')}COMMIT\n`;
+  return new Engine({
+    ruleset: loadRuleset([{ text: rules, file: 'snat.rules' }]),
+    host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'wan0', addrs: ['203.0.113.2/24'] }], routes: ['default via 203.0.113.1 dev wan0'] }),
+    seed,
+    ...(conntrack ? { conntrack } : {}),
+  });
 }
 
 describe('home router', () => {
@@ -240,20 +252,8 @@ describe('defragmentation before conntrack (priority -400)', () => {
 
 describe('NAT port search: a new TCP connection may evict a TIME_WAIT one (nf_nat_used_tuple_harder)', () => {
   // Four source ports only: every candidate of the search is one of its last 32 attempts.
-  const rules = `*nat
-:PREROUTING ACCEPT [0:0]
-:INPUT ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
-:POSTROUTING ACCEPT [0:0]
--A POSTROUTING -o wan0 -p tcp -j SNAT --to-source 203.0.113.2:1000-1003
-COMMIT
-`;
   const FIN = 0x01;
-  const node = (): Engine => new Engine({
-    ruleset: loadRuleset([{ text: rules, file: 'snat.rules' }]),
-    host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'wan0', addrs: ['203.0.113.2/24'] }], routes: ['default via 203.0.113.1 dev wan0'] }),
-    seed: 'time-wait',
-  });
+  const node = (): Engine => snatNode('-o wan0 -p tcp -j SNAT --to-source 203.0.113.2:1000-1003', 'time-wait');
   const lan = (sport: number, flags: number, seq: number, ack = 0) => packet({ src: '192.168.1.10', dst: '198.51.100.5', proto: 6, sport, dport: 80, tcpFlags: flags, seq, ack });
   const wan = (dport: number, flags: number, seq: number, ack: number) => packet({ src: '198.51.100.5', dst: '203.0.113.2', proto: 6, sport: 80, dport, tcpFlags: flags, seq, ack });
   /** A connection opened and closed by the client (left in TIME_WAIT); its translated port. */
@@ -295,21 +295,9 @@ COMMIT
 describe("NAT's port index gives the hash table's answers", () => {
   // 64 source ports for many clients: searches probe long runs of taken ports, entries expire
   // while others live, TCP connections close into TIME_WAIT, some get replies.
-  const rules = `*nat
-:PREROUTING ACCEPT [0:0]
-:INPUT ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
-:POSTROUTING ACCEPT [0:0]
--A POSTROUTING -o wan0 -p udp -j SNAT --to-source 203.0.113.2:1000-1063 --random-fully
--A POSTROUTING -o wan0 -p tcp -j MASQUERADE --to-ports 2000-2063
-COMMIT
-`;
-  const node = (portIndexAfter: number): Engine => new Engine({
-    ruleset: loadRuleset([{ text: rules, file: 'snat.rules' }]),
-    host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'wan0', addrs: ['203.0.113.2/24'] }], routes: ['default via 203.0.113.1 dev wan0'] }),
-    seed: 'port-index',
-    conntrack: { max: 90, portIndexAfter },
-  });
+  const node = (portIndexAfter: number): Engine => snatNode(`
+    -o wan0 -p udp -j SNAT --to-source 203.0.113.2:1000-1063 --random-fully
+    -o wan0 -p tcp -j MASQUERADE --to-ports 2000-2063`, 'port-index', { max: 90, portIndexAfter });
 
   it('the same fate, rewrite and table after every packet, indexed from the first probe or never', () => {
     const indexed = node(1), plain = node(Infinity);
@@ -357,22 +345,11 @@ COMMIT
 describe('the by-source list is kept from the first time NAT asks for it', () => {
   // Connections to .5 and .7 get random ports and never ask find_appropriate_src; the first
   // connection to .6 does, and must find them as if the list had been kept all along.
-  const rules = `*nat
-:PREROUTING ACCEPT [0:0]
-:INPUT ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
-:POSTROUTING ACCEPT [0:0]
--A POSTROUTING -o wan0 -d 198.51.100.5 -j MASQUERADE --random-fully
--A POSTROUTING -o wan0 -d 198.51.100.7 -j MASQUERADE --random-fully
--A POSTROUTING -o wan0 -j MASQUERADE
-COMMIT
-`;
   it('a later non-random mapping reuses the newest live mapping of the same source', () => {
-    const e = new Engine({
-      ruleset: loadRuleset([{ text: rules, file: 'masq.rules' }]),
-      host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'wan0', addrs: ['203.0.113.2/24'] }], routes: ['default via 203.0.113.1 dev wan0'] }),
-      seed: 'by-source',
-    });
+    const e = snatNode(`
+      -o wan0 -d 198.51.100.5 -j MASQUERADE --random-fully
+      -o wan0 -d 198.51.100.7 -j MASQUERADE --random-fully
+      -o wan0 -j MASQUERADE`, 'by-source');
     const send = (sport: number, dst: string) => e.receive(packet({ src: '192.168.1.10', dst, proto: 17, sport, dport: 53 }), 'lan0').after.sport;
     const first = new Map<number, number>(), newest = new Map<number, number>();
     for (let sp = 5000; sp < 5040; sp++) first.set(sp, send(sp, '198.51.100.5'));
