@@ -61,21 +61,21 @@ import { DEFAULT_UDP_TIMEOUT, DEFAULT_UDP_TIMEOUT_STREAM, udpPacket, udplitePack
 /** natsim's default `nf_conntrack_max` (the kernel sizes it from memory; set it per scenario). */
 export const DEFAULT_CONNTRACK_MAX = 262144;
 
-/** Buckets and entries the table starts with (both grow by doubling, up to `JUMP_CAPACITY`). */
-const INITIAL_BUCKETS = 16384;
+/** Node index slots and entries the table starts with (both grow by doubling, up to `JUMP_CAPACITY`). */
+const INITIAL_SLOTS = 32768;
 const INITIAL_CAPACITY = 4096;
 /** The capacity from which the table makes room for `nf_conntrack_max` entries in one step (a limit up to the default). */
 const JUMP_CAPACITY = 16384;
-/** Chain value of a node that is not in any bucket. */
+/** Record word N_CHAIN of a node (or by-source record) in no index or bucket. */
 const NOT_HASHED = -2;
 /**
- * 32-bit words per node record, and their places: hash, next node, IPv4 source and destination,
+ * 32-bit words per node record, and their places: hash, whether hashed, IPv4 source and destination,
  * ports, protocol (| 0x100 for IPv6), then a float64: in the original-direction record the
  * entry's expiry, in the reply-direction one a UDP entry's stream time.
  */
 const NODE = 8;
 const N_HASH = 0, N_CHAIN = 1, N_SRC = 2, N_DST = 3, N_PORTS = 4, N_PROTO = 5;
-/** Where every chained record keeps its hash and its successor (`BucketChains`); nodes use the same places. */
+/** Where a by-source record keeps its hash and its successor (`BucketChains`). */
 const HASH_AT = N_HASH, NEXT_AT = N_CHAIN;
 /** 32-bit words per by-source record: hash, next. */
 const SRC_RECORD = 2;
@@ -192,12 +192,6 @@ export interface Slot {
 }
 
 /**
- * Singly linked bucket chains over fixed-size records in an Int32Array, as the kernel's hlists:
- * record `n` holds its hash at word `n * stride + HASH_AT` and its successor at `n * stride +
- * NEXT_AT` (NOT_HASHED when it is in no bucket); each bucket lists its newest record first.
- * The table keeps its entries by original source in one (NAT's by-source list).
- */
-/**
  * The hash table of tuple nodes, open-addressed: slot k holds a node's hash and the node + 1 (0:
  * an empty slot) side by side, so that a lookup compares the hashes of the slots it probes — one
  * or two cache lines — and reads a node's record only when its hash matches: a lookup that misses
@@ -270,6 +264,12 @@ export class NodeIndex {
 /** Record word N_CHAIN of a node in the node index (else NOT_HASHED). */
 const HASHED = -1;
 
+/**
+ * Singly linked bucket chains over fixed-size records in an Int32Array, as the kernel's hlists:
+ * record `n` holds its hash at word `n * stride + HASH_AT` and its successor at `n * stride +
+ * NEXT_AT` (NOT_HASHED when it is in no bucket); each bucket lists its newest record first.
+ * The table keeps its entries by original source in one (NAT's by-source list).
+ */
 class BucketChains {
   heads: Int32Array;
 
@@ -478,7 +478,7 @@ export class ConntrackTable {
    */
   private entries: (ConntrackEntry | undefined)[] = [];
   private freeIndexes: number[] = [];
-  private readonly nodeIndex = new NodeIndex(2 * INITIAL_BUCKETS);
+  private readonly nodeIndex = new NodeIndex(INITIAL_SLOTS);
   private nodes = new Int32Array(2 * NODE * INITIAL_CAPACITY);
   /** The same records as float64s: a record's last 8 bytes hold the entry's expiry (original direction) or a UDP entry's stream time (reply direction). */
   private nodeTimes = new Float64Array(this.nodes.buffer);
@@ -531,12 +531,12 @@ export class ConntrackTable {
   private readonly udpScratch: UdpState = { kind: 'udp', streamTs: 0 };
   /** Indexes of the expired entries a `makeRoom` window found. */
   private readonly goneScratch = new Int32Array(MAKE_ROOM_WINDOW);
-  /** NAT's port index (`PortKey`): keys by `portKeyHash`, how many are indexed, their destinations. */
-  private readonly portIndexAfter: number;
   /** Early-dropped entries (`ConntrackConfig.recycleDropped`): since the last `recycleDropped()`, and free to reuse. */
   private readonly recycle: boolean;
   private readonly dropped: TableEntry[] = [];
   private readonly spare: TableEntry[] = [];
+  /** NAT's port index (`PortKey`): after how many probes, keys by `portKeyHash`, how many are counted and indexed, the indexed keys' destinations. */
+  private readonly portIndexAfter: number;
   private portKeys = new Map<number, PortKey[]>();
   private portKeysCounted = 0;
   private portIndexed = 0;
