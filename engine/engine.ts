@@ -421,10 +421,10 @@ export class Engine {
   private readonly bind = (range: NatRange, kind: string): TargetVerdict => {
     const b = this.binding;
     const r = this.natRange(b.run, range, kind, b.manip, b.hook);
-    if (r === 'drop') return NAT_DROP;
-    if (r === 'none') return NAT_ACCEPT;
+    if (r === 'drop') return DROP;
+    if (r === 'none') return ACCEPT;
     setupNat(this.natEnv, b.entry, r, b.manip);
-    return NAT_ACCEPT;
+    return ACCEPT;
   };
 
   /** `nf_nat_inet_fn`: the nat table for a connection's first packet, then the rewrite. */
@@ -554,10 +554,6 @@ class RunContext implements PacketContext {
     this.run.emitted.push({ data, family, ...(attach ? { attach } : {}) });
   }
 }
-
-/** What the NAT binder answers (shared: they carry nothing else). */
-const NAT_ACCEPT = ACCEPT;
-const NAT_DROP = DROP;
 
 /** Destinations (and MASQUERADE next hops per interface) the engine's caches hold at most. */
 const ROUTE_CACHE_MAX = 65536;
