@@ -56,20 +56,25 @@ function replayOnce(file: string, n: number): { ms: number; peakRssMiB: number; 
 }
 
 /**
- * Whether memory stays flat as the capture grows: one replay of a capture `factor` times as long
- * (the conntrack table is full long before either ends); its packets, time and peak RSS.
+ * Whether memory stays flat as the capture grows: `runs` replays of a capture `factor` times as
+ * long (the conntrack table is full long before either ends), each in its own process; its
+ * packets, median time, median and largest peak RSS.
  */
-export function benchReplayGrowth(o: { packets?: number; factor: number }): { packets: number; ms: number; peakRssMiB: number } {
+export function benchReplayGrowth(o: { packets?: number; factor: number; runs: number }): { packets: number; ms: number; peakRssMiB: number; maxPeakRssMiB: number } {
   const n = (o.packets ?? 1_000_000) * o.factor;
   const dir = mkdtempSync(join(tmpdir(), 'natsim-bench-'));
   const file = join(dir, 'replay-long.pcap');
   try {
     writeFileSync(file, generateCapture(n, 'pcap'));
-    const r = replayOnce(file, n);
-    return { packets: n, ms: r.ms, peakRssMiB: r.peakRssMiB };
+    const rs = Array.from({ length: o.runs }, () => replayOnce(file, n));
+    return { packets: n, ms: median(rs.map((r) => r.ms)), peakRssMiB: median(rs.map((r) => r.peakRssMiB)), maxPeakRssMiB: Math.max(...rs.map((r) => r.peakRssMiB)) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function median(a: number[]): number {
+  return [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 }
 
 /** Replay `packets` generated packets `runs` times (each in its own process); medians. */
@@ -92,8 +97,7 @@ export async function benchReplay(o: { packets?: number; runs: number }): Promis
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const med = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-  return { packets: n, replayMs: med(times), readMs: med(reads), peakRssMiB: med(rss), maxPeakRssMiB: Math.max(...rss) };
+  return { packets: n, replayMs: median(times), readMs: median(reads), peakRssMiB: median(rss), maxPeakRssMiB: Math.max(...rss) };
 }
 
 /** What the conversations replay measured. */
@@ -132,6 +136,5 @@ export function benchReplayConversations(o: { packets?: number; rate: number; ru
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const med = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-  return { packets: n, connections: conv.connections, replies: conv.replies, seconds: conv.seconds, rate: o.rate, replayMs: med(times), peakRssMiB: med(rss), entries };
+  return { packets: n, connections: conv.connections, replies: conv.replies, seconds: conv.seconds, rate: o.rate, replayMs: median(times), peakRssMiB: median(rss), entries };
 }
