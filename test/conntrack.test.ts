@@ -313,6 +313,20 @@ describe('table', () => {
     expect(tracked(pass(plain, udp('10.0.0.1:5', '10.0.0.2:6'), 2)).entry).not.toBe(p1);
   });
 
+  it("NAT's port index keeps nf_conntrack_tuple_taken's exception: a holder with the asker's own original tuple does not count", () => {
+    const t = new ConntrackTable({ portIndexAfter: 1 });
+    const a = tracked(pass(t, udp('10.0.0.1:5000', '10.0.0.2:53'), 0)).entry;
+    // Askers that are not the entry the last lookup made: one with a's original tuple (its twin), one with another.
+    const asker = (sport: number) => ({ index: -1, tuple: [makeTuple('ipv4', ip('10.0.0.1'), ip('10.0.0.2'), 17, sport, 53), makeTuple('ipv4', ip('10.0.0.2'), ip('10.0.0.1'), 17, 53, sport)] }) as unknown as ConntrackEntry;
+    const twin = asker(5000), other = asker(6000);
+    // a's reply tuple 10.0.0.2:53 → 10.0.0.1:5000, asked about by its fields: counted, indexed, then answered from the index.
+    const used = (who: ConntrackEntry) => t.natUsedParts('ipv4', 17, ip('10.0.0.2'), ip('10.0.0.1'), 53, 5000, who, 1);
+    for (let k = 0; k < 4; k++) expect([used(twin), used(other)]).toEqual([false, true]);
+    expect(tupleOf(a, 1).dport).toBe(5000);
+    // A port nobody holds is free from the index for everyone.
+    expect(t.natUsedParts('ipv4', 17, ip('10.0.0.2'), ip('10.0.0.1'), 53, 5001, other, 1)).toBe(false);
+  });
+
   it('the node index: every node stays reachable from its home slot through adds, deletions (with wrap-around) and resizes', () => {
     // Few distinct home slots, so that runs are long and cross the end of the slot array.
     let seed = 99;

@@ -81,6 +81,13 @@ const HASH_AT = N_HASH, NEXT_AT = N_CHAIN;
 const SRC_RECORD = 2;
 /** The float64's place in a record read as float64s (words 6 and 7). */
 const N_EXPIRY_F64 = 3;
+/** Where node `n`'s float64 is in the records read as float64s (`nodeTimes`). */
+function timeAt(n: number): number {
+  return n * (NODE / 2) + N_EXPIRY_F64;
+}
+
+/** Early-dropped entries kept for reuse at most (`recycleDropped`; a packet drops one, or a few). */
+const MAX_SPARE = 64;
 
 /** How many of the oldest entries a full table looks at for expired entries or an early-drop victim. */
 const MAKE_ROOM_WINDOW = 128;
@@ -144,6 +151,91 @@ class PortKey {
 /** The map key of a `PortKey`'s fields (collisions are told apart by the fields). */
 function portKeyHash(src: number, dst: number, sportProto: number): number {
   return (Math.imul(src ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(dst, 0xc2b2ae35) ^ sportProto) | 0;
+}
+
+/** A `PortKey`'s third field from a node record's ports word and protocol. */
+function recordSportProto(ports: number, proto: number): number {
+  return (((ports >>> 16) << 8) | proto) | 0;
+}
+
+/**
+ * The keys of NAT's port index (`PortKey`): counted while a port search asks about them, indexed
+ * once asked about often enough. The table builds a key's bits (`bits`) and tells the index of
+ * every IPv4 node it hashes or unhashes (`update`).
+ */
+class PortIndex {
+  private keys = new Map<number, PortKey[]>();
+  private counted = 0;
+  /** How many keys have bits. */
+  indexed = 0;
+  /** The destinations of the keys with bits (a node to any other destination is in none). */
+  private readonly dsts: number[] = [];
+  /** The key the last probe asked about (a search asks about one key many times). */
+  private lastSrc = 0;
+  private lastDst = 0;
+  private lastSportProto = -1;
+  private last: PortKey | null = null;
+
+  constructor(private readonly after: number) {}
+
+  /**
+   * The key of these fields when it is counted or indexed; a key asked about twice in a row (a
+   * port search going on) starts being counted.
+   */
+  key(src: number, dst: number, sportProto: number): PortKey | null {
+    if (src === this.lastSrc && dst === this.lastDst && sportProto === this.lastSportProto) {
+      if (this.last !== null) return this.last;
+      if (this.counted >= PORT_KEYS_COUNTED) this.forgetCounts();
+      const k = new PortKey(src, dst, sportProto);
+      const h = portKeyHash(src, dst, sportProto);
+      const list = this.keys.get(h);
+      if (list) list.push(k); else this.keys.set(h, [k]);
+      this.counted++;
+      return (this.last = k);
+    }
+    this.lastSrc = src; this.lastDst = dst; this.lastSportProto = sportProto;
+    return (this.last = this.find(src, dst, sportProto));
+  }
+
+  /** Counts a probe of key `k` (without bits); whether it is now due for its bits. */
+  due(k: PortKey): boolean {
+    return ++k.probes >= this.after && this.indexed < PORT_INDEX_MAX;
+  }
+
+  /** Gives key `k` its bits. */
+  setBits(k: PortKey, bits: Uint32Array): void {
+    k.bits = bits;
+    this.indexed++;
+    if (!this.dsts.includes(k.dst)) this.dsts.push(k.dst);
+  }
+
+  /** A node record's tuple (IPv4 words) is now held (hashed) or not: its bit, if its key has bits. */
+  update(src: number, dst: number, ports: number, proto: number, held: boolean): void {
+    if (proto > 0xff || !this.dsts.includes(dst)) return;
+    const k = this.find(src, dst, recordSportProto(ports, proto));
+    if (k === null || k.bits === null) return;
+    const w = (ports & 0xffff) >>> 5, b = 1 << (ports & 31);
+    if (held) k.bits[w]! |= b; else k.bits[w]! &= ~b;
+  }
+
+  private find(src: number, dst: number, sportProto: number): PortKey | null {
+    const list = this.keys.get(portKeyHash(src, dst, sportProto));
+    if (list) for (const k of list) if (k.src === src && k.dst === dst && k.sportProto === sportProto) return k;
+    return null;
+  }
+
+  /** Drops the keys only counted so far (the map of counts stays small); keys with bits stay. */
+  private forgetCounts(): void {
+    const kept = new Map<number, PortKey[]>();
+    for (const [h, list] of this.keys) {
+      const indexed = list.filter((k) => k.bits !== null);
+      if (indexed.length) kept.set(h, indexed);
+    }
+    this.keys = kept;
+    this.counted = 0;
+    this.lastSportProto = -1;
+    this.last = null;
+  }
 }
 
 /** What the conntrack hook decided for a packet. */
@@ -334,28 +426,30 @@ class BucketChains {
  *   table (unconfirmed, or removed) keeps its own, and an IPv6 one always does.
  */
 class TableEntry implements ConntrackEntry {
-  status = 0;
-  mark = 0;
-  proto: ConntrackEntry['proto'] = NO_PROTO_STATE;
-  origPackets = 0;
-  origBytes = 0;
-  replyPackets = 0;
-  replyBytes = 0;
-  note: unknown = null;
-  index = -1;
+  // Every field is set by `reset`, the one place with a new entry's values.
+  id!: number;
+  status!: number;
+  mark!: number;
+  proto!: ConntrackEntry['proto'];
+  origPackets!: number;
+  origBytes!: number;
+  replyPackets!: number;
+  replyBytes!: number;
+  note!: unknown;
+  index!: number;
   /** The timeout, unless the table's node records hold it (null then). */
-  expiry: number | null = 0;
+  expiry!: number | null;
   /**
    * The tuples, unless the table's node records hold them (null); an IPv4 entry taken out of the
    * table gets a copy of its records' words, built into tuples when first asked.
    */
-  own: [Tuple, Tuple] | RecordWords | null;
+  own!: [Tuple, Tuple] | RecordWords | null;
 
-  constructor(public id: number, orig: Tuple, reply: Tuple, private readonly table: ConntrackTable) {
-    this.own = [orig, reply];
+  constructor(id: number, orig: Tuple, reply: Tuple, private readonly table: ConntrackTable) {
+    this.reset(id, orig, reply);
   }
 
-  /** Makes a recycled entry (see `recycleDropped`) a new one, as the constructor would. */
+  /** Makes the entry a new one (the constructor; a recycled entry, see `recycleDropped`). */
   reset(id: number, orig: Tuple, reply: Tuple): void {
     this.id = id;
     this.status = 0; this.mark = 0; this.proto = NO_PROTO_STATE;
@@ -535,23 +629,14 @@ export class ConntrackTable {
   private readonly recycle: boolean;
   private readonly dropped: TableEntry[] = [];
   private readonly spare: TableEntry[] = [];
-  /** NAT's port index (`PortKey`): after how many probes, keys by `portKeyHash`, how many are counted and indexed, the indexed keys' destinations. */
-  private readonly portIndexAfter: number;
-  private portKeys = new Map<number, PortKey[]>();
-  private portKeysCounted = 0;
-  private portIndexed = 0;
-  private readonly indexedDsts: number[] = [];
-  /** The key the last probe asked about (a search asks about one key many times). */
-  private lastKeySrc = 0;
-  private lastKeyDst = 0;
-  private lastKeySportProto = -1;
-  private lastKey: PortKey | null = null;
+  /** NAT's port index (`PortKey`). */
+  private readonly ports: PortIndex;
 
   constructor(config: ConntrackConfig = {}) {
     const { max, portIndexAfter, recycleDropped, ...overrides } = config;
     this.settings = { ...DEFAULT_SETTINGS, ...overrides };
     this.max = max ?? DEFAULT_CONNTRACK_MAX;
-    this.portIndexAfter = portIndexAfter ?? PORT_INDEX_AFTER;
+    this.ports = new PortIndex(portIndexAfter ?? PORT_INDEX_AFTER);
     this.recycle = recycleDropped ?? false;
     this.ctxPrerouting = { now: 0, hook: 'PREROUTING', settings: this.settings };
     this.ctxOutput = { now: 0, hook: 'OUTPUT', settings: this.settings };
@@ -677,7 +762,7 @@ export class ConntrackTable {
    */
   natUsedParts(family: Family, proto: number, src: Words, dst: Words, sport: number, dport: number, ignoring: ConntrackEntry | null, now: number): boolean {
     if (family === 'ipv4') {
-      const k = this.portKey(src[0]! | 0, dst[0]! | 0, ((sport << 8) | proto) | 0);
+      const k = this.ports.key(src[0]! | 0, dst[0]! | 0, ((sport << 8) | proto) | 0);
       if (k !== null) {
         const bits = k.bits;
         if (bits !== null) {
@@ -688,50 +773,12 @@ export class ConntrackTable {
           // Held. By a live entry when none can have expired yet; not by the asker's twin (an
           // entry with its original tuple) when the asker is the entry made after nobody held it.
           if (now < this.expiryFloor && (ignoring === null || (ignoring === this.missEntry && this.missSeq === this.insertSeq))) return true;
-        } else if (++k.probes >= this.portIndexAfter && this.portIndexed < PORT_INDEX_MAX) {
+        } else if (this.ports.due(k)) {
           this.indexPorts(k);
         }
       }
     }
     return this.takenNode(this.findCandidate(family, proto, src, dst, sport, dport, now), ignoring);
-  }
-
-  /**
-   * The `PortKey` of these fields when it is counted or indexed; a key asked about twice in a row
-   * (a port search going on) starts being counted.
-   */
-  private portKey(src: number, dst: number, sportProto: number): PortKey | null {
-    if (src === this.lastKeySrc && dst === this.lastKeyDst && sportProto === this.lastKeySportProto) {
-      if (this.lastKey !== null) return this.lastKey;
-      if (this.portKeysCounted >= PORT_KEYS_COUNTED) this.forgetCounts();
-      const k = new PortKey(src, dst, sportProto);
-      const h = portKeyHash(src, dst, sportProto);
-      const list = this.portKeys.get(h);
-      if (list) list.push(k); else this.portKeys.set(h, [k]);
-      this.portKeysCounted++;
-      return (this.lastKey = k);
-    }
-    this.lastKeySrc = src; this.lastKeyDst = dst; this.lastKeySportProto = sportProto;
-    return (this.lastKey = this.findPortKey(src, dst, sportProto));
-  }
-
-  private findPortKey(src: number, dst: number, sportProto: number): PortKey | null {
-    const list = this.portKeys.get(portKeyHash(src, dst, sportProto));
-    if (list) for (const k of list) if (k.src === src && k.dst === dst && k.sportProto === sportProto) return k;
-    return null;
-  }
-
-  /** Drops the keys only counted so far (the map of counts stays small); indexed keys stay. */
-  private forgetCounts(): void {
-    const kept = new Map<number, PortKey[]>();
-    for (const [h, list] of this.portKeys) {
-      const indexed = list.filter((k) => k.bits !== null);
-      if (indexed.length) kept.set(h, indexed);
-    }
-    this.portKeys = kept;
-    this.portKeysCounted = 0;
-    this.lastKeySportProto = -1;
-    this.lastKey = null;
   }
 
   /** Builds key `k`'s port bits from every hashed node (one walk over the table). */
@@ -742,25 +789,11 @@ export class ConntrackTable {
         const r = n * NODE;
         if (nodes[r + N_CHAIN] === NOT_HASHED || nodes[r + N_SRC] !== k.src || nodes[r + N_DST] !== k.dst) continue;
         const ports = nodes[r + N_PORTS]!, proto = nodes[r + N_PROTO]!;
-        if (proto > 0xff || (((ports >>> 16) << 8) | proto) !== k.sportProto) continue;
+        if (proto > 0xff || recordSportProto(ports, proto) !== k.sportProto) continue;
         bits[(ports & 0xffff) >>> 5]! |= 1 << (ports & 31);
       }
     }
-    k.bits = bits;
-    this.portIndexed++;
-    if (!this.indexedDsts.includes(k.dst)) this.indexedDsts.push(k.dst);
-  }
-
-  /** Sets or clears node `n`'s bit in its key's port index, if its key is indexed (an IPv4 node being hashed or unhashed). */
-  private indexNode(n: number, held: boolean): void {
-    const r = n * NODE, nodes = this.nodes;
-    const dst = nodes[r + N_DST]!, proto = nodes[r + N_PROTO]!;
-    if (proto > 0xff || !this.indexedDsts.includes(dst)) return;
-    const ports = nodes[r + N_PORTS]!;
-    const k = this.findPortKey(nodes[r + N_SRC]!, dst, (((ports >>> 16) << 8) | proto) | 0);
-    if (k === null || k.bits === null) return;
-    const w = (ports & 0xffff) >>> 5, b = 1 << (ports & 31);
-    if (held) k.bits[w]! |= b; else k.bits[w]! &= ~b;
+    this.ports.setBits(k, bits);
   }
 
   /**
@@ -854,7 +887,7 @@ export class ConntrackTable {
         if (!wordsEqual(t.src, src) || !wordsEqual(t.dst, dst)) continue;
       }
       // The expiry mirrored in the record: a live entry is not read at all.
-      if (this.nodeTimes[(n & ~1) * (NODE / 2) + N_EXPIRY_F64]! <= now) {
+      if (this.nodeTimes[timeAt(n & ~1)]! <= now) {
         this.remove(this.entries[n >> 1]!);
         return -1;
       }
@@ -945,19 +978,19 @@ export class ConntrackTable {
   recycleDropped(): void {
     const d = this.dropped;
     if (d.length === 0) return;
-    for (let k = 0; k < d.length && this.spare.length < 64; k++) this.spare.push(d[k]!);
+    for (let k = 0; k < d.length && this.spare.length < MAX_SPARE; k++) this.spare.push(d[k]!);
     d.length = 0;
   }
 
   /** Writes the expiry of entry `index` into its original-direction record (`TableEntry`'s timeout setter). */
   mirrorExpiry(index: number, expiry: number): void {
     if (expiry < this.expiryFloor) this.expiryFloor = expiry;
-    this.nodeTimes[2 * index * (NODE / 2) + N_EXPIRY_F64] = expiry;
+    this.nodeTimes[timeAt(2 * index)] = expiry;
   }
 
   /** The expiry of entry `index` (`TableEntry`'s timeout getter). */
   expiryOf(index: number): number {
-    return this.nodeTimes[2 * index * (NODE / 2) + N_EXPIRY_F64]!;
+    return this.nodeTimes[timeAt(2 * index)]!;
   }
 
   /** Room for one more entry: collect expired ones, then early-drop the oldest unassured one. */
@@ -977,7 +1010,7 @@ export class ConntrackTable {
       const times = this.nodeTimes, gone = this.goneScratch;
       let expired = 0;
       for (let i = this.oldest, seen = 0; i >= 0 && seen < MAKE_ROOM_WINDOW; i = newer[i]!, seen++) {
-        if (times[2 * i * (NODE / 2) + N_EXPIRY_F64]! <= now) gone[expired++] = i;
+        if (times[timeAt(2 * i)]! <= now) gone[expired++] = i;
         else if (victim < 0 && !(entries[i]!.status & IPS.ASSURED)) victim = i;
       }
       for (let k = 0; k < expired; k++) this.remove(entries[gone[k]!]!);
@@ -996,7 +1029,7 @@ export class ConntrackTable {
     const times = this.nodeTimes, newer = this.newer;
     let floor = Infinity;
     for (let i = this.oldest; i >= 0; i = newer[i]!) {
-      const t = times[2 * i * (NODE / 2) + N_EXPIRY_F64]!;
+      const t = times[timeAt(2 * i)]!;
       if (t < floor) floor = t;
     }
     this.insertsSinceFloor = 0;
@@ -1012,7 +1045,7 @@ export class ConntrackTable {
         if (l4.kind !== 'udp') return { verdict: 'invalid', reason: 'no udp header' };
         if (entry.proto !== UDP_IN_TABLE) return udpPacket(entry, pkt, l4, ctx);
         // The stream time, from the entry's reply-direction record for the tracker, and back.
-        const at = (2 * entry.index + 1) * (NODE / 2) + N_EXPIRY_F64, scratch = this.udpScratch;
+        const at = timeAt(2 * entry.index + 1), scratch = this.udpScratch;
         scratch.streamTs = this.nodeTimes[at]!;
         entry.proto = scratch;
         const outcome = udpPacket(entry, pkt, l4, ctx);
@@ -1088,10 +1121,6 @@ export class ConntrackTable {
     if (withOriginal) this.hashNode(2 * i);
     else this.nodes[2 * i * NODE + N_CHAIN] = NOT_HASHED;
     this.hashNode(2 * i + 1);
-    if (this.portIndexed > 0) {
-      if (withOriginal) this.indexNode(2 * i, true);
-      this.indexNode(2 * i + 1, true);
-    }
     this.mirrorExpiry(i, expiry);
     if (this.srcChains !== null) {
       if (entry.status & IPS.SRC_NAT_DONE) this.listSource(this.srcChains, i, entry.tuple[0]);
@@ -1102,7 +1131,7 @@ export class ConntrackTable {
       // time, IPv4 tuples (whole).
       entry.expiry = null;
       if (entry.proto.kind === 'udp') {
-        this.nodeTimes[(2 * i + 1) * (NODE / 2) + N_EXPIRY_F64] = entry.proto.streamTs;
+        this.nodeTimes[timeAt(2 * i + 1)] = entry.proto.streamTs;
         entry.proto = UDP_IN_TABLE;
       }
       const own = entry.tuple;
@@ -1119,18 +1148,21 @@ export class ConntrackTable {
     }
   }
 
-  /** Puts node `n` (its record written) in the node index. */
+  /** Puts node `n` (its record written) in the node index, and NAT's port index. */
   private hashNode(n: number): void {
-    this.nodes[n * NODE + N_CHAIN] = HASHED;
-    this.nodeIndex.add(this.nodes[n * NODE + N_HASH]!, n);
+    const r = n * NODE, nodes = this.nodes;
+    nodes[r + N_CHAIN] = HASHED;
+    this.nodeIndex.add(nodes[r + N_HASH]!, n);
+    if (this.ports.indexed > 0) this.ports.update(nodes[r + N_SRC]!, nodes[r + N_DST]!, nodes[r + N_PORTS]!, nodes[r + N_PROTO]!, true);
   }
 
-  /** Takes node `n` out of the node index (no-op when it is in none). */
+  /** Takes node `n` out of the node index and NAT's port index (no-op when it is in none). */
   private unhashNode(n: number): void {
-    const r = n * NODE;
-    if (this.nodes[r + N_CHAIN] === NOT_HASHED) return;
-    this.nodeIndex.delete(this.nodes[r + N_HASH]!, n);
-    this.nodes[r + N_CHAIN] = NOT_HASHED;
+    const r = n * NODE, nodes = this.nodes;
+    if (nodes[r + N_CHAIN] === NOT_HASHED) return;
+    this.nodeIndex.delete(nodes[r + N_HASH]!, n);
+    nodes[r + N_CHAIN] = NOT_HASHED;
+    if (this.ports.indexed > 0) this.ports.update(nodes[r + N_SRC]!, nodes[r + N_DST]!, nodes[r + N_PORTS]!, nodes[r + N_PROTO]!, false);
   }
 
   /** Writes node `n`'s record: the tuple's hash and, for IPv4, the tuple itself. */
@@ -1190,11 +1222,7 @@ export class ConntrackTable {
         entry.own = new RecordWords(nodes[r0 + N_SRC]!, nodes[r0 + N_DST]!, nodes[r0 + N_PORTS]!, nodes[r1 + N_SRC]!, nodes[r1 + N_DST]!, nodes[r1 + N_PORTS]!, nodes[r0 + N_PROTO]!);
       }
       entry.expiry = this.expiryOf(i);
-      if (entry.proto === UDP_IN_TABLE) entry.proto = { kind: 'udp', streamTs: this.nodeTimes[(2 * i + 1) * (NODE / 2) + N_EXPIRY_F64]! };
-    }
-    if (this.portIndexed > 0) {
-      if (this.nodes[2 * i * NODE + N_CHAIN] !== NOT_HASHED) this.indexNode(2 * i, false);
-      this.indexNode(2 * i + 1, false);
+      if (entry.proto === UDP_IN_TABLE) entry.proto = { kind: 'udp', streamTs: this.nodeTimes[timeAt(2 * i + 1)]! };
     }
     this.unhashNode(2 * i);
     this.unhashNode(2 * i + 1);

@@ -130,9 +130,10 @@ function avalanche(h: number): number {
 }
 
 /**
- * A deterministic 32-bit hash of the tuple: word at a time in the manner of xxHash32. The kernel's jhash is seeded randomly at boot, so its
- * bucket order cannot be reproduced anyway; only equal tuples must hash equal, and buckets must
- * fill evenly.
+ * A deterministic 32-bit hash of the tuple: word at a time in the manner of xxHash32. The
+ * kernel's jhash is seeded randomly at boot, so its bucket order cannot be reproduced anyway; only
+ * equal tuples must hash equal, and every bit must depend on every part (the table probes slots
+ * by the low bits).
  */
 export function tupleHash(t: Tuple): number {
   return hashParts(t.family, t.proto, t.src, t.dst, t.sport, t.dport);
