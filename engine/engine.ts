@@ -119,6 +119,13 @@ export class Engine {
   private readonly fates = { forwarded: new Map<string, Fate>(), delivered: new Map<string, Fate>(), sent: new Map<string, Fate>() };
   /** Route lookups by destination (the host model does not change while the engine runs). */
   private readonly routes = new Map<string | number, RouteResult | null>();
+  private lastRouteDst: Words | null = null;
+  private lastMasqOut: string | null = null;
+  private lastMasqHop: Words | null = null;
+  private lastMasqSrc: Words | null = null;
+  /** The interface the last received packet arrived on (known to exist). */
+  private lastInIface: string | null = null;
+  private lastRoute: RouteResult | null = null;
   /** MASQUERADE's and REDIRECT's concrete ranges, the last one per rule range. */
   private readonly singleRanges = new WeakMap<NatRange, NatRange>();
   /** The compiled tables by name (fields, not a map lookup, on the per-packet path). */
@@ -167,6 +174,8 @@ export class Engine {
    */
   route(family: Family, dst: Words): RouteResult | null {
     // IPv4: the address as a signed 32-bit integer (a small-integer map key, no heap number).
+    // The last destination asked about first (consecutive packets often share it).
+    if (dst === this.lastRouteDst) return this.lastRoute;
     const key = family === 'ipv4' ? dst[0]! | 0 : dst.join(':');
     let r = this.routes.get(key);
     if (r === undefined) {
@@ -174,11 +183,17 @@ export class Engine {
       r = lookupRoute(this.host, family, dst);
       this.routes.set(key, r);
     }
+    // Address arrays are never changed in place (IPv4 ones are shared per address): the same
+    // array is the same destination.
+    this.lastRouteDst = dst;
+    this.lastRoute = r;
     return r;
   }
 
   /** `masqueradeSource`, cached per out interface and next hop (the host model does not change while the engine runs). */
   private masqueradeSource(family: Family, out: string, nexthop: Words): Words | null {
+    // The last interface and next hop asked about first (address arrays are never changed in place).
+    if (out === this.lastMasqOut && nexthop === this.lastMasqHop) return this.lastMasqSrc;
     let perHop = this.masqSources.get(out);
     if (perHop === undefined) this.masqSources.set(out, perHop = new Map());
     const key = family === 'ipv4' ? nexthop[0]! | 0 : nexthop.join(':');
@@ -187,6 +202,7 @@ export class Engine {
       if (perHop.size >= ROUTE_CACHE_MAX) perHop.clear();
       perHop.set(key, src = masqueradeSource(this.host, family, out, nexthop));
     }
+    this.lastMasqOut = out; this.lastMasqHop = nexthop; this.lastMasqSrc = src;
     return src;
   }
 
@@ -197,9 +213,10 @@ export class Engine {
 
   /** A packet arriving on interface `inIface` (PREROUTING, then INPUT or FORWARD). */
   receive(pkt: Packet, inIface: string): PacketResult {
-    if (!this.host.interfaces.has(inIface)) {
+    if (inIface !== this.lastInIface && !this.host.interfaces.has(inIface)) {
       throw new NatsimError('USAGE', `interface ${inIface} does not exist on this node (it has ${[...this.host.interfaces.keys()].join(', ')})`, {}, 2);
     }
+    this.lastInIface = inIface;
     const run = this.newRun(pkt);
     pkt.inIface = inIface;
     pkt.outIface = null;
@@ -457,17 +474,26 @@ export class Engine {
   }
 
   /** The concrete range of a NAT target at this hook (MASQUERADE's and REDIRECT's addresses). */
+  /** `range` mapping to the one address `a`: the same rule and address give the same range (the last one made per rule is kept). */
+  private singleRange(range: NatRange, a: Words): NatRange {
+    const last = this.lastSingle;
+    if (last !== null && last.rule === range && last.range.minAddr === a) return last.range;
+    let r = this.singleRanges.get(range);
+    if (r === undefined || r.minAddr !== a) {
+      r = { ...range, mapIps: true, minAddr: a, maxAddr: a };
+      this.singleRanges.set(range, r);
+    }
+    if (last === null) this.lastSingle = { rule: range, range: r };
+    else { last.rule = range; last.range = r; }
+    return r;
+  }
+
+  /** The last `singleRange` answer (most runs ask for the same one again). */
+  private lastSingle: { rule: NatRange; range: NatRange } | null = null;
+
   private natRange(run: Run, range: NatRange, kind: string, manip: Manip, hook: HookName): NatRange | 'drop' | 'none' {
     const pkt = run.pkt;
     const fam = pkt.family;
-    const single = (a: Words): NatRange => {
-      // The same rule and address give the same range: keep the last one made per rule.
-      const last = this.singleRanges.get(range);
-      if (last !== undefined && last.minAddr === a) return last;
-      const r: NatRange = { ...range, mapIps: true, minAddr: a, maxAddr: a };
-      this.singleRanges.set(range, r);
-      return r;
-    };
     switch (kind) {
       case 'masquerade': {
         const orig = pkt.ct!.tuple[0];
@@ -479,12 +505,12 @@ export class Engine {
           run.ctx.log(`MASQUERADE: ${pkt.outIface} ate my IP address`);
           return 'drop';
         }
-        return single(src);
+        return this.singleRange(range, src);
       }
       case 'redirect': {
-        if (hook === 'OUTPUT') return single(fam === 'ipv4' ? [parseIPv4Strict('127.0.0.1')!] : parseIPv6('::1')!);
+        if (hook === 'OUTPUT') return this.singleRange(range, fam === 'ipv4' ? LOOPBACK4 : LOOPBACK6);
         const a = firstAddress(this.host, fam, pkt.inIface ?? '');
-        return a ? single(a) : 'drop';
+        return a ? this.singleRange(range, a) : 'drop';
       }
       default:
         void manip;
@@ -554,6 +580,10 @@ class RunContext implements PacketContext {
     this.run.emitted.push({ data, family, ...(attach ? { attach } : {}) });
   }
 }
+
+/** REDIRECT's address for packets the node sends (never changed: ranges made from it are kept). */
+const LOOPBACK4: Words = Object.freeze([parseIPv4Strict('127.0.0.1')!]) as unknown as Words;
+const LOOPBACK6: Words = Object.freeze(parseIPv6('::1')!) as unknown as Words;
 
 /** Destinations (and MASQUERADE next hops per interface) the engine's caches hold at most. */
 const ROUTE_CACHE_MAX = 65536;

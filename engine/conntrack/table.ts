@@ -212,7 +212,10 @@ class PortIndex {
   /** A node record's tuple (IPv4 words) is now held (hashed) or not: its bit, if its key has bits. */
   update(src: number, dst: number, ports: number, proto: number, held: boolean): void {
     if (proto > 0xff || !this.dsts.includes(dst)) return;
-    const k = this.find(src, dst, recordSportProto(ports, proto));
+    const sportProto = recordSportProto(ports, proto);
+    // The node inserted after a port search is usually of the key the search asked about.
+    const last = this.last;
+    const k = last !== null && last.src === src && last.dst === dst && last.sportProto === sportProto ? last : this.find(src, dst, sportProto);
     if (k === null || k.bits === null) return;
     const w = (ports & 0xffff) >>> 5, b = 1 << (ports & 31);
     if (held) k.bits[w]! |= b; else k.bits[w]! &= ~b;

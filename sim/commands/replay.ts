@@ -279,32 +279,29 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
 
 /**
  * The engine gets each packet's bytes as a copy of its own (NAT rewrites them in place, and the
- * reader reuses its buffer). An unfragmented IPv4 datagram is copied into a shared 1 MiB block
- * and handed over as a view of it: one small view object per packet instead of an ArrayBuffer
- * each. Fragments, which defragmentation may hold for up to its timeout, and IPv6 datagrams
- * (whose fragment header can sit behind other extension headers) get an ArrayBuffer of their own,
- * so that a held packet never keeps a whole block alive. Blocks are never reused, so nothing is
- * overwritten; the replay keeps no packet's bytes past its iteration, or that view would keep
- * its whole block alive.
+ * reader reuses its buffer). An unfragmented IPv4 datagram of up to `VIEWED` bytes is copied to
+ * the start of one scratch buffer and handed over as a view of it — the same view object for
+ * every datagram of that length, so no typed array is made per packet. That is safe because the
+ * replay and the engine keep no packet's bytes past its iteration (the writer copies what it
+ * writes, REJECT builds new bytes, conntrack keeps words). Fragments, which defragmentation may
+ * hold for up to its timeout, IPv6 datagrams (whose fragment header can sit behind other
+ * extension headers) and larger datagrams get an ArrayBuffer of their own.
  */
 class PacketCopies {
-  private static readonly BLOCK = 1 << 20;
-  private block = new Uint8Array(PacketCopies.BLOCK);
-  private at = 0;
+  private static readonly VIEWED = 2048;
+  private readonly scratch = new Uint8Array(PacketCopies.VIEWED);
+  private readonly views: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(PacketCopies.VIEWED + 1).fill(undefined);
 
   copy(b: Uint8Array, start: number, end: number): Uint8Array {
     const n = end - start;
-    if (n < 20 || b[start]! >>> 4 !== 4 || ((b[start + 6]! & 0x3f) | b[start + 7]!) !== 0 || n > PacketCopies.BLOCK) return b.slice(start, end);
-    if (this.at + n > this.block.length) {
-      this.block = new Uint8Array(PacketCopies.BLOCK);
-      this.at = 0;
-    }
-    const block = this.block, at = this.at;
+    if (n < 20 || n > PacketCopies.VIEWED || b[start]! >>> 4 !== 4 || ((b[start + 6]! & 0x3f) | b[start + 7]!) !== 0) return b.slice(start, end);
+    const scratch = this.scratch;
     // Byte by byte for a small datagram: no second view just to copy from.
-    if (n <= 256) for (let k = 0; k < n; k++) block[at + k] = b[start + k]!;
-    else block.set(b.subarray(start, end), at);
-    this.at += (n + 7) & ~7;
-    return block.subarray(at, at + n);
+    if (n <= 256) for (let k = 0; k < n; k++) scratch[k] = b[start + k]!;
+    else scratch.set(b.subarray(start, end), 0);
+    let v = this.views[n];
+    if (v === undefined) this.views[n] = v = scratch.subarray(0, n);
+    return v;
   }
 }
 
