@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../engine/engine.js';
 import { IPS, remainingSeconds, type ConntrackEntry } from '../engine/conntrack/entry.js';
-import { formatConntrackLine, formatTuple, protoName } from '../engine/conntrack/format.js';
+import { formatConntrackLine, formatTuple, protoName, writeConntrackLines, type FormatOptions } from '../engine/conntrack/format.js';
 import { TCP_STATE_NAMES } from '../engine/conntrack/tcp.js';
 import { hostFromSpec } from '../engine/host/host.js';
 import { loadRuleset } from '../engine/ruleset/load.js';
@@ -75,8 +75,15 @@ function fieldList(e: ConntrackEntry, now: number): string {
 }
 
 describe('conntrack -L lines', () => {
-  it('print each entry as the plain field list does, whatever its protocol, state, NAT, bits, mark and time', () => {
-    const lines = { line: formatConntrackLine };
+  const pieces = (e: ConntrackEntry, now: number, opts?: FormatOptions): string => {
+    let text = '';
+    writeConntrackLines([e], now, (p) => { text += p; }, opts);
+    expect(text.endsWith('\n')).toBe(true);
+    return text.slice(0, -1);
+  };
+
+  it.each([['formatConntrackLine', formatConntrackLine], ['writeConntrackLines', pieces]] as const)('%s prints each entry as the plain field list does, whatever its protocol, state, NAT, bits, mark and time', (_name, line) => {
+    const lines = { line };
     let compared = 0;
     for (const { engine, list } of entries()) {
       expect(list.length).toBeGreaterThan(2);
@@ -97,5 +104,25 @@ describe('conntrack -L lines', () => {
       }
     }
     expect(compared).toBeGreaterThan(150);
+  });
+
+  it('writeConntrackLines gives formatConntrackLine\'s lines, with accounting and extended, in pieces that split only between lines', () => {
+    const all = entries().flatMap(({ engine, list }) => list.map((e) => ({ e, now: engine.now })));
+    for (const opts of [{}, { accounting: true }, { extended: true }, { accounting: true, extended: true }] as FormatOptions[]) {
+      for (const { e, now } of all) {
+        // Counters past 2^32, marks and times of every size.
+        const saved = { ob: e.origBytes, rb: e.replyBytes, op: e.origPackets };
+        e.origBytes = 2 ** 40 + 7; e.replyBytes = 4294967295; e.origPackets = 10;
+        expect(pieces(e, now, opts)).toBe(formatConntrackLine(e, now, opts));
+        e.origBytes = saved.ob; e.replyBytes = saved.rb; e.origPackets = saved.op;
+      }
+    }
+    // Many entries: more than one piece, each ending with a whole line.
+    const many = Array.from({ length: 2000 }, () => all).flat();
+    const got: string[] = [];
+    writeConntrackLines(many.map((x) => x.e), all[0]!.now, (p) => got.push(p));
+    expect(got.length).toBeGreaterThan(1);
+    for (const p of got) expect(p.endsWith('\n')).toBe(true);
+    expect(got.join('')).toBe(many.map((x) => formatConntrackLine(x.e, all[0]!.now) + '\n').join(''));
   });
 });

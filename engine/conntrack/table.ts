@@ -477,6 +477,11 @@ class TableEntry implements ConntrackEntry {
     return this.own === null ? this.table.recordTuple(2 * this.index + dir) : this.tuple[dir];
   }
 
+  /** The record words of `tuple[dir]` (see `recordWords`; only while `own` is null). */
+  readRecord(dir: Dir, out: Int32Array): void {
+    this.table.recordWordsAt(2 * this.index + dir, out);
+  }
+
   /** `tuple[dir].dst`, without building the tuple. */
   dstAt(dir: Dir): Words {
     return this.own === null ? this.table.recordDst(2 * this.index + dir) : this.tuple[dir].dst;
@@ -517,6 +522,17 @@ function wordsTuple(src: number, dst: number, ports: number, proto: number): Tup
 /** `entry.tuple[dir]`; for a table's entry without building the pair. */
 export function tupleOf(e: ConntrackEntry, dir: Dir): Tuple {
   return e instanceof TableEntry ? e.tupleAt(dir) : e.tuple[dir];
+}
+
+/**
+ * For a table's IPv4 entry while it is in the table: its tuple `dir` as the node record holds
+ * it, written to `out` as [source, destination, sport << 16 | dport, protocol] (addresses as
+ * signed 32-bit integers); false for any other entry (read `tupleOf` then). No tuple is built.
+ */
+export function recordWords(e: ConntrackEntry, dir: Dir, out: Int32Array): boolean {
+  if (!(e instanceof TableEntry) || e.own !== null) return false;
+  e.readRecord(dir, out);
+  return true;
 }
 
 /** `entry.tuple[dir].dst`; for a table's IPv4 entry in the table, without building the tuple. */
@@ -1184,6 +1200,12 @@ export class ConntrackTable {
   recordTuple(n: number): Tuple {
     const r = n * NODE, nodes = this.nodes;
     return wordsTuple(nodes[r + N_SRC]!, nodes[r + N_DST]!, nodes[r + N_PORTS]!, nodes[r + N_PROTO]!);
+  }
+
+  /** Node `n`'s record words: source, destination, ports, protocol (see `recordWords`). */
+  recordWordsAt(n: number, out: Int32Array): void {
+    const r = n * NODE, nodes = this.nodes;
+    out[0] = nodes[r + N_SRC]!; out[1] = nodes[r + N_DST]!; out[2] = nodes[r + N_PORTS]!; out[3] = nodes[r + N_PROTO]!;
   }
 
   /** The destination address of the IPv4 tuple node `n`'s record holds. */

@@ -11,7 +11,7 @@ import type { ChalkInstance } from 'chalk';
 import { Engine, type PacketResult } from '../../engine/engine.js';
 import { NatsimError, EXIT_BAD_INPUT } from '../../engine/errors.js';
 import type { ConntrackEntry } from '../../engine/conntrack/entry.js';
-import { formatConntrackLine } from '../../engine/conntrack/format.js';
+import { formatConntrackLine, writeConntrackLines } from '../../engine/conntrack/format.js';
 import { tupleDst, tupleOf } from '../../engine/conntrack/table.js';
 import { makeTuple } from '../../engine/conntrack/tuple.js';
 import { manipPacket } from '../../engine/nat.js';
@@ -270,7 +270,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   // Counted, then walked: no array of every entry (a full table's would add ≈ 12 MiB to the peak).
   const count = engine.conntrack.listedCount(now);
   streams.out(c.bold(`\nconntrack -L (${count === 1 ? '1 entry' : `${count.toLocaleString('en-US')} entries`})`) + '\n');
-  for (const e of engine.conntrack.listing(now)) out.write(formatConntrackLine(e, now) + '\n');
+  writeConntrackLines(engine.conntrack.listing(now), now, (piece) => out.write(piece));
   out.write('\n');
   out.flush();
   if (o.saveCounters) streams.out(c.dim(`counters as iptables-save -c prints them: ${o.saveCounters}`) + '\n');
