@@ -128,12 +128,8 @@ export class Engine {
   private lastRoute: RouteResult | null = null;
   /** MASQUERADE's and REDIRECT's concrete ranges, the last one per rule range. */
   private readonly singleRanges = new WeakMap<NatRange, NatRange>();
-  /** The compiled tables by name (fields, not a map lookup, on the per-packet path). */
-  private readonly rawTable: CompiledTable | undefined;
-  private readonly mangleTable: CompiledTable | undefined;
+  /** The compiled nat table (a field, not a map lookup, on the per-packet path). */
   private readonly natTable: CompiledTable | undefined;
-  private readonly filterTable: CompiledTable | undefined;
-  private readonly securityTable: CompiledTable | undefined;
   /** The tables' context, shared by all runs (see newRun). */
   private readonly ctx: RunContext;
   /** Each hook's functions with their compiled tables resolved (tables without the hook left out). */
@@ -154,15 +150,13 @@ export class Engine {
       for (const op of HOOK_OPS[hook]) {
         // Without a nat table its hooks are not registered at all (iptable_nat not loaded).
         if (op.kind === 'nat' && !this.compiled.tables.has('nat')) continue;
-        if (op.kind !== 'table') { plan[hook].push(op); continue; }
+        if (op.kind !== 'table') { plan[hook].push(new PlannedOp(op, null)); continue; }
         const t = this.compiled.tables.get(op.table);
-        if (t && t.hookEntry.has(hook)) plan[hook].push(op);
+        if (t && t.hookEntry.has(hook)) plan[hook].push(new PlannedOp(op, t));
       }
     }
     this.plan = plan;
-    const tables = this.compiled.tables;
-    this.rawTable = tables.get('raw'); this.mangleTable = tables.get('mangle'); this.natTable = tables.get('nat');
-    this.filterTable = tables.get('filter'); this.securityTable = tables.get('security');
+    this.natTable = this.compiled.tables.get('nat');
     this.natEnv = { ct: this.conntrack, now: 0, random16: () => this.rng() & 0xffff };
     this.ctx = new RunContext(this.ruleset.family, this.host, this.rng, this.shared);
   }
@@ -352,8 +346,8 @@ export class Engine {
     const ops = hook === 'PREROUTING' ? plan.PREROUTING : hook === 'POSTROUTING' ? plan.POSTROUTING : hook === 'FORWARD' ? plan.FORWARD : hook === 'INPUT' ? plan.INPUT : plan.OUTPUT;
     for (let k = 0; k < ops.length; k++) {
       const op = ops[k]!;
-      switch (op.kind) {
-        case 'defrag': {
+      switch (op.code) {
+        case OP_DEFRAG: {
           // Packets that already carry a conntrack (loopback) or are untracked skip it.
           if (pkt.ct !== null || pkt.ctinfo === CTINFO.UNTRACKED) break;
           const d = this.defrag.add(pkt, this.now, hook === 'OUTPUT' ? AT_OUTPUT : AT_PREROUTING);
@@ -374,10 +368,10 @@ export class Engine {
           run.pkt = pkt = d.packet;
           break;
         }
-        case 'table':
-          if (this.runOneTable(run, op.table, hook) === 'DROP') return false;
+        case OP_TABLE:
+          if (this.runOneTable(run, op.table!, hook) === 'DROP') return false;
           break;
-        case 'conntrack': {
+        case OP_CONNTRACK: {
           if (pkt.ct !== null || pkt.ctinfo === CTINFO.UNTRACKED) break;
           const ctp = ctPacketFromPacket(pkt) ?? ctPacketFromBytes(pkt.data);
           const res = ctp ? this.conntrack.in(ctp, this.now, hook === 'OUTPUT' ? AT_OUTPUT : AT_PREROUTING) : { kind: 'invalid' as const, reason: 'unreadable packet' };
@@ -397,10 +391,10 @@ export class Engine {
           }
           break;
         }
-        case 'nat':
+        case OP_NAT:
           if (!this.natHook(run, hook, op.manip)) return false;
           break;
-        case 'confirm': {
+        case OP_CONFIRM: {
           if (pkt.ct === null || pkt.ctinfo === CTINFO.UNTRACKED) break;
           const wasConfirmed = (pkt.ct.status & IPS.CONFIRMED) !== 0;
           const r = this.conntrack.confirm(pkt.ct, pkt.ctinfo as TrackedCtInfo, this.now);
@@ -418,8 +412,8 @@ export class Engine {
     return true;
   }
 
-  private runOneTable(run: Run, table: 'raw' | 'mangle' | 'filter' | 'security' | 'nat', hook: HookName, nat?: (range: NatRange, kind: string) => TargetVerdict): 'ACCEPT' | 'DROP' {
-    const t = (table === 'nat' ? this.natTable : table === 'filter' ? this.filterTable : table === 'mangle' ? this.mangleTable : table === 'raw' ? this.rawTable : this.securityTable)!;
+  private runOneTable(run: Run, t: CompiledTable, hook: HookName, nat?: (range: NatRange, kind: string) => TargetVerdict): 'ACCEPT' | 'DROP' {
+    const table = t.name as 'raw' | 'mangle' | 'filter' | 'security' | 'nat';
     const steps: TraceStep[] | null = run.steps ? [] : null;
     const ctx = run.ctx.reset(table, hook, nat);
     const v = runTable(t, hook, run.pkt, ctx, steps);
@@ -462,7 +456,7 @@ export class Engine {
       env.now = this.now;
       const b = this.binding;
       b.run = run; b.hook = hook; b.manip = manip; b.entry = e;
-      if (this.runOneTable(run, 'nat', hook, this.bind) === 'DROP') return false;
+      if (this.runOneTable(run, this.natTable!, hook, this.bind) === 'DROP') return false;
       if (!natInitialized(e, manip)) {
         nullBinding(env, e, manip);
         what = 'null-binding';
@@ -608,8 +602,24 @@ const NO_STEPS: PathStep[] = Object.freeze([]) as unknown as PathStep[];
 /** A run's fate until one is decided. */
 const NOT_PROCESSED: Fate = { kind: 'dropped', hook: 'routing', by: 'not processed' };
 
-/** A hook function of the engine's plan (tables absent from the ruleset are left out). */
-type PlannedOp = HookOp;
+/** `PlannedOp.code`: which hook function. */
+const OP_DEFRAG = 0, OP_TABLE = 1, OP_CONNTRACK = 2, OP_NAT = 3, OP_CONFIRM = 4;
+
+/**
+ * A hook function of the engine's plan (tables absent from the ruleset are left out): one shape
+ * for every kind, the function as a small integer and a table's compiled table resolved.
+ */
+class PlannedOp {
+  readonly code: number;
+  readonly table: CompiledTable | null;
+  readonly manip: Manip;
+
+  constructor(op: HookOp, table: CompiledTable | null) {
+    this.code = op.kind === 'defrag' ? OP_DEFRAG : op.kind === 'table' ? OP_TABLE : op.kind === 'conntrack' ? OP_CONNTRACK : op.kind === 'nat' ? OP_NAT : OP_CONFIRM;
+    this.table = table;
+    this.manip = op.kind === 'nat' ? op.manip : 'dst';
+  }
+}
 
 interface Run {
   /** The tables' context, reused from table to table. */

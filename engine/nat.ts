@@ -12,7 +12,7 @@ import { tupleOf, type ConntrackTable } from './conntrack/table.js';
 import { IPPROTO, hasPorts, invertTuple, isIcmpOf, makeTuple, tupleEqual, type Tuple } from './conntrack/tuple.js';
 import { TCP_STATE } from './conntrack/tcp.js';
 import type { NatRange } from './ext/target/nat-range.js';
-import type { Family, Words } from './net/addr.js';
+import { wordsEqual, type Family, type Words } from './net/addr.js';
 import type { Packet } from './packet.js';
 import { readTransport } from './packet.js';
 import { adjust16, adjust32, finish, sumBytes } from './wire/checksum.js';
@@ -117,11 +117,6 @@ function manipKey(t: Tuple, manip: Manip): number {
   return manip === 'src' ? t.sport : t.dport;
 }
 
-function withKey(t: Tuple, manip: Manip, key: number): Tuple {
-  if (isIcmpOf(t.family, t.proto) || manip === 'src') return { family: t.family, src: t.src, dst: t.dst, proto: t.proto, sport: key, dport: t.dport };
-  return { family: t.family, src: t.src, dst: t.dst, proto: t.proto, sport: t.sport, dport: key };
-}
-
 function withAddr(t: Tuple, manip: Manip, a: Words): Tuple {
   return manip === 'src'
     ? { family: t.family, src: a, dst: t.dst, proto: t.proto, sport: t.sport, dport: t.dport }
@@ -144,14 +139,18 @@ function inRange(t: Tuple, range: NatRange, manip: Manip): boolean {
 const NF_NAT_MAX_ATTEMPTS = 128;
 const NF_NAT_HARDER_THRESH = NF_NAT_MAX_ATTEMPTS / 4;
 
-/** `nf_nat_l4proto_unique_tuple`: search a free port (or ICMP id). */
-function uniqueL4(env: NatEnv, tuple: Tuple, range: NatRange, manip: Manip, ct: ConntrackEntry): Tuple {
+/**
+ * `nf_nat_l4proto_unique_tuple`: search a free port (or ICMP id) for `tuple` with the manip
+ * side's address replaced by `addr` (the address `get_unique_tuple` chose; the tuple's own when
+ * the range maps none). Returns that tuple with the port found.
+ */
+function uniqueL4(env: NatEnv, tuple: Tuple, addr: Words, range: NatRange, manip: Manip, ct: ConntrackEntry): Tuple {
   const icmp = isIcmpOf(tuple.family, tuple.proto);
-  if (!icmp && !hasPorts(tuple.proto)) return tuple;
+  if (!icmp && !hasPorts(tuple.proto)) return withAddr(tuple, manip, addr);
   let min: number, max: number;
   if (!range.protoSpecified) {
     if (icmp) { min = 0; max = 0xffff; } else {
-      if (manip === 'dst') return tuple;
+      if (manip === 'dst') return withAddr(tuple, manip, addr);
       const port = manipKey(tuple, manip);
       if (port < 1024) {
         if (port < 512) { min = 1; max = 511; } else { min = 600; max = 1023; }
@@ -170,6 +169,8 @@ function uniqueL4(env: NatEnv, tuple: Tuple, range: NatRange, manip: Manip, ct: 
   // A new TCP connection (SYN_SENT) may, in the last attempts, evict a TIME_WAIT one holding the
   // candidate (`nf_nat_used_tuple_harder`).
   const harder = tuple.proto === IPPROTO.TCP && ct.proto.kind === 'tcp' && ct.proto.state === TCP_STATE.SYN_SENT;
+  // The candidate's sides (the manip side's address is `addr`).
+  const src = manip === 'src' ? addr : tuple.src, dst = manip === 'src' ? tuple.dst : addr;
   for (;;) {
     for (let i = 0; i < attempts; i++, off++) {
       key = min + ((off >>> 0) % size);
@@ -178,18 +179,24 @@ function uniqueL4(env: NatEnv, tuple: Tuple, range: NatRange, manip: Manip, ct: 
         // The candidate's inverse: sides swapped, the new port on the manip's side.
         const sport = manip === 'src' ? key : tuple.sport, dport = manip === 'src' ? tuple.dport : key;
         const used = harder && attempts - i <= NF_NAT_HARDER_THRESH
-          ? env.ct.natUsedHarder(tuple.family, tuple.proto, tuple.dst, tuple.src, dport, sport, ct, env.now)
-          : env.ct.natUsedParts(tuple.family, tuple.proto, tuple.dst, tuple.src, dport, sport, ct, env.now);
-        if (!used) return withKey(tuple, manip, key);
+          ? env.ct.natUsedHarder(tuple.family, tuple.proto, dst, src, dport, sport, ct, env.now)
+          : env.ct.natUsedParts(tuple.family, tuple.proto, dst, src, dport, sport, ct, env.now);
+        if (!used) return candidate(tuple, src, dst, manip, key);
       } else {
-        const candidate = withKey(tuple, manip, key);
-        if (!env.ct.natUsedTuple(candidate, ct, env.now)) return candidate;
+        const c = candidate(tuple, src, dst, manip, key);
+        if (!env.ct.natUsedTuple(c, ct, env.now)) return c;
       }
     }
-    if (attempts >= size || attempts < 16) return withKey(tuple, manip, key);
+    if (attempts >= size || attempts < 16) return candidate(tuple, src, dst, manip, key);
     attempts >>= 1;
     off = env.random16();
   }
+}
+
+/** `tuple` with addresses `src` and `dst` and the manip's key (port or ICMP id) `key`. */
+function candidate(tuple: Tuple, src: Words, dst: Words, manip: Manip, key: number): Tuple {
+  if (isIcmpOf(tuple.family, tuple.proto) || manip === 'src') return { family: tuple.family, src, dst, proto: tuple.proto, sport: key, dport: tuple.dport };
+  return { family: tuple.family, src, dst, proto: tuple.proto, sport: tuple.sport, dport: key };
 }
 
 /** `get_unique_tuple`: the new tuple for this manip. */
@@ -205,17 +212,17 @@ function uniqueTuple(env: NatEnv, orig: Tuple, range: NatRange, manip: Manip, ct
       if (cand && !env.ct.natUsedTuple(cand, ct, env.now)) return cand;
     }
   }
-  let t = orig;
-  if (range.mapIps) t = withAddr(t, manip, chooseAddress(range, orig));
-  if (!random) {
-    if (range.protoSpecified) {
-      const k = manipKey(t, manip);
-      if (k >= range.minPort && k <= range.maxPort && (range.minPort === range.maxPort || !env.ct.natUsedTuple(t, ct, env.now))) return t;
-    } else if (!env.ct.natUsedTuple(t, ct, env.now)) {
-      return t;
-    }
+  // The manip side's address: chosen from the range, or kept.
+  const addr = range.mapIps ? chooseAddress(range, orig) : manipAddr(orig, manip);
+  if (random) return uniqueL4(env, orig, addr, range, manip, ct);
+  const t = range.mapIps ? withAddr(orig, manip, addr) : orig;
+  if (range.protoSpecified) {
+    const k = manipKey(t, manip);
+    if (k >= range.minPort && k <= range.maxPort && (range.minPort === range.maxPort || !env.ct.natUsedTuple(t, ct, env.now))) return t;
+  } else if (!env.ct.natUsedTuple(t, ct, env.now)) {
+    return t;
   }
-  return uniqueL4(env, t, range, manip, ct);
+  return uniqueL4(env, t, addr, range, manip, ct);
 }
 
 /**
@@ -242,7 +249,10 @@ function appropriateSource(table: ConntrackTable, orig: Tuple, range: NatRange, 
  * and sets the status bits. Returns the new tuple of the original direction.
  */
 export function setupNat(env: NatEnv, e: ConntrackEntry, range: NatRange, manip: Manip): Tuple {
-  const current = invertTuple(e.tuple[1])!;
+  const [orig, reply] = e.tuple;
+  // The inverse of the reply tuple; while that is still the original's mirror image (no manip
+  // bound yet), the original tuple itself.
+  const current = mirrors(orig, reply) ? orig : invertTuple(reply)!;
   const next = uniqueTuple(env, current, range, manip, e);
   if (!tupleEqual(next, current)) {
     env.ct.alterReply(e, invertTuple(next)!);
@@ -251,6 +261,12 @@ export function setupNat(env: NatEnv, e: ConntrackEntry, range: NatRange, manip:
   // With SRC_NAT_DONE the table lists the entry by its source once confirmed (nf_nat_bysource).
   e.status |= manip === 'src' ? IPS.SRC_NAT_DONE : IPS.DST_NAT_DONE;
   return next;
+}
+
+/** Whether `reply` is `orig` with sides swapped (port protocols; inverting it gives `orig` back). */
+function mirrors(orig: Tuple, reply: Tuple): boolean {
+  return hasPorts(orig.proto) && reply.proto === orig.proto && reply.family === orig.family && reply.sport === orig.dport && reply.dport === orig.sport
+    && wordsEqual(reply.src, orig.dst) && wordsEqual(reply.dst, orig.src);
 }
 
 /** `nf_nat_alloc_null_binding`: the address stays, only a clashing port may change. */
