@@ -115,8 +115,9 @@ function walk(t: CompiledTable, hook: HookName, p: Packet, ctx: PacketContext & 
     const ms = e.matches;
     for (let k = 0; k < ms.length; k++) {
       const m = ms[k]!;
-      if (!m.ext.match) throw notModelled(`match "${m.ext.name}"`, e);
-      const ok = m.ext.match(m.state, p, m.rt, ctx);
+      if (m.match === null) throw notModelled(`match "${m.ext.name}"`, e);
+      // Called as the extension's method would be: they take everything as arguments.
+      const ok = m.match(m.state, p, m.rt, ctx);
       if (ctx.dropped) {
         trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: false, failed: `-m ${m.ext.name}`, action: 'hotdrop' });
         return 'DROP';
@@ -149,8 +150,8 @@ function walk(t: CompiledTable, hook: HookName, p: Packet, ctx: PacketContext & 
         i = tg.to;
         continue;
       case 'ext': {
-        if (!tg.ext.target) throw notModelled(`target ${tg.ext.name}`, e);
-        const v = tg.ext.target(tg.state, p, tg.rt, ctx);
+        if (tg.target === null) throw notModelled(`target ${tg.ext.name}`, e);
+        const v = tg.target(tg.state, p, tg.rt, ctx);
         trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: true, action: v.kind === 'continue' ? `${tg.ext.name}, continue` : `${tg.ext.name} → ${v.kind.toUpperCase()}` });
         if (v.kind === 'accept') return 'ACCEPT';
         if (v.kind === 'drop') return 'DROP';
