@@ -4,6 +4,7 @@ import { CTINFO, IPS, type ConntrackEntry } from '../../engine/conntrack/entry.j
 import { makeTuple } from '../../engine/conntrack/tuple.js';
 import type { Packet } from '../../engine/packet.js';
 import { addr, packet, ruleMatcher, testContext } from '../helpers/engine.js';
+import { loadRuleset } from '../../engine/ruleset/load.js';
 
 /** A confirmed TCP entry 10.0.0.1:40000 -> 192.0.2.1:80, DNATed to 10.1.1.5:8080 (reply tuple from it). */
 function entry(o: Partial<ConntrackEntry> = {}): ConntrackEntry {
@@ -168,5 +169,40 @@ describe('-m connmark', () => {
     expect(ruleMatcher('-m connmark --mark 0x4001', c)(tcp(e, 0))).toBe(true);
     expect(ruleMatcher('-m connmark ! --mark 0x1', c)(tcp(null, -1))).toBe(false);
     expect(ruleMatcher('-m connmark --mark 0x0', c)(tcp(null, CTINFO.UNTRACKED))).toBe(false);
+  });
+});
+
+describe('-m conntrack --ctstate alone (the compiled rule compares the state bits only)', () => {
+  it('answers as the full conntrack_mt for every state list, inversion, ctinfo and NAT status', async () => {
+    const { conntrack, conntrackMatch } = await import('../../engine/ext/match/conntrack.js');
+    const c = testContext();
+    const lists = ['NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED', 'SNAT', 'DNAT', 'NEW,ESTABLISHED', 'RELATED,ESTABLISHED', 'INVALID,UNTRACKED', 'SNAT,DNAT'];
+    const ctinfos = [CTINFO.ESTABLISHED, CTINFO.RELATED, CTINFO.NEW, CTINFO.ESTABLISHED_REPLY, CTINFO.RELATED_REPLY];
+    let compared = 0;
+    for (const list of lists) {
+      for (const inv of ['', '! ']) {
+        const rule = ruleMatcher(`-m conntrack ${inv}--ctstate ${list}`, c);
+        const rs = loadRuleset([{ text: `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m conntrack ${inv}--ctstate ${list}\nCOMMIT\n`, file: 't.rules' }]);
+        const state = [...rs.tables.get('filter')!.chains.get('INPUT')!.rules[0]!.matches][0]!.state;
+        const rt = conntrack.init!(state);
+        expect(rt.stateOnly).toBe(true);
+        const packets = [tcp(null, -1), tcp(null, CTINFO.UNTRACKED)];
+        for (const status of [IPS.CONFIRMED, IPS.CONFIRMED | IPS.SRC_NAT, IPS.CONFIRMED | IPS.DST_NAT, IPS.CONFIRMED | IPS.SRC_NAT | IPS.DST_NAT]) {
+          for (const ci of ctinfos) packets.push(tcp(entry({ status }), ci));
+        }
+        for (const p of packets) {
+          const full = conntrackMatch(state, p, c);
+          expect(conntrack.match!(state, p, rt, c)).toBe(full);
+          expect(rule(p)).toBe(full);
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBe(lists.length * 2 * 22);
+    // Any other option turns the shortcut off.
+    for (const more of ['--ctproto 6', '--ctorigdst 1.2.3.4', '--ctstatus ASSURED', '--ctdir REPLY', '--ctexpire 1:2', '--ctorigsrcport 5']) {
+      const rs = loadRuleset([{ text: `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m conntrack --ctstate NEW ${more}\nCOMMIT\n`, file: 't.rules' }]);
+      expect(conntrack.init!(rs.tables.get('filter')!.chains.get('INPUT')!.rules[0]!.matches[0]!.state).stateOnly).toBe(false);
+    }
   });
 });

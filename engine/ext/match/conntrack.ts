@@ -272,5 +272,7 @@ export const conntrack: MatchExtension<ConntrackState> = {
     return out;
   },
   /** The packet's conntrack state, tuples, status and lifetime against the options (`conntrack_mt`). */
-  match: (s, pkt, _rt, ctx) => conntrackMatch(s, pkt, ctx),
+  /** Whether the rule gives `--ctstate` alone (kube-proxy's rules do): then only the state bits are compared. */
+  init: (s) => ({ stateOnly: s.state !== null && s.proto === null && s.status === null && s.expire === null && s.reply === null && !ADDR_KEYS.some((k) => s.addrs[k] !== undefined) && !PORT_KEYS.some((k) => s.ports[k] !== undefined) }),
+  match: (s, pkt, rt: { stateOnly: boolean } | undefined, ctx) => (rt !== undefined && rt.stateOnly ? ((packetStateBits(pkt) & s.state!.mask) !== 0) !== s.state!.invert : conntrackMatch(s, pkt, ctx)),
 };
