@@ -2,7 +2,7 @@
  * natsim's command line: yargs subcommands over the engine. Errors print as one line
  * (`FILE:LINE:COL: message`) with iptables' exit statuses (2 for bad input), never a stack trace.
  */
-import { tuneHeap } from './heap.js';
+import { tuneHeap, widenInlining } from './heap.js';
 import yargs, { type Argv } from 'yargs';
 import { NatsimError, EXIT_BAD_INPUT, EXIT_OTHER } from '../engine/errors.js';
 import type { Family } from '../engine/net/addr.js';
@@ -43,6 +43,7 @@ function rulesInputs<T>(y: Argv<T>) {
 /** Run natsim with these arguments; resolves to the exit status. */
 export async function main(rawArgv: string[], streams: Streams = defaultStreams): Promise<number> {
   tuneHeap();
+  widenInlining();
   let status = 0;
   const argv = rawArgv.map((a) => (a === '-' ? STDIN_ARG : a));
   const c = colours(process.stderr, argv.includes('--no-color'));

@@ -41,3 +41,23 @@ export function capYoungGeneration(): void {
   if (process.execArgv.some((a) => a.startsWith('--semi-space-growth-factor') || a.startsWith('--max-semi-space-size'))) return;
   setFlagsFromString('--semi-space-growth-factor=1');
 }
+
+/** Bytecode TurboFan may inline into one optimised function, in all (V8's default is 920). */
+export const INLINE_BUDGET = 3000;
+
+let inliningTuned = false;
+
+/**
+ * Lets V8 inline more into one optimised function: the per-packet path (a hook, its tables, the
+ * matches and targets, conntrack and NAT) is a deep tree of small functions, and with V8's
+ * default cumulative budget much of it stays calls. Measured on the 1,000,000-packet replay
+ * benchmark: 3.5-6% less time (budgets 3000-16000 all gave about as much; the peak RSS moved by
+ * a few MiB with the collector's timing). Read by the optimising compiler each time it compiles, so
+ * setting it before the hot code is optimised takes effect; one given on the command line wins.
+ */
+export function widenInlining(): void {
+  if (inliningTuned) return;
+  inliningTuned = true;
+  if (process.execArgv.some((a) => a.startsWith('--max-inlined-bytecode-size'))) return;
+  setFlagsFromString(`--max-inlined-bytecode-size-cumulative=${INLINE_BUDGET}`);
+}
