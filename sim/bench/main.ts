@@ -29,6 +29,7 @@ import { benchCaptureRead } from './capture.js';
 import { benchReplay, benchReplayConversations, benchReplayGrowth } from './replay.js';
 import { kernelRestore, type KernelResult } from './kernel.js';
 import { canCollect, collect, memory, timeRuns, type Memory, type Timing } from './measure.js';
+import { widenInlining } from '../heap.js';
 
 /** Benchmark settings from the command line. */
 export interface BenchOptions {
@@ -346,6 +347,9 @@ async function runReplayBench(opts: BenchOptions): Promise<void> {
 
 try {
   const opts = parseBenchArgs(process.argv.slice(2));
+  // The engine figures are measured in this process: with V8's inlining budget as natsim's CLI
+  // sets it (the replay's child process runs the CLI and gets it there).
+  widenInlining();
   runBench(opts);
   await runReplayBench(opts);
 } catch (e) {
