@@ -119,13 +119,15 @@ export class Engine {
   private readonly fates = { forwarded: new Map<string, Fate>(), delivered: new Map<string, Fate>(), sent: new Map<string, Fate>() };
   /** Route lookups by destination (the host model does not change while the engine runs). */
   private readonly routes = new Map<string | number, RouteResult | null>();
+  /** The last route looked up, by its destination array (see `route`). */
   private lastRouteDst: Words | null = null;
+  private lastRoute: RouteResult | null = null;
+  /** The last MASQUERADE source looked up, by interface and next-hop array (see `masqueradeSource`). */
   private lastMasqOut: string | null = null;
   private lastMasqHop: Words | null = null;
   private lastMasqSrc: Words | null = null;
   /** The interface the last received packet arrived on (known to exist). */
   private lastInIface: string | null = null;
-  private lastRoute: RouteResult | null = null;
   /** MASQUERADE's and REDIRECT's concrete ranges, the last one per rule range. */
   private readonly singleRanges = new WeakMap<NatRange, NatRange>();
   /** The compiled nat table (a field, not a map lookup, on the per-packet path). */
