@@ -162,9 +162,9 @@ function evalMatch(m: CompiledMatch, e: RuleEntry, table: TableName, pkt: Packet
     return { kind: 'unknown', note: `-m recent --${s.action} --name ${s.name} (${where}) depends on the addresses seen before` };
   }
   if (HISTORY_MATCHES.has(name)) return { kind: 'unknown', note: `-m ${name} (${where}) depends on the traffic seen before` };
-  if (!m.ext.match) return { kind: 'unknown', note: `-m ${name} (${where}) has no packet behaviour in natsim` };
+  if (m.match === null) return { kind: 'unknown', note: `-m ${name} (${where}) has no packet behaviour in natsim` };
   try {
-    const ok = m.ext.match(m.state, pkt, m.rt, ctx);
+    const ok = m.match(m.state, pkt, m.rt, ctx);
     if (ctx.dropped) return { kind: 'hotdrop' };
     return ok ? { kind: 'yes' } : { kind: 'no' };
   } catch (err) {
@@ -259,10 +259,10 @@ function walkTable(t: CompiledTable, hook: HookName, start: Branch, w: Walk): Ta
         continue;
       }
       const stepped = { ...b, path: [...b.path, `${label} ${tg.ext.name}`] };
-      if (!tg.ext.target) { ends.push({ kind: 'unknown', b: stepped, note: `target ${tg.ext.name} (${table} ${e.chain.name} rule ${e.num}) has no packet behaviour in natsim` }); break; }
+      if (tg.target === null) { ends.push({ kind: 'unknown', b: stepped, note: `target ${tg.ext.name} (${table} ${e.chain.name} rule ${e.num}) has no packet behaviour in natsim` }); break; }
       let v: TargetVerdict;
       try {
-        v = tg.ext.target(tg.state, b.pkt, tg.rt, ctx);
+        v = tg.target(tg.state, b.pkt, tg.rt, ctx);
       } catch (err) {
         if (!(err instanceof NatsimError)) throw err;
         ends.push({ kind: 'unknown', b: stepped, note: `target ${tg.ext.name} (${table} ${e.chain.name} rule ${e.num}): ${err.message}` });

@@ -42,74 +42,62 @@ export function formatTuple(t: Tuple): string {
 /** The protocol column (`udp      17`), made once per protocol. */
 const protoColumns = new Map<number, string>();
 
-/**
- * One `conntrack -L` line for an entry at virtual time `now`. Built by concatenation, field by
- * field: `natsim replay` prints a quarter of a million of them for a full table.
- */
+/** One `conntrack -L` line for an entry at virtual time `now` (written by `writeLine`). */
 export function formatConntrackLine(e: ConntrackEntry, now: number, opts: FormatOptions = {}): string {
-  const [orig, reply] = e.tuple;
-  let col = protoColumns.get(orig.proto);
-  if (col === undefined) protoColumns.set(orig.proto, col = `${protoName(orig.proto).padEnd(8)} ${orig.proto}`);
-  let s = opts.extended ? (orig.family === 'ipv4' ? 'ipv4     2 ' : 'ipv6     10 ') + col : col;
-  s += ' ' + remainingSeconds(e, now);
-  if (e.proto.kind === 'tcp') s += ' ' + (TCP_STATE_NAMES[e.proto.state] ?? 'NONE');
-  s += ' ' + formatTuple(orig);
-  if (opts.accounting) s += ' packets=' + e.origPackets + ' bytes=' + e.origBytes;
-  if (!(e.status & IPS.SEEN_REPLY)) s += ' [UNREPLIED]';
-  s += ' ' + formatTuple(reply);
-  if (opts.accounting) s += ' packets=' + e.replyPackets + ' bytes=' + e.replyBytes;
-  if (e.status & IPS.OFFLOAD) s += ' [OFFLOAD]';
-  else if (e.status & IPS.HW_OFFLOAD) s += ' [HW_OFFLOAD]';
-  else if (e.status & IPS.ASSURED) s += ' [ASSURED]';
-  s += ' mark=' + (e.mark >>> 0);
-  if (e.zone !== 0) s += ' zone=' + e.zone;
-  return s + ' use=1';
+  const w = oneLine;
+  writeLine(w, e, now, opts);
+  return w.take();
 }
 
 /**
  * The lines `formatConntrackLine` prints for `entries`, each followed by a newline, handed to
- * `emit` in pieces of about 64 KiB: the same text, written as bytes into one reused buffer
- * (IPv4 addresses and numbers digit by digit) instead of a string of some twenty pieces per
- * line — `natsim replay` lists a full table, a quarter of a million entries. IPv6 tuples and
- * protocols without ports take `formatConntrackLine`'s text for the line.
+ * `emit` in pieces of about 64 KiB, each ending at a line end: `natsim replay` lists a full
+ * table, a quarter of a million entries, written as bytes into one buffer.
  */
 export function writeConntrackLines(entries: Iterable<ConntrackEntry>, now: number, emit: (piece: string) => void, opts: FormatOptions = {}): void {
-  const w = new AsciiPieces(emit);
-  const o = new Int32Array(4), r = new Int32Array(4);
+  const w = new AsciiLine();
   for (const e of entries) {
-    // An IPv4 entry in the table is read from its node records (no tuple built), any other from its tuples.
-    if (!recordWords(e, 0, o) || !recordWords(e, 1, r)) {
-      const [orig, reply] = e.tuple;
-      const v4 = orig.family === 'ipv4' && reply.family === 'ipv4';
-      o[0] = v4 ? orig.src[0]! : 0; o[1] = v4 ? orig.dst[0]! : 0; o[2] = (orig.sport << 16) | orig.dport; o[3] = v4 ? orig.proto : -1;
-      r[0] = v4 ? reply.src[0]! : 0; r[1] = v4 ? reply.dst[0]! : 0; r[2] = (reply.sport << 16) | reply.dport; r[3] = v4 ? reply.proto : -1;
-    }
-    const proto = o[3]!;
-    if (proto < 0 || proto > 0xff || !hasPorts(proto) || opts.extended) {
-      w.text(formatConntrackLine(e, now, opts));
-      w.byte(10);
-      w.endLine();
-      continue;
-    }
-    let col = protoColumns.get(proto);
-    if (col === undefined) protoColumns.set(proto, col = `${protoName(proto).padEnd(8)} ${proto}`);
-    w.text(col);
-    w.byte(32); w.uint(remainingSeconds(e, now));
-    if (e.proto.kind === 'tcp') { w.byte(32); w.text(TCP_STATE_NAMES[e.proto.state] ?? 'NONE'); }
-    w.byte(32); w.portTuple(o);
-    if (opts.accounting) { w.text(' packets='); w.uint(e.origPackets); w.text(' bytes='); w.uint(e.origBytes); }
-    if (!(e.status & IPS.SEEN_REPLY)) w.text(' [UNREPLIED]');
-    w.byte(32); w.portTuple(r);
-    if (opts.accounting) { w.text(' packets='); w.uint(e.replyPackets); w.text(' bytes='); w.uint(e.replyBytes); }
-    if (e.status & IPS.OFFLOAD) w.text(' [OFFLOAD]');
-    else if (e.status & IPS.HW_OFFLOAD) w.text(' [HW_OFFLOAD]');
-    else if (e.status & IPS.ASSURED) w.text(' [ASSURED]');
-    w.text(' mark='); w.uint(e.mark >>> 0);
-    if (e.zone !== 0) { w.text(' zone='); w.uint(e.zone); }
-    w.text(' use=1\n');
-    w.endLine();
+    writeLine(w, e, now, opts);
+    w.byte(10);
+    if (w.length >= PIECE) emit(w.take());
   }
-  w.flush();
+  if (w.length > 0) emit(w.take());
+}
+
+/** Characters of output gathered before `writeConntrackLines` hands a piece on. */
+const PIECE = 1 << 16;
+
+/** Where `writeLine` reads an IPv4 entry's tuples from the table's node records. */
+const origWords = new Int32Array(4), replyWords = new Int32Array(4);
+
+/**
+ * One entry's line (the fields of this file's comment, `zone=` when not 0), the one layout both
+ * outputs use. An IPv4 entry in the table with ports is read from its node records (no tuple
+ * built); any other from its tuples.
+ */
+function writeLine(w: AsciiLine, e: ConntrackEntry, now: number, opts: FormatOptions): void {
+  const records = recordWords(e, 0, origWords) && recordWords(e, 1, replyWords) && hasPorts(origWords[3]!);
+  const tuples = records ? null : e.tuple;
+  const proto = tuples === null ? origWords[3]! : tuples[0].proto;
+  if (opts.extended) w.text(tuples === null || tuples[0].family === 'ipv4' ? 'ipv4     2 ' : 'ipv6     10 ');
+  let col = protoColumns.get(proto);
+  if (col === undefined) protoColumns.set(proto, col = `${protoName(proto).padEnd(8)} ${proto}`);
+  w.text(col);
+  w.byte(32); w.uint(remainingSeconds(e, now));
+  if (e.proto.kind === 'tcp') { w.byte(32); w.text(TCP_STATE_NAMES[e.proto.state] ?? 'NONE'); }
+  w.byte(32);
+  if (tuples === null) w.portTuple(origWords); else w.text(formatTuple(tuples[0]));
+  if (opts.accounting) { w.text(' packets='); w.uint(e.origPackets); w.text(' bytes='); w.uint(e.origBytes); }
+  if (!(e.status & IPS.SEEN_REPLY)) w.text(' [UNREPLIED]');
+  w.byte(32);
+  if (tuples === null) w.portTuple(replyWords); else w.text(formatTuple(tuples[1]));
+  if (opts.accounting) { w.text(' packets='); w.uint(e.replyPackets); w.text(' bytes='); w.uint(e.replyBytes); }
+  if (e.status & IPS.OFFLOAD) w.text(' [OFFLOAD]');
+  else if (e.status & IPS.HW_OFFLOAD) w.text(' [HW_OFFLOAD]');
+  else if (e.status & IPS.ASSURED) w.text(' [ASSURED]');
+  w.text(' mark='); w.uint(e.mark >>> 0);
+  if (e.zone !== 0) { w.text(' zone='); w.uint(e.zone); }
+  w.text(' use=1');
 }
 
 const ascii = new TextDecoder();
@@ -122,16 +110,18 @@ function octet(buf: Uint8Array, at: number, b: number, sep: number): number {
   return at;
 }
 
-/** ASCII text written byte by byte into a reused buffer, emitted as strings of about 64 KiB. */
-class AsciiPieces {
-  private static readonly PIECE = 1 << 16;
-  private buf = new Uint8Array(AsciiPieces.PIECE + 1024);
+/** ASCII text written byte by byte into a reused buffer, taken out as a string. */
+class AsciiLine {
+  private buf = new Uint8Array(1024);
   private at = 0;
 
-  constructor(private readonly emit: (piece: string) => void) {}
+  /** Bytes written since the last `take`. */
+  get length(): number {
+    return this.at;
+  }
 
   byte(b: number): void {
-    if (this.at === this.buf.length) this.grow();
+    if (this.at === this.buf.length) this.grow(1);
     this.buf[this.at++] = b;
   }
 
@@ -147,8 +137,8 @@ class AsciiPieces {
   /** A non-negative integer in decimal. */
   uint(n: number): void {
     if (n < 10) { this.byte(48 + n); return; }
-    if (this.at + 10 > this.buf.length) this.grow(10);
     if (n > 0x7fffffff) { this.text(String(n)); return; }
+    if (this.at + 10 > this.buf.length) this.grow(10);
     // Small integers: integer division.
     const digits = n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
     const buf = this.buf, end = this.at + digits;
@@ -170,25 +160,23 @@ class AsciiPieces {
     this.at = octet(this.buf, octet(this.buf, octet(this.buf, octet(this.buf, this.at, v >>> 24, 46), (v >>> 16) & 0xff, 46), (v >>> 8) & 0xff, 46), v & 0xff, -1);
   }
 
-  /** A line is complete: emit the piece once it is long enough. */
-  endLine(): void {
-    if (this.at >= AsciiPieces.PIECE) this.flush();
-  }
-
-  flush(): void {
-    if (this.at === 0) return;
-    const piece = ascii.decode(this.buf.subarray(0, this.at));
+  /** The text written so far, as a string; the buffer starts over. */
+  take(): string {
+    const s = ascii.decode(this.buf.subarray(0, this.at));
     this.at = 0;
-    this.emit(piece);
+    return s;
   }
 
-  /** Room for `more` bytes past the current end (a line longer than the spare 1 KiB). */
-  private grow(more = 1): void {
+  /** Room for `more` bytes past the current end. */
+  private grow(more: number): void {
     const bigger = new Uint8Array(Math.max(2 * this.buf.length, this.at + more + 1024));
     bigger.set(this.buf.subarray(0, this.at));
     this.buf = bigger;
   }
 }
+
+/** The buffer `formatConntrackLine` writes each line into (lines are written one at a time). */
+const oneLine = new AsciiLine();
 
 /** `conntrack -L` stdout for a list of entries (one line each, newline-terminated). */
 export function formatConntrackList(entries: readonly ConntrackEntry[], now: number, opts: FormatOptions = {}): string {

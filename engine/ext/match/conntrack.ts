@@ -271,8 +271,11 @@ export const conntrack: MatchExtension<ConntrackState> = {
     if (s.reply !== null) out += ` --ctdir ${s.reply ? 'REPLY' : 'ORIGINAL'}`;
     return out;
   },
-  /** The packet's conntrack state, tuples, status and lifetime against the options (`conntrack_mt`). */
   /** Whether the rule gives `--ctstate` alone (kube-proxy's rules do): then only the state bits are compared. */
-  init: (s) => ({ stateOnly: s.state !== null && s.proto === null && s.status === null && s.expire === null && s.reply === null && !ADDR_KEYS.some((k) => s.addrs[k] !== undefined) && !PORT_KEYS.some((k) => s.ports[k] !== undefined) }),
+  init: (s) => {
+    const given = givenKeys(s);
+    return { stateOnly: s.state !== null && s.proto === null && s.status === null && s.expire === null && s.reply === null && given.addrs.length === 0 && given.ports.length === 0 };
+  },
+  /** The packet's conntrack state, tuples, status and lifetime against the options (`conntrack_mt`). */
   match: (s, pkt, rt: { stateOnly: boolean } | undefined, ctx) => (rt !== undefined && rt.stateOnly ? ((packetStateBits(pkt) & s.state!.mask) !== 0) !== s.state!.invert : conntrackMatch(s, pkt, ctx)),
 };
