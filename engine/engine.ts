@@ -33,6 +33,11 @@ export interface EngineOptions {
   startMs?: number;
   /** Record the full path of every packet (slower; for teaching and `natsim packet`). */
   trace?: boolean;
+  /**
+   * Run tables through their generated code when not tracing (default true; false: the
+   * interpreter always, as tests compare the two).
+   */
+  generatedCode?: boolean;
 }
 
 /** The addresses and ports of a packet at one point. */
@@ -111,6 +116,7 @@ export class Engine {
   /** Virtual time, ms. */
   now: number;
   trace: boolean;
+  private readonly generatedCode: boolean;
   private readonly rng: () => number;
   private readonly shared = new Map<string, unknown>();
   /** MASQUERADE's source address by out interface and next hop. */
@@ -144,6 +150,7 @@ export class Engine {
     this.conntrack = new ConntrackTable(o.conntrack ?? {});
     this.now = o.startMs ?? 0;
     this.trace = o.trace ?? false;
+    this.generatedCode = o.generatedCode ?? true;
     const r = seedrandom(o.seed ?? 'natsim');
     this.rng = () => r.int32() >>> 0;
     const plan = {} as Record<HookName, PlannedOp[]>;
@@ -418,7 +425,7 @@ export class Engine {
     const table = t.name as 'raw' | 'mangle' | 'filter' | 'security' | 'nat';
     const steps: TraceStep[] | null = run.steps ? [] : null;
     const ctx = run.ctx.reset(table, hook, nat);
-    const v = runTable(t, hook, run.pkt, ctx, steps);
+    const v = runTable(t, hook, run.pkt, ctx, steps, this.generatedCode);
     if (steps) for (const s of steps) run.steps!.push({ kind: 'rule', step: s });
     if (v === 'DROP') {
       const last = lastMatched(t.entries, run, steps);

@@ -8,6 +8,7 @@ import { NatsimError, EXIT_OTHER } from './errors.js';
 import type { Words } from './net/addr.js';
 import type { HookName, PacketContext } from './ext/types.js';
 import type { Packet } from './packet.js';
+import { tableRunner } from './codegen.js';
 import { hookIndex, nextForDst, type CompiledTable, type DstIndex, type Entry, type RuleEntry } from './compile.js';
 
 /** The verdict of a table at a hook. */
@@ -60,10 +61,15 @@ function notModelled(what: string, e: RuleEntry): NatsimError {
 
 /**
  * Run the packet through one table at one hook. `hotdrop` is set by a match that cannot read its
- * header. Counters of the rules and policies are updated in place.
+ * header. Counters of the rules and policies are updated in place. Without a trace, the table's
+ * generated code runs it when it has some (`tableRunner`; `generated` false: always interpreted).
  */
-export function runTable(t: CompiledTable, hook: HookName, p: Packet, ctx: PacketContext & { dropped: boolean }, trace: TraceStep[] | null): TableVerdict {
+export function runTable(t: CompiledTable, hook: HookName, p: Packet, ctx: PacketContext & { dropped: boolean }, trace: TraceStep[] | null, generated = true): TableVerdict {
   const h = hookIndex(hook);
+  if (trace === null && generated) {
+    const run = tableRunner(t, h);
+    if (run !== null) return run(p, ctx);
+  }
   const i = t.startAt[h]!;
   const underflow = t.underflowAt[h]!;
   // Skipping rules for other destinations, unless a trace must list every rule.
