@@ -144,6 +144,12 @@ const hex8 = (v: number): string => '0x' + (v >>> 0).toString(16).padStart(8, '0
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
+/** "a section header block", "an interface description block", … */
+function aBlock(type: number): string {
+  const name = pcapngBlockName(type);
+  return `${/^[aeiou]/.test(name) ? 'an' : 'a'} ${name} block`;
+}
+
 /** pcapng block type names, for reports of skipped blocks. */
 export function pcapngBlockName(type: number): string {
   switch (type) {
@@ -250,7 +256,7 @@ export class CaptureParser {
     }
     if (have < 8) return new CaptureError('truncated', `truncated capture: a block header is cut short (${have} of 8 bytes) after ${plural(next, 'packet')}; ${lost}`, { file: this.file, packet: next, offset: at });
     const type = this.pendingType;
-    const what = isPacketBlock(type) ? `packet ${next} (${pcapngBlockName(type)} block)` : `a ${pcapngBlockName(type)} block after ${plural(next, 'packet')}`;
+    const what = isPacketBlock(type) ? `packet ${next} (${pcapngBlockName(type)} block)` : `${aBlock(type)} after ${plural(next, 'packet')}`;
     return new CaptureError('truncated', `truncated capture: ${what} is cut short (block length ${need}, the file has ${have} bytes of it); ${lost}`, this.blockLoc(type));
   }
 
@@ -331,13 +337,13 @@ export class CaptureParser {
     const total = view.getUint32(pos + 4, le);
     if (total < 12 || total % 4 !== 0 || total > MAX_BLOCK_LENGTH || (type === PCAPNG_BLOCK.SHB && total < 28)) {
       const next = this.info.packets;
-      const what = isPacketBlock(type) ? `packet ${next} (${pcapngBlockName(type)} block)` : `a ${pcapngBlockName(type)} block after ${plural(next, 'packet')}`;
+      const what = isPacketBlock(type) ? `packet ${next} (${pcapngBlockName(type)} block)` : `${aBlock(type)} after ${plural(next, 'packet')}`;
       throw new CaptureError('length', `corrupt block length: ${what} has total length ${total} (must be a multiple of 4, at least ${type === PCAPNG_BLOCK.SHB ? 28 : 12}, at most ${MAX_BLOCK_LENGTH}); the file is damaged from here on`, this.blockLoc(type));
     }
     if (avail < total) return -total;
     const trailer = view.getUint32(pos + total - 4, le);
     if (trailer !== total) {
-      const what = isPacketBlock(type) ? `packet ${this.info.packets} (${pcapngBlockName(type)} block)` : `a ${pcapngBlockName(type)} block`;
+      const what = isPacketBlock(type) ? `packet ${this.info.packets} (${pcapngBlockName(type)} block)` : aBlock(type);
       throw new CaptureError('length', `corrupt block: ${what} has length ${total} but its trailing copy says ${trailer}; the file is damaged from here on`, this.blockLoc(type));
     }
     switch (type) {
