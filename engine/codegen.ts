@@ -18,14 +18,9 @@
  * Tables whose chains are very long (kube-proxy's KUBE-SERVICES with thousands of services) or
  * nest very deep stay with `walk`, whose destination index skips the rules for other services.
  */
-import type { PacketContext } from './ext/types.js';
-import type { Packet } from './packet.js';
 import { NatsimError, EXIT_OTHER } from './errors.js';
-import type { CompiledTable, RuleEntry } from './compile.js';
-import type { TableVerdict } from './traverse.js';
+import type { CompiledTable, RuleEntry, TableRunner } from './compile.js';
 
-/** The traversal of one table at one hook, as generated code. */
-export type TableRunner = (p: Packet, ctx: PacketContext & { dropped: boolean }) => TableVerdict;
 
 /** A chain longer than this keeps the whole table on the interpreter (see the module comment). */
 const MAX_CHAIN_RULES = 400;
@@ -36,16 +31,10 @@ const MAX_DEPTH = 64;
 
 const CONTINUE = 0, ACCEPT = 1, DROP = 2;
 
-/** The table's runners by `hookIndex`, built on first use; null when the table stays with `walk`. */
-const runners = new WeakMap<CompiledTable, (TableRunner | null)[] | null>();
-
-/** The generated runner of table `t` at hook index `h`, or null (use `walk`). */
+/** The generated runner of table `t` at hook index `h`, or null (use `walk`); generated on first use. */
 export function tableRunner(t: CompiledTable, h: number): TableRunner | null {
-  let rs = runners.get(t);
-  if (rs === undefined) {
-    rs = generate(t);
-    runners.set(t, rs);
-  }
+  let rs = t.runners;
+  if (rs === undefined) rs = t.runners = generate(t);
   return rs === null ? null : rs[h] ?? null;
 }
 

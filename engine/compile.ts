@@ -5,7 +5,8 @@
  * header match precomputed, and each extension's per-rule runtime state made once.
  */
 import type { Family, Words } from './net/addr.js';
-import type { HookName, MatchExtension, TableName, TargetExtension } from './ext/types.js';
+import type { HookName, MatchExtension, PacketContext, TableName, TargetExtension } from './ext/types.js';
+import type { Packet } from './packet.js';
 import { BUILTIN_CHAINS, chainsInSaveOrder, type Chain, type Counters, type Rule, type Ruleset } from './ruleset/model.js';
 import { comment } from './ext/match/comment.js';
 
@@ -78,7 +79,12 @@ export interface CompiledTable {
   underflowAt: Int32Array;
   /** Where to look next past rules testing other destinations; null for tables with few such rules. */
   dstIndex: DstIndex | null;
+  /** The table's generated code by `hookIndex` (`tableRunner`): undefined until first asked, null when it has none. */
+  runners?: (TableRunner | null)[] | null;
 }
+
+/** The traversal of one table at one hook, as generated code (engine/codegen.ts). */
+export type TableRunner = (p: Packet, ctx: PacketContext & { dropped: boolean }) => 'ACCEPT' | 'DROP';
 
 /**
  * For tables with long runs of rules that each test one IPv4 destination (kube-proxy's
@@ -195,7 +201,7 @@ export function compileTable(family: Family, name: TableName, chains: Chain[]): 
   const startAt = new Int32Array(5).fill(-1), underflowAt = new Int32Array(5).fill(-1);
   for (const [h, at] of hookEntry) startAt[hookIndex(h)] = at;
   for (const [h, at] of underflow) underflowAt[hookIndex(h)] = at;
-  return { name, family, entries, hookEntry, underflow, chainStart, startAt, underflowAt, dstIndex: buildDstIndex(entries) };
+  return { name, family, entries, hookEntry, underflow, chainStart, startAt, underflowAt, dstIndex: buildDstIndex(entries), runners: undefined };
 }
 
 /** Compile every table of a ruleset (its rules must have passed the COMMIT checks). */
