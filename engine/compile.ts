@@ -148,6 +148,18 @@ export interface CompiledRuleset {
   family: Family;
   tables: Map<TableName, CompiledTable>;
   source: Ruleset;
+  /** The rules' runtime states that change as packets pass (see `resetRuleState`). */
+  mutable: { init: (state: any) => any; state: any; rt: any }[];
+}
+
+/**
+ * Makes the runtime state of every rule that keeps one (nth counters, token buckets) as a new
+ * compile would, in place (generated code holds the state objects): a compiled ruleset serves
+ * one engine after another (`natsim flows --all-services`: one fresh node per service) without
+ * compiling it again for each — a kube-proxy ruleset of 10,000 services takes ≈ 0.1 s to compile.
+ */
+export function resetRuleState(c: CompiledRuleset): void {
+  for (const m of c.mutable) Object.assign(m.rt, m.init(m.state));
 }
 
 function iface(name: string | null): { name: string | null; prefix: boolean } {
@@ -208,5 +220,14 @@ export function compileTable(family: Family, name: TableName, chains: Chain[]): 
 export function compileRuleset(rs: Ruleset): CompiledRuleset {
   const tables = new Map<TableName, CompiledTable>();
   for (const t of rs.tables.values()) tables.set(t.name, compileTable(rs.family, t.name, chainsInSaveOrder(t)));
-  return { family: rs.family, tables, source: rs };
+  const mutable: CompiledRuleset['mutable'] = [];
+  for (const t of tables.values()) {
+    for (const e of t.entries) {
+      if (e.kind !== 'rule') continue;
+      for (const m of e.matches) if (m.ext.mutableRuntime && m.ext.init) mutable.push({ init: m.ext.init, state: m.state, rt: m.rt });
+      const tg = e.target;
+      if (tg.kind === 'ext' && tg.ext.mutableRuntime && tg.ext.init) mutable.push({ init: tg.ext.init, state: tg.state, rt: tg.rt });
+    }
+  }
+  return { family: rs.family, tables, source: rs, mutable };
 }

@@ -5,7 +5,7 @@
  * Deterministic: time is a virtual clock the caller advances, randomness a seeded generator.
  */
 import seedrandom from 'seedrandom';
-import { compileRuleset, type CompiledRuleset, type CompiledTable, type Entry } from './compile.js';
+import { compileRuleset, resetRuleState, type CompiledRuleset, type CompiledTable, type Entry } from './compile.js';
 import { ConntrackTable, type ConntrackConfig } from './conntrack/table.js';
 import { CTINFO, IPS, type ConntrackEntry, type TrackedCtInfo } from './conntrack/entry.js';
 import { ctPacketFromBytes, ctPacketFromPacket } from './conntrack/packet.js';
@@ -38,6 +38,12 @@ export interface EngineOptions {
    * interpreter always, as tests compare the two).
    */
   generatedCode?: boolean;
+  /**
+   * `ruleset` already compiled (`compileRuleset(ruleset)`), to share between engines run one after
+   * another; its rules' changing state is made afresh here (`resetRuleState`). Rule counters are
+   * the ruleset's own objects either way.
+   */
+  compiled?: CompiledRuleset;
 }
 
 /** The addresses and ports of a packet at one point. */
@@ -146,7 +152,13 @@ export class Engine {
   constructor(o: EngineOptions) {
     this.host = o.host;
     this.ruleset = o.ruleset;
-    this.compiled = compileRuleset(o.ruleset);
+    if (o.compiled !== undefined) {
+      if (o.compiled.source !== o.ruleset) throw new NatsimError('INTERNAL', 'Engine: the compiled ruleset given is not the ruleset given', {}, EXIT_OTHER);
+      resetRuleState(o.compiled);
+      this.compiled = o.compiled;
+    } else {
+      this.compiled = compileRuleset(o.ruleset);
+    }
     this.conntrack = new ConntrackTable(o.conntrack ?? {});
     this.now = o.startMs ?? 0;
     this.trace = o.trace ?? false;

@@ -12,7 +12,7 @@
  * rejected by the filter table) is decided by running the engine once on that branch's packet.
  * Shares are exact fractions that sum to exactly 1.
  */
-import { compileRuleset, type CompiledTable, type RuleEntry } from '../engine/compile.js';
+import { compileRuleset, type CompiledRuleset, type CompiledTable, type RuleEntry } from '../engine/compile.js';
 import { ConntrackTable } from '../engine/conntrack/table.js';
 import { CTINFO, type ConntrackEntry } from '../engine/conntrack/entry.js';
 import { ctPacketFromBytes } from '../engine/conntrack/packet.js';
@@ -365,8 +365,11 @@ function fateOf(r: PacketResult): { kind: 'local' | 'forwarded' | 'dropped' | 'r
   }
 }
 
-/** The exact expected split of NEW connections to q's destination through this node. */
-export function expectSplit(rs: Ruleset, host: Host, q: ExpectQuery): ExpectedSplit {
+/**
+ * The exact expected split of NEW connections to q's destination through this node. `compiled`:
+ * `rs` already compiled (the walk reads it and calls only matches and targets that keep no state).
+ */
+export function expectSplit(rs: Ruleset, host: Host, q: ExpectQuery, compiled: CompiledRuleset = compileRuleset(rs)): ExpectedSplit {
   const family = q.family;
   const hook: HookName = q.local ? 'OUTPUT' : 'PREROUTING';
   const inIface = q.local ? null : q.inIface ?? [...host.interfaces.keys()].find((n) => n !== 'lo') ?? 'lo';
@@ -386,7 +389,7 @@ export function expectSplit(rs: Ruleset, host: Host, q: ExpectQuery): ExpectedSp
     first.outIface = route ? (route.type === 'local' ? 'lo' : route.dev ?? 'lo') : null;
   }
   const w: Walk = { host, family, notes: new Set(), inexact: false, branches: 0 };
-  const compiled = compileRuleset(rs);
+  if (compiled.source !== rs) throw new NatsimError('INTERNAL', 'expect: the compiled ruleset given is not the ruleset given', {}, EXIT_OTHER);
 
   // raw, conntrack, mangle, nat: the hook functions before routing, in priority order.
   let live: Branch[] = [{ pkt: first, share: ONE, path: [] }];

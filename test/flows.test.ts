@@ -5,6 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { compileRuleset } from '../engine/compile.js';
+import { Engine } from '../engine/engine.js';
 import { hostFromSpec } from '../engine/host/host.js';
 import { parseIPv4Strict } from '../engine/net/addr.js';
 import { loadRuleset } from '../engine/ruleset/load.js';
@@ -80,5 +82,41 @@ describe('session affinity (kube-proxy ClientIP) with --clients', () => {
     const r = runFlows(rs(), host, { ...base, proto: 'tcp', count: 200, clients: 10, from: '192.168.0.0/24' }, to, 6);
     expect([...r.observed.values()].reduce((a, b) => a + b, 0)).toBe(200);
     expect(r.observed.size).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('one compile shared by several runs (--all-services)', () => {
+  const sc = loadScenario('kube-seed');
+  // A service whose rules keep state: an nth counter and a token bucket.
+  const text = `*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A PREROUTING -d 10.96.0.20/32 -p udp -m udp --dport 53 -m statistic --mode nth --every 3 --packet 0 -j DNAT --to-destination 10.244.0.5:53
+-A PREROUTING -d 10.96.0.20/32 -p udp -m udp --dport 53 -m limit --limit 10/sec -j DNAT --to-destination 10.244.0.6:53
+-A PREROUTING -d 10.96.0.20/32 -p udp -m udp --dport 53 -j DNAT --to-destination 10.244.0.9:53
+COMMIT
+`;
+  const svc = { addr: [parseIPv4Strict('10.96.0.20')!], port: 53, family: 'ipv4' as const };
+  const o = { ...base, count: 301 };
+
+  it('gives each run the rules\' state a fresh compile would (nth counters, token buckets)', () => {
+    const rs = loadRuleset([{ text, file: 'stateful.rules' }]);
+    const compiled = compileRuleset(rs);
+    const first = runFlows(rs, sc.host!, o, svc, 17, compiled);
+    const second = runFlows(rs, sc.host!, o, svc, 17, compiled);
+    const fresh = runFlows(loadRuleset([{ text, file: 'stateful.rules' }]), sc.host!, o, svc, 17);
+    expect(first.observed.get('10.244.0.5:53')).toBe(101);
+    // The bucket: a burst of 5, then one connection per 100 ms of the 301 ms the run lasts.
+    expect(first.observed.get('10.244.0.6:53')).toBeGreaterThanOrEqual(6);
+    expect(first.observed.get('10.244.0.6:53')).toBeLessThanOrEqual(9);
+    expect([...second.observed]).toEqual([...first.observed]);
+    expect([...fresh.observed]).toEqual([...first.observed]);
+  });
+
+  it('an engine refuses a compile of another ruleset', () => {
+    const compiled = compileRuleset(loadRuleset([{ text, file: 'a.rules' }]));
+    expect(() => new Engine({ ruleset: loadRuleset([{ text, file: 'b.rules' }]), host: sc.host!, compiled })).toThrow(/not the ruleset given/);
   });
 });

@@ -131,6 +131,11 @@ export interface MatchExtension<S = unknown, R = any> extends ExtensionBase<S> {
   /** Per-rule runtime state, made when the ruleset is compiled (nth counters, token buckets). */
   init?(state: S): R;
   /**
+   * The runtime state `init` makes changes as packets pass (an nth counter, a token bucket): an
+   * engine given an already compiled ruleset makes it afresh (`resetRuleState`), as a new compile would.
+   */
+  mutableRuntime?: boolean;
+  /**
    * Packet behaviour: whether the packet matches. Absent means natsim does not model it yet: the
    * engine stops with a NOT_IMPLEMENTED error naming the rule, it never silently matches.
    */
@@ -142,6 +147,8 @@ export interface TargetExtension<S = unknown, R = any> extends ExtensionBase<S> 
   readonly kind: 'target';
   /** Per-rule runtime state, made when the ruleset is compiled. */
   init?(state: S): R;
+  /** As for matches: the runtime state changes as packets pass. */
+  mutableRuntime?: boolean;
   /** Packet behaviour: what the target does and its verdict. Absent: NOT_IMPLEMENTED, loudly. */
   target?(state: S, pkt: Packet, rt: R, ctx: PacketContext): TargetVerdict;
 }

@@ -7,6 +7,7 @@
 import type { ChalkInstance } from 'chalk';
 import seedrandom from 'seedrandom';
 import { Engine } from '../../engine/engine.js';
+import { compileRuleset, type CompiledRuleset } from '../../engine/compile.js';
 import { NatsimError, EXIT_BAD_INPUT } from '../../engine/errors.js';
 import type { Host } from '../../engine/host/host.js';
 import { applyMask, formatAddr, maskFromLength, parseMask, type Family, type Words } from '../../engine/net/addr.js';
@@ -91,10 +92,13 @@ function addOffset(base: Words, off: number): Words {
   return w;
 }
 
-/** Run flows to one destination on a fresh engine. */
-export function runFlows(rs: Ruleset, host: Host, o: FlowsOptions, dst: { addr: Words; port: number; family: Family }, proto: number): FlowsResult {
+/**
+ * Run flows to one destination on a fresh engine: of `rs` compiled afresh, or of `compiled` (its
+ * compile, shared by runs one after another) with its rules' changing state made afresh.
+ */
+export function runFlows(rs: Ruleset, host: Host, o: FlowsOptions, dst: { addr: Words; port: number; family: Family }, proto: number, compiled?: CompiledRuleset): FlowsResult {
   const family = dst.family;
-  const engine = new Engine({ ruleset: rs, host, seed: o.seed });
+  const engine = new Engine({ ruleset: rs, host, seed: o.seed, ...(compiled ? { compiled } : {}) });
   const rng = seedrandom(`${o.seed}/clients`);
   const pool = clientPool(family, o.from, host, o.in);
   const own = new Set<string>();
@@ -148,7 +152,7 @@ export function runFlows(rs: Ruleset, host: Host, o: FlowsOptions, dst: { addr: 
   }
   const dstText = family === 'ipv6' ? `[${formatAddr(family, dst.addr)}]:${dst.port}` : `${formatAddr(family, dst.addr)}:${dst.port}`;
   // The exact split for this run's clients (its first client: -s rules may tell clients apart).
-  const expected = expectSplit(rs, host, { family, proto, dst: dst.addr, dport: dst.port, ...(o.local ? { local: true } : { src: clients[0]!, ...(o.in ? { inIface: o.in } : {}) }) });
+  const expected = expectSplit(rs, host, { family, proto, dst: dst.addr, dport: dst.port, ...(o.local ? { local: true } : { src: clients[0]!, ...(o.in ? { inIface: o.in } : {}) }) }, engine.compiled);
   const repeat = [...perClient.values()].filter((p) => p.n >= 2);
   const pinnedClients = repeat.length ? repeat.filter((p) => p.outcomes.size === 1).length / repeat.length : null;
   return { destination: dstText, connections: o.count, observed, unpinned, replies, repliesUnNated, clients: clients.length, pinnedClients, comparison: compareSplit(observed, expected) };
@@ -181,9 +185,11 @@ export function runFlowsCommand(o: FlowsOptions, streams: Streams, c: ChalkInsta
   }
   const services = findServices(ruleset);
   if (services.length === 0) throw new NatsimError('USAGE', 'no services found in the ruleset (nat rules matching a host address, a protocol and a port, that jump or DNAT)', {}, EXIT_BAD_INPUT);
+  // One compile for every service's run (each a fresh node all the same: see runFlows).
+  const compiled = compileRuleset(ruleset);
   const rows = services.map((svc: ServiceAddress) => {
     // Each service gets its own sample (a seed derived from the run's seed and the service).
-    const r = runFlows(ruleset, host, { ...o, seed: `${o.seed}/${svc.label}/${svc.proto}` }, { addr: svc.addr, port: svc.port, family: ruleset.family }, svc.proto);
+    const r = runFlows(ruleset, host, { ...o, seed: `${o.seed}/${svc.label}/${svc.proto}` }, { addr: svc.addr, port: svc.port, family: ruleset.family }, svc.proto, compiled);
     const worst = r.comparison.endpoints.reduce((m, e) => Math.max(m, Math.abs(e.difference)), 0);
     return { service: svc.label, destination: r.destination, proto: svc.proto, endpoints: r.comparison.endpoints.length, worstDeviation: worst, pValue: r.comparison.pValue, verdict: r.comparison.verdict };
   });

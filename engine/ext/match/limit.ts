@@ -73,6 +73,7 @@ export const limit: MatchExtension<LimitState, LimitRuntime> = {
   },
   /** A full bucket per rule (`limit_mt_check`: credit = user2credits(avg·burst)). */
   init: (s) => ({ credit: user2credits(u32(s.avg * s.burst)), prev: null }),
+  mutableRuntime: true,
   /** Refill by the jiffies elapsed (capped), then take `cost` credits if there are that many. */
   match(s, _pkt, rt, ctx) {
     const now = jiffiesAt(ctx.now);

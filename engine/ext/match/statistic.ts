@@ -102,6 +102,7 @@ export const statistic: MatchExtension<StatisticState, { count: number }> = {
   },
   // nth: one counter per rule instance, starting at every − packet (`statistic_mt_check`).
   init: (s) => ({ count: s.every - s.packet }),
+  mutableRuntime: true,
   match(s, _pkt, rt, ctx) {
     if (s.mode === 'random') return ((ctx.random32() & 0x7fffffff) < s.probability) !== s.invert;
     rt.count = rt.count === s.every ? 0 : rt.count + 1;
