@@ -285,10 +285,23 @@ type Leaf =
   | { kind: 'dropped'; b: Branch; by: string }
   | { kind: 'unknown'; b: Branch; note: string };
 
+/** `defaultClient`'s answers, per compiled ruleset and host (a command asks once per service). */
+const defaultClients = new WeakMap<CompiledRuleset, WeakMap<Host, Map<Family, Words>>>();
+
 /** A client address no `-s` of the ruleset names, and not one of the node's. */
-function defaultClient(rs: Ruleset, host: Host, family: Family): Words {
+function defaultClient(compiled: CompiledRuleset, host: Host, family: Family): Words {
+  let perHost = defaultClients.get(compiled);
+  if (perHost === undefined) defaultClients.set(compiled, perHost = new WeakMap());
+  let answers = perHost.get(host);
+  if (answers === undefined) perHost.set(host, answers = new Map());
+  let a = answers.get(family);
+  if (a === undefined) answers.set(family, a = findDefaultClient(compiled, host, family));
+  return a;
+}
+
+function findDefaultClient(compiled: CompiledRuleset, host: Host, family: Family): Words {
   const prefixes: { addr: Words; mask: Words }[] = [];
-  for (const t of rs.tables.values()) for (const c of t.chains.values()) for (const r of c.rules) if (r.src) prefixes.push(r.src);
+  for (const t of compiled.tables.values()) for (const e of t.entries) if (e.kind === 'rule' && e.src) prefixes.push({ addr: e.src, mask: e.srcMask! });
   const own = new Set<string>();
   for (const i of host.interfaces.values()) for (const a of i.addrs) own.add(formatAddr(a.family, a.addr));
   const inside = (a: Words): boolean => prefixes.some((p) => a.every((wd, k) => ((wd & p.mask[k]!) >>> 0) === ((p.addr[k]! & p.mask[k]!) >>> 0)));
@@ -370,6 +383,7 @@ function fateOf(r: PacketResult): { kind: 'local' | 'forwarded' | 'dropped' | 'r
  * `rs` already compiled (the walk reads it and calls only matches and targets that keep no state).
  */
 export function expectSplit(rs: Ruleset, host: Host, q: ExpectQuery, compiled: CompiledRuleset = compileRuleset(rs)): ExpectedSplit {
+  if (compiled.source !== rs) throw new NatsimError('INTERNAL', 'expect: the compiled ruleset given is not the ruleset given', {}, EXIT_OTHER);
   const family = q.family;
   const hook: HookName = q.local ? 'OUTPUT' : 'PREROUTING';
   const inIface = q.local ? null : q.inIface ?? [...host.interfaces.keys()].find((n) => n !== 'lo') ?? 'lo';
@@ -378,7 +392,7 @@ export function expectSplit(rs: Ruleset, host: Host, q: ExpectQuery, compiled: C
     const ifc = [...host.interfaces.values()].find((i) => i.name !== 'lo' && i.addrs.some((a) => a.family === family));
     src = ifc?.addrs.find((a) => a.family === family)?.addr;
   }
-  src ??= defaultClient(rs, host, family);
+  src ??= defaultClient(compiled, host, family);
   const sport = q.sport ?? 40000;
   const spec = { family, src, dst: q.dst, proto: q.proto, sport, dport: q.dport };
   const first = buildPacket(spec);
@@ -389,7 +403,6 @@ export function expectSplit(rs: Ruleset, host: Host, q: ExpectQuery, compiled: C
     first.outIface = route ? (route.type === 'local' ? 'lo' : route.dev ?? 'lo') : null;
   }
   const w: Walk = { host, family, notes: new Set(), inexact: false, branches: 0 };
-  if (compiled.source !== rs) throw new NatsimError('INTERNAL', 'expect: the compiled ruleset given is not the ruleset given', {}, EXIT_OTHER);
 
   // raw, conntrack, mangle, nat: the hook functions before routing, in priority order.
   let live: Branch[] = [{ pkt: first, share: ONE, path: [] }];

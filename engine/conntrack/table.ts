@@ -61,9 +61,13 @@ import { DEFAULT_UDP_TIMEOUT, DEFAULT_UDP_TIMEOUT_STREAM, udpPacket, udplitePack
 /** natsim's default `nf_conntrack_max` (the kernel sizes it from memory; set it per scenario). */
 export const DEFAULT_CONNTRACK_MAX = 262144;
 
-/** Node index slots and entries the table starts with (both grow by doubling, up to `JUMP_CAPACITY`). */
-const INITIAL_SLOTS = 32768;
-const INITIAL_CAPACITY = 4096;
+/**
+ * Node index slots and entries the table starts with (both grow by doubling, up to
+ * `JUMP_CAPACITY`): small, since many tables hold a handful of entries (`natsim expect` runs an
+ * engine per outcome, `flows --all-services` one per service).
+ */
+const INITIAL_SLOTS = 2048;
+const INITIAL_CAPACITY = 256;
 /** The capacity from which the table makes room for `nf_conntrack_max` entries in one step (a limit up to the default). */
 const JUMP_CAPACITY = 16384;
 /** Record word N_CHAIN of a node (or by-source record) in no index or bucket. */

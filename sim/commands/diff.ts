@@ -11,6 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import { NatsimError, EXIT_BAD_INPUT } from '../../engine/errors.js';
+import { compileRuleset } from '../../engine/compile.js';
 import { hostFromSpec, type Host, type HostSpec } from '../../engine/host/host.js';
 import { formatAddr, type Family, type Words } from '../../engine/net/addr.js';
 import { parseProtocol, protocolName } from '../../engine/ext/values.js';
@@ -185,13 +186,15 @@ export function serviceShares(before: DiffSide & { host: Host }, after: DiffSide
   const out: ServiceShares[] = [];
   let src: Words | undefined;
   if (o.from) src = parseEndpoint(o.from, '--from').addr;
+  // Each side compiled once for all its services.
+  const cb = compileRuleset(before.ruleset), ca = compileRuleset(after.ruleset);
   for (const t of targets(before.ruleset, after.ruleset, o)) {
     const q: ExpectQuery = { family: t.family, proto: t.proto, dst: t.dst, dport: t.dport };
     if (src) q.src = src;
     if (o.in) q.inIface = o.in;
     if (o.local) q.local = true;
-    const sb = expectSplit(before.ruleset, before.host, q);
-    const sa = expectSplit(after.ruleset, after.host, q);
+    const sb = expectSplit(before.ruleset, before.host, q, cb);
+    const sa = expectSplit(after.ruleset, after.host, q, ca);
     const mb = sharesByKey(sb);
     const ma = sharesByKey(sa);
     const keys = [...mb.keys()];

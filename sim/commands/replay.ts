@@ -262,7 +262,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
     const addr = family === 'ipv4' ? [Number(dst.split('.').reduce((a, b) => a * 256 + Number(b), 0))] : null;
     if (!addr) continue;
     streams.out(c.bold(`\nconnections to ${dst}:${port} per endpoint`) + '\n');
-    const exp = expectSplit(ruleset, host, { family, proto: Number(proto), dst: addr, dport: port });
+    const exp = expectSplit(ruleset, host, { family, proto: Number(proto), dst: addr, dport: port }, engine.compiled);
     streams.out(formatSplit(compareSplit(observed, exp), c) + '\n');
   }
   // The whole table as `conntrack -L` lists it, every entry (it can hold 262,144), counted in the heading.
