@@ -63,11 +63,11 @@ export const DEFAULT_CONNTRACK_MAX = 262144;
 
 /**
  * Node index slots and entries the table starts with (both grow by doubling, up to
- * `JUMP_CAPACITY`): small, since many tables hold a handful of entries (`natsim expect` runs an
+ * `JUMP_CAPACITY`): tiny, since many tables hold a handful of entries (`natsim expect` runs an
  * engine per outcome, `flows --all-services` one per service).
  */
-const INITIAL_SLOTS = 2048;
-const INITIAL_CAPACITY = 256;
+const INITIAL_SLOTS = 64;
+const INITIAL_CAPACITY = 8;
 /** The capacity from which the table makes room for `nf_conntrack_max` entries in one step (a limit up to the default). */
 const JUMP_CAPACITY = 16384;
 /** Record word N_CHAIN of a node (or by-source record) in no index or bucket. */
