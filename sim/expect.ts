@@ -12,7 +12,7 @@
  * rejected by the filter table) is decided by running the engine once on that branch's packet.
  * Shares are exact fractions that sum to exactly 1.
  */
-import { compileRuleset, type CompiledRuleset, type CompiledTable, type RuleEntry } from '../engine/compile.js';
+import { compileRuleset, nextForDst, type CompiledRuleset, type CompiledTable, type RuleEntry } from '../engine/compile.js';
 import { ConntrackTable } from '../engine/conntrack/table.js';
 import { CTINFO, type ConntrackEntry } from '../engine/conntrack/entry.js';
 import { ctPacketFromBytes } from '../engine/conntrack/packet.js';
@@ -202,6 +202,7 @@ function walkTable(t: CompiledTable, hook: HookName, start: Branch, w: Walk): Ta
   const todo: { b: Branch; i: number; stack: number[] }[] = [{ b: start, i: t.hookEntry.get(hook)!, stack: [] }];
   const underflow = t.underflow.get(hook)!;
   const table = t.name;
+  const ix = w.family === 'ipv4' ? t.dstIndex : null;
   while (todo.length) {
     const item = todo.pop()!;
     let { b, i } = item;
@@ -215,6 +216,8 @@ function walkTable(t: CompiledTable, hook: HookName, start: Branch, w: Walk): Ta
         i = stack.length ? stack.pop()! + 1 : underflow;
         continue;
       }
+      // Rules for another single destination (kube-proxy's KUBE-SERVICES): straight to the next that can match.
+      if (e.keyedDst && ix !== null && b.pkt.dst[0] !== e.dst![0]) { i = nextForDst(ix, i + 1, b.pkt.dst[0]!); continue; }
       if (headerMismatch(e, b.pkt)) { i++; continue; }
       const ctx = new WalkContext(w.family, table, hook, w.host);
       let p: Fraction = ONE;

@@ -217,3 +217,25 @@ COMMIT
     expect(formatFraction({ num: 5n, den: 5n })).toBe('1');
   });
 });
+
+describe('expectSplit on a large kube-proxy ruleset', () => {
+  it('skips the rules for other services by the destination index, with the same answers as a full walk', async () => {
+    const { generateKubeRuleset } = await import('../sim/kube/generate.js');
+    const { EXAMPLE_NODE, syntheticCluster } = await import('../sim/kube/examples.js');
+    const { bigHost } = await import('../sim/bench/engine.js');
+    const { compileRuleset } = await import('../engine/compile.js');
+    const rs = loadRuleset([{ text: generateKubeRuleset(syntheticCluster(150, 3), EXAMPLE_NODE).dump, file: 'kube.rules' }]);
+    const indexed = compileRuleset(rs);
+    expect(indexed.tables.get('nat')!.dstIndex).not.toBeNull();
+    const full = compileRuleset(rs);
+    full.tables.get('nat')!.dstIndex = null;
+    const h = bigHost(EXAMPLE_NODE.ip);
+    for (const k of [0, 1, 77, 149, 150]) {
+      const q = { family: 'ipv4' as const, proto: 6, dst: [(0xac1e0000 + 10 + k) >>> 0], dport: 80 };
+      const a = expectSplit(rs, h, q, indexed), b = expectSplit(rs, h, q, full);
+      expect(a).toEqual(b);
+      // Service 150 does not exist: nothing DNATs it.
+      expect(a.outcomes.filter((o) => o.kind === 'endpoint')).toHaveLength(k < 150 ? 3 : 0);
+    }
+  });
+});
