@@ -224,9 +224,9 @@ export function compileRuleset(rs: Ruleset): CompiledRuleset {
   for (const t of tables.values()) {
     for (const e of t.entries) {
       if (e.kind !== 'rule') continue;
-      for (const m of e.matches) if (m.ext.mutableRuntime && m.ext.init) mutable.push({ init: m.ext.init, state: m.state, rt: m.rt });
+      for (const m of e.matches) if (m.ext.mutableRuntime && m.ext.init && typeof m.rt === 'object' && m.rt !== null) mutable.push({ init: m.ext.init, state: m.state, rt: m.rt });
       const tg = e.target;
-      if (tg.kind === 'ext' && tg.ext.mutableRuntime && tg.ext.init) mutable.push({ init: tg.ext.init, state: tg.state, rt: tg.rt });
+      if (tg.kind === 'ext' && tg.ext.mutableRuntime && tg.ext.init && typeof tg.rt === 'object' && tg.rt !== null) mutable.push({ init: tg.ext.init, state: tg.state, rt: tg.rt });
     }
   }
   return { family: rs.family, tables, source: rs, mutable };

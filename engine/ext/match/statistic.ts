@@ -52,7 +52,7 @@ export function formatProbability(stored: number): string {
 }
 
 /** The statistic match. */
-export const statistic: MatchExtension<StatisticState, { count: number }> = {
+export const statistic: MatchExtension<StatisticState, { count: number } | null> = {
   kind: 'match',
   name: 'statistic',
   options: [
@@ -100,13 +100,15 @@ export const statistic: MatchExtension<StatisticState, { count: number }> = {
     if (s.mode === 'nth' && !(s.given.every || s.given.packet)) ctx.fail('--every and --packet must be specified when using nth mode');
     if (s.packet > s.every) ctx.fail('the --packet p must be 0 <= p <= n-1');
   },
-  // nth: one counter per rule instance, starting at every − packet (`statistic_mt_check`).
-  init: (s) => ({ count: s.every - s.packet }),
+  // nth: one counter per rule instance, starting at every − packet (`statistic_mt_check`); random
+  // mode keeps none.
+  init: (s) => (s.mode === 'nth' ? { count: s.every - s.packet } : null),
   mutableRuntime: true,
   match(s, _pkt, rt, ctx) {
     if (s.mode === 'random') return ((ctx.random32() & 0x7fffffff) < s.probability) !== s.invert;
-    rt.count = rt.count === s.every ? 0 : rt.count + 1;
-    return (rt.count === 0) !== s.invert;
+    const n = rt!;
+    n.count = n.count === s.every ? 0 : n.count + 1;
+    return (n.count === 0) !== s.invert;
   },
   save(s) {
     const inv = s.invert ? ' !' : '';
