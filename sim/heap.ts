@@ -35,6 +35,11 @@ function setFlagOnce(flag: string, given: readonly string[]): void {
  */
 export function tuneHeap(): void {
   setFlagOnce(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`, ['--heap-growing-percent']);
+  noPretenuring();
+}
+
+/** Turns allocation-site pretenuring off (see `tuneHeap`; the benchmark runs with it off too). */
+export function noPretenuring(): void {
   setFlagOnce('--no-allocation-site-pretenuring', ['--allocation-site-pretenuring', '--no-allocation-site-pretenuring']);
 }
 

@@ -25,7 +25,8 @@ import { loadRuleset } from '../../engine/ruleset/load.js';
 import type { Ruleset } from '../../engine/ruleset/model.js';
 import { loadScenario } from '../scenario.js';
 import { collect, median, type Timing } from './measure.js';
-import { runFlows } from '../commands/flows.js';
+import { allServiceFlows, runFlows } from '../commands/flows.js';
+import { serviceShares } from '../commands/diff.js';
 
 /** Targets of the engine figures (packets per second, on one core). */
 export const ENGINE_TARGETS = { seedNewPerSec: 300_000, establishedPerSec: 1_000_000 } as const;
@@ -306,3 +307,38 @@ export function engineSink(): number {
   return sink;
 }
 
+
+/** Whole-ruleset commands on the large ruleset (one timed run each: they take seconds). */
+export interface WholeRulesetFigures {
+  services: number;
+  /** `natsim diff` of the ruleset against itself: every service's exact split on both sides. */
+  diffMs: number;
+  /** `natsim flows --all-services --count N`: N connections to every service, a fresh node each. */
+  flowsMs: number;
+  flowsCount: number;
+  /** Rows whose split was as expected (every service DNATed to its endpoints). */
+  diffOk: boolean;
+  flowsOk: boolean;
+}
+
+/**
+ * (h) The commands that go over every service of a large ruleset: `natsim diff`'s per-service
+ * shares (both sides) and `natsim flows --all-services` with `flowsCount` connections each.
+ */
+export function benchWholeRuleset(ruleset: Ruleset, nodeIp: string, flowsCount: number): WholeRulesetFigures {
+  const host = bigHost(nodeIp);
+  const side = { label: 'bench', ruleset, host };
+  collect();
+  let t = performance.now();
+  const shares = serviceShares(side, side, {});
+  const diffMs = performance.now() - t;
+  collect();
+  t = performance.now();
+  const rows = allServiceFlows(ruleset, host, { rules: [], proto: 'tcp', count: flowsCount, packetsPerConnection: 1, reply: false, seed: 'bench', json: false, allServices: true, interval: 1, in: 'eth0' });
+  const flowsMs = performance.now() - t;
+  return {
+    services: rows.length, diffMs, flowsMs, flowsCount,
+    diffOk: shares.length === rows.length && shares.every((s) => s.unchanged && s.rows.length > 0 && s.rows.every((r) => r.key.endsWith(':8080'))),
+    flowsOk: rows.every((r) => r.endpoints > 0),
+  };
+}

@@ -24,12 +24,12 @@ import { saveRuleset } from '../../engine/ruleset/save.js';
 import { tokenizeLine } from '../../engine/ruleset/tokenize.js';
 import { EXAMPLE_NODE, syntheticCluster } from '../kube/examples.js';
 import { generateKubeRuleset } from '../kube/generate.js';
-import { benchBigNew, benchEstablished, benchFlowsBig, benchFlowsSeed, benchSeedNew, engineSink, type EngineBenchOptions, type EngineFigure } from './engine.js';
+import { benchBigNew, benchEstablished, benchFlowsBig, benchFlowsSeed, benchSeedNew, benchWholeRuleset, engineSink, type EngineBenchOptions, type EngineFigure } from './engine.js';
 import { benchCaptureRead } from './capture.js';
 import { benchReplay, benchReplayConversations, benchReplayGrowth } from './replay.js';
 import { kernelRestore, type KernelResult } from './kernel.js';
 import { canCollect, collect, memory, timeRuns, type Memory, type Timing } from './measure.js';
-import { widenInlining } from '../heap.js';
+import { noPretenuring, widenInlining } from '../heap.js';
 
 /** Benchmark settings from the command line. */
 export interface BenchOptions {
@@ -313,6 +313,18 @@ function engineSection(opts: BenchOptions, big: Ruleset, early: { a: FigureRun; 
     out(`      engine time per packet ${(1e6 / f.rate).toFixed(2)} µs (baseline ${(1e6 / f.baselineRate).toFixed(2)} µs); process CPU/wall over the timed runs ${f.cpuPerWall.toFixed(2)} (1.00 = one core)`);
     if (!f.checkOk) missed.push(`${f.label}: results were not as expected (${f.check})`);
   }
+  // (h) Whole-ruleset commands: one run each (seconds long, steady).
+  try {
+    const h = benchWholeRuleset(big, EXAMPLE_NODE.ip, 10);
+    out();
+    out(`whole-ruleset commands on the ${num(h.services)}-service ruleset (one run each; the ruleset compiled once per command)`);
+    out(`  (h) natsim diff, every service's exact split on both sides   ${ms(h.diffMs).padStart(10)}   ${num(Math.round((2 * h.services) / (h.diffMs / 1000)))} splits/s   ${h.diffOk ? 'ok' : 'UNEXPECTED'}`);
+    out(`  (h) natsim flows --all-services --count ${h.flowsCount}               ${ms(h.flowsMs).padStart(10)}   ${num(Math.round(h.services / (h.flowsMs / 1000)))} services/s   ${h.flowsOk ? 'ok' : 'UNEXPECTED'}`);
+    if (!h.diffOk || !h.flowsOk) missed.push('(h) whole-ruleset commands: results were not as expected');
+  } catch (e) {
+    missed.push('(h) whole-ruleset commands could not run');
+    out(`  (h) failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
   void engineSink();
 }
 
@@ -350,6 +362,7 @@ try {
   // The engine figures are measured in this process: with V8's inlining budget as natsim's CLI
   // sets it (the replay's child process runs the CLI and gets it there).
   widenInlining();
+  noPretenuring();
   runBench(opts);
   await runReplayBench(opts);
 } catch (e) {

@@ -158,6 +158,31 @@ export function runFlows(rs: Ruleset, host: Host, o: FlowsOptions, dst: { addr: 
   return { destination: dstText, connections: o.count, observed, unpinned, replies, repliesUnNated, clients: clients.length, pinnedClients, comparison: compareSplit(observed, expected) };
 }
 
+/** One row of `natsim flows --all-services`. */
+export interface ServiceFlowsRow {
+  service: string;
+  destination: string;
+  proto: number;
+  endpoints: number;
+  worstDeviation: number;
+  pValue: number;
+  verdict: SplitComparison['verdict'];
+}
+
+/** `natsim flows --all-services`: flows to every service the nat rules define, a fresh node each. */
+export function allServiceFlows(ruleset: Ruleset, host: Host, o: FlowsOptions): ServiceFlowsRow[] {
+  const services = findServices(ruleset);
+  if (services.length === 0) throw new NatsimError('USAGE', 'no services found in the ruleset (nat rules matching a host address, a protocol and a port, that jump or DNAT)', {}, EXIT_BAD_INPUT);
+  // One compile for every service's run (each a fresh node all the same: see runFlows).
+  const compiled = compileRuleset(ruleset);
+  return services.map((svc: ServiceAddress) => {
+    // Each service gets its own sample (a seed derived from the run's seed and the service).
+    const r = runFlows(ruleset, host, { ...o, seed: `${o.seed}/${svc.label}/${svc.proto}` }, { addr: svc.addr, port: svc.port, family: ruleset.family }, svc.proto, compiled);
+    const worst = r.comparison.endpoints.reduce((m, e) => Math.max(m, Math.abs(e.difference)), 0);
+    return { service: svc.label, destination: r.destination, proto: svc.proto, endpoints: r.comparison.endpoints.length, worstDeviation: worst, pValue: r.comparison.pValue, verdict: r.comparison.verdict };
+  });
+}
+
 /** Run `natsim flows`. */
 export function runFlowsCommand(o: FlowsOptions, streams: Streams, c: ChalkInstance): void {
   const protoNum = parseProtocol(o.proto);
@@ -183,16 +208,7 @@ export function runFlowsCommand(o: FlowsOptions, streams: Streams, c: ChalkInsta
     if (o.reply) streams.out(`replies un-NATed back to the client: ${r.repliesUnNated.toLocaleString('en-US')} of ${r.replies.toLocaleString('en-US')}\n`);
     return;
   }
-  const services = findServices(ruleset);
-  if (services.length === 0) throw new NatsimError('USAGE', 'no services found in the ruleset (nat rules matching a host address, a protocol and a port, that jump or DNAT)', {}, EXIT_BAD_INPUT);
-  // One compile for every service's run (each a fresh node all the same: see runFlows).
-  const compiled = compileRuleset(ruleset);
-  const rows = services.map((svc: ServiceAddress) => {
-    // Each service gets its own sample (a seed derived from the run's seed and the service).
-    const r = runFlows(ruleset, host, { ...o, seed: `${o.seed}/${svc.label}/${svc.proto}` }, { addr: svc.addr, port: svc.port, family: ruleset.family }, svc.proto, compiled);
-    const worst = r.comparison.endpoints.reduce((m, e) => Math.max(m, Math.abs(e.difference)), 0);
-    return { service: svc.label, destination: r.destination, proto: svc.proto, endpoints: r.comparison.endpoints.length, worstDeviation: worst, pValue: r.comparison.pValue, verdict: r.comparison.verdict };
-  });
+  const rows = allServiceFlows(ruleset, host, o);
   if (o.json) { streams.out(JSON.stringify(rows, null, 2) + '\n'); return; }
   streams.out(c.bold(`${o.count.toLocaleString('en-US')} connections to each of ${rows.length} services (seed ${JSON.stringify(o.seed)})`) + '\n');
   const w = Math.max(8, ...rows.map((r) => r.service.length));
