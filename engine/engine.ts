@@ -5,7 +5,8 @@
  * Deterministic: time is a virtual clock the caller advances, randomness a seeded generator.
  */
 import seedrandom from 'seedrandom';
-import { compileRuleset, resetRuleState, type CompiledRuleset, type CompiledTable, type Entry } from './compile.js';
+import { compileRuleset, hookIndex, resetRuleState, type CompiledRuleset, type CompiledTable, type Entry } from './compile.js';
+import { tableRunner } from './codegen.js';
 import { ConntrackTable, type ConntrackConfig } from './conntrack/table.js';
 import { CTINFO, IPS, type ConntrackEntry, type TrackedCtInfo } from './conntrack/entry.js';
 import { ctPacketFromBytes, ctPacketFromPacket } from './conntrack/packet.js';
@@ -148,6 +149,8 @@ export class Engine {
   private readonly ctx: RunContext;
   /** Each hook's functions with their compiled tables resolved (tables without the hook left out). */
   private readonly plan: Record<HookName, PlannedOp[]>;
+  /** The plan as generated code, one function per hook (`hookFunctions`; runs without a trace). */
+  private hookFns: Record<HookName, HookFunction> | null = null;
 
   constructor(o: EngineOptions) {
     this.host = o.host;
@@ -361,75 +364,98 @@ export class Engine {
 
   /** Run every hook function of `hook`; false when the packet was dropped (run.fate says how). */
   private runHook(run: Run, hook: HookName): boolean {
-    let pkt = run.pkt;
+    // Without a trace: the hook's generated function (see `hookFunctions`), made on first use.
+    if (run.steps === null && this.generatedCode) {
+      const fns = this.hookFns ??= hookFunctions(this.plan);
+      const f = hook === 'PREROUTING' ? fns.PREROUTING : hook === 'POSTROUTING' ? fns.POSTROUTING : hook === 'FORWARD' ? fns.FORWARD : hook === 'INPUT' ? fns.INPUT : fns.OUTPUT;
+      return f(this, run);
+    }
     run.steps?.push({ kind: 'hook', hook });
     const plan = this.plan;
     const ops = hook === 'PREROUTING' ? plan.PREROUTING : hook === 'POSTROUTING' ? plan.POSTROUTING : hook === 'FORWARD' ? plan.FORWARD : hook === 'INPUT' ? plan.INPUT : plan.OUTPUT;
     for (let k = 0; k < ops.length; k++) {
       const op = ops[k]!;
       switch (op.code) {
-        case OP_DEFRAG: {
-          // Packets that already carry a conntrack (loopback) or are untracked skip it.
-          if (pkt.ct !== null || pkt.ctinfo === CTINFO.UNTRACKED) break;
-          const d = this.defrag.add(pkt, this.now, hook === 'OUTPUT' ? AT_OUTPUT : AT_PREROUTING);
-          if (d.kind === 'not-fragment') break;
-          if (d.kind === 'pass-through') { run.steps?.push({ kind: 'defrag', hook, result: `fragment passed on unreassembled (${d.reason})` }); break; }
-          if (d.kind === 'queued') {
-            run.steps?.push({ kind: 'defrag', hook, result: `fragment held, ${d.held} in its queue so far` });
-            run.fate = { kind: 'held', hook, fragments: d.held };
-            run.verdict = 'DROP';
-            return false;
-          }
-          if (d.kind === 'dropped') {
-            run.fate = { kind: 'dropped', hook, by: `defrag: ${d.detail}` };
-            run.verdict = 'DROP';
-            return false;
-          }
-          run.steps?.push({ kind: 'defrag', hook, result: `reassembled from ${d.fragments} fragments (${d.packet.length} bytes)` });
-          run.pkt = pkt = d.packet;
+        case OP_DEFRAG:
+          if (!this.opDefrag(run, hook)) return false;
           break;
-        }
         case OP_TABLE:
           if (this.runOneTable(run, op.table!, hook) === 'DROP') return false;
           break;
-        case OP_CONNTRACK: {
-          if (pkt.ct !== null || pkt.ctinfo === CTINFO.UNTRACKED) break;
-          const ctp = ctPacketFromPacket(pkt) ?? ctPacketFromBytes(pkt.data);
-          const res = ctp ? this.conntrack.in(ctp, this.now, hook === 'OUTPUT' ? AT_OUTPUT : AT_PREROUTING) : { kind: 'invalid' as const, reason: 'unreadable packet' };
-          if (res.kind === 'tracked') {
-            pkt.ct = res.entry; pkt.ctinfo = res.ctinfo;
-            run.steps?.push({ kind: 'conntrack', hook, state: ctstateOf(pkt), tuple: describeTuple(res.entry.tuple[0]) });
-          } else if (res.kind === 'untracked') {
-            pkt.ct = null; pkt.ctinfo = CTINFO.UNTRACKED;
-            run.steps?.push({ kind: 'conntrack', hook, state: 'UNTRACKED' });
-          } else if (res.kind === 'invalid') {
-            pkt.ct = null; pkt.ctinfo = -1;
-            run.steps?.push({ kind: 'conntrack', hook, state: `INVALID (${res.reason})` });
-          } else {
-            run.fate = { kind: 'dropped', hook, by: `conntrack: ${res.reason}` };
-            run.verdict = 'DROP';
-            return false;
-          }
+        case OP_CONNTRACK:
+          if (!this.opConntrack(run, hook)) return false;
           break;
-        }
         case OP_NAT:
           if (!this.natHook(run, hook, op.manip)) return false;
           break;
-        case OP_CONFIRM: {
-          if (pkt.ct === null || pkt.ctinfo === CTINFO.UNTRACKED) break;
-          const wasConfirmed = (pkt.ct.status & IPS.CONFIRMED) !== 0;
-          const r = this.conntrack.confirm(pkt.ct, pkt.ctinfo as TrackedCtInfo, this.now);
-          if (r.kind === 'drop') {
-            run.fate = { kind: 'dropped', hook, by: `conntrack confirm: ${r.reason}` };
-            run.verdict = 'DROP';
-            return false;
-          }
-          if (r.entry !== pkt.ct) { pkt.ct = r.entry; pkt.ctinfo = r.ctinfo; }
-          if (!wasConfirmed) run.steps?.push({ kind: 'confirm', hook, result: r.entry === pkt.ct ? 'new entry confirmed (inserted in the table)' : 'merged into an existing entry' });
+        case OP_CONFIRM:
+          if (!this.opConfirm(run, hook)) return false;
           break;
-        }
       }
     }
+    return true;
+  }
+
+  /** nf_defrag: may hold the packet (false) or replace it by the reassembled datagram (run.pkt). */
+  opDefrag(run: Run, hook: HookName): boolean {
+    const pkt = run.pkt;
+    // Packets that already carry a conntrack (loopback) or are untracked skip it.
+    if (pkt.ct !== null || pkt.ctinfo === CTINFO.UNTRACKED) return true;
+    const d = this.defrag.add(pkt, this.now, hook === 'OUTPUT' ? AT_OUTPUT : AT_PREROUTING);
+    if (d.kind === 'not-fragment') return true;
+    if (d.kind === 'pass-through') { run.steps?.push({ kind: 'defrag', hook, result: `fragment passed on unreassembled (${d.reason})` }); return true; }
+    if (d.kind === 'queued') {
+      run.steps?.push({ kind: 'defrag', hook, result: `fragment held, ${d.held} in its queue so far` });
+      run.fate = { kind: 'held', hook, fragments: d.held };
+      run.verdict = 'DROP';
+      return false;
+    }
+    if (d.kind === 'dropped') {
+      run.fate = { kind: 'dropped', hook, by: `defrag: ${d.detail}` };
+      run.verdict = 'DROP';
+      return false;
+    }
+    run.steps?.push({ kind: 'defrag', hook, result: `reassembled from ${d.fragments} fragments (${d.packet.length} bytes)` });
+    run.pkt = d.packet;
+    return true;
+  }
+
+  /** nf_conntrack_in: attaches the packet's conntrack entry and state; false when conntrack drops it. */
+  opConntrack(run: Run, hook: HookName): boolean {
+    const pkt = run.pkt;
+    if (pkt.ct !== null || pkt.ctinfo === CTINFO.UNTRACKED) return true;
+    const ctp = ctPacketFromPacket(pkt) ?? ctPacketFromBytes(pkt.data);
+    const res = ctp ? this.conntrack.in(ctp, this.now, hook === 'OUTPUT' ? AT_OUTPUT : AT_PREROUTING) : { kind: 'invalid' as const, reason: 'unreadable packet' };
+    if (res.kind === 'tracked') {
+      pkt.ct = res.entry; pkt.ctinfo = res.ctinfo;
+      run.steps?.push({ kind: 'conntrack', hook, state: ctstateOf(pkt), tuple: describeTuple(res.entry.tuple[0]) });
+    } else if (res.kind === 'untracked') {
+      pkt.ct = null; pkt.ctinfo = CTINFO.UNTRACKED;
+      run.steps?.push({ kind: 'conntrack', hook, state: 'UNTRACKED' });
+    } else if (res.kind === 'invalid') {
+      pkt.ct = null; pkt.ctinfo = -1;
+      run.steps?.push({ kind: 'conntrack', hook, state: `INVALID (${res.reason})` });
+    } else {
+      run.fate = { kind: 'dropped', hook, by: `conntrack: ${res.reason}` };
+      run.verdict = 'DROP';
+      return false;
+    }
+    return true;
+  }
+
+  /** nf_conntrack_confirm; false when a clash drops the packet. */
+  opConfirm(run: Run, hook: HookName): boolean {
+    const pkt = run.pkt;
+    if (pkt.ct === null || pkt.ctinfo === CTINFO.UNTRACKED) return true;
+    const wasConfirmed = (pkt.ct.status & IPS.CONFIRMED) !== 0;
+    const r = this.conntrack.confirm(pkt.ct, pkt.ctinfo as TrackedCtInfo, this.now);
+    if (r.kind === 'drop') {
+      run.fate = { kind: 'dropped', hook, by: `conntrack confirm: ${r.reason}` };
+      run.verdict = 'DROP';
+      return false;
+    }
+    if (r.entry !== pkt.ct) { pkt.ct = r.entry; pkt.ctinfo = r.ctinfo; }
+    if (!wasConfirmed) run.steps?.push({ kind: 'confirm', hook, result: r.entry === pkt.ct ? 'new entry confirmed (inserted in the table)' : 'merged into an existing entry' });
     return true;
   }
 
@@ -439,12 +465,16 @@ export class Engine {
     const ctx = run.ctx.reset(table, hook, nat);
     const v = runTable(t, hook, run.pkt, ctx, steps, this.generatedCode);
     if (steps) for (const s of steps) run.steps!.push({ kind: 'rule', step: s });
-    if (v === 'DROP') {
-      const last = lastMatched(t.entries, run, steps);
-      run.fate = { kind: 'dropped', hook, by: ctx.dropped ? `${table} ${hook}: hotdrop (a match could not read its header)` : last ? `${table} ${last.chain.name} ${last.kind === 'tail' ? 'policy' : `rule ${last.num}`}` : `${table} ${hook}`, ...(last ? { entry: last } : {}) };
-      run.verdict = 'DROP';
-    }
+    if (v === 'DROP') this.tableDropped(run, t, hook, steps);
     return v;
+  }
+
+  /** A table dropped the packet: its fate says which rule (known only with a trace) or a hotdrop. */
+  tableDropped(run: Run, t: CompiledTable, hook: HookName, steps: TraceStep[] | null): void {
+    const table = t.name;
+    const last = lastMatched(t.entries, run, steps);
+    run.fate = { kind: 'dropped', hook, by: run.ctx.dropped ? `${table} ${hook}: hotdrop (a match could not read its header)` : last ? `${table} ${last.chain.name} ${last.kind === 'tail' ? 'policy' : `rule ${last.num}`}` : `${table} ${hook}`, ...(last ? { entry: last } : {}) };
+    run.verdict = 'DROP';
   }
 
   /** The NAT environment and the binding a nat table's NAT target asks for (one per engine: runs never overlap). */
@@ -622,6 +652,51 @@ const NO_RESULTS: PacketResult[] = Object.freeze([]) as unknown as PacketResult[
 const NO_STEPS: PathStep[] = Object.freeze([]) as unknown as PathStep[];
 /** A run's fate until one is decided. */
 const NOT_PROCESSED: Fate = { kind: 'dropped', hook: 'routing', by: 'not processed' };
+
+/** A hook's functions as one generated function (`hookFunctions`): false when the packet was dropped. */
+type HookFunction = (engine: Engine, run: Run) => boolean;
+
+/**
+ * The engine's plan as JavaScript, one function per hook calling its operations in order: each
+ * table's generated runner from a call site of its own (one shared call site in `runHook` sees
+ * every table's runner and can inline none), the other operations as the engine's methods. Same
+ * operations, same order, same drop bookkeeping as `runHook`'s loop; used only without a trace.
+ */
+function hookFunctions(plan: Record<HookName, PlannedOp[]>): Record<HookName, HookFunction> {
+  const values: unknown[] = [];
+  const ref = (v: unknown): string => {
+    values.push(v);
+    return `k${values.length - 1}`;
+  };
+  const hooks: HookName[] = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
+  const out: string[] = [];
+  for (const hook of hooks) {
+    const h = JSON.stringify(hook);
+    out.push(`function ${hook}(E, run) {`);
+    for (const op of plan[hook]) {
+      switch (op.code) {
+        case OP_DEFRAG: out.push(`  if (!E.opDefrag(run, ${h})) return false;`); break;
+        case OP_CONNTRACK: out.push(`  if (!E.opConntrack(run, ${h})) return false;`); break;
+        case OP_NAT: out.push(`  if (!E.natHook(run, ${h}, ${JSON.stringify(op.manip)})) return false;`); break;
+        case OP_CONFIRM: out.push(`  if (!E.opConfirm(run, ${h})) return false;`); break;
+        case OP_TABLE: {
+          const t = op.table!;
+          const runner = tableRunner(t, hookIndex(hook));
+          if (runner === null) {
+            out.push(`  if (E.runOneTable(run, ${ref(t)}, ${h}) === "DROP") return false;`);
+          } else {
+            out.push(`  if (${ref(runner)}(run.pkt, run.ctx.reset(${JSON.stringify(t.name)}, ${h}, undefined)) === "DROP") { E.tableDropped(run, ${ref(t)}, ${h}, null); return false; }`);
+          }
+          break;
+        }
+      }
+    }
+    out.push('  return true;', '}');
+  }
+  const body = ['"use strict";', ...values.map((_, k) => `const k${k} = K[${k}];`), ...out, `return { ${hooks.join(', ')} };`].join('\n');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return (new Function('K', body) as (k: unknown[]) => Record<HookName, HookFunction>)(values);
+}
 
 /** `PlannedOp.code`: which hook function. */
 const OP_DEFRAG = 0, OP_TABLE = 1, OP_CONNTRACK = 2, OP_NAT = 3, OP_CONFIRM = 4;
