@@ -21,7 +21,6 @@
 import { NatsimError, EXIT_OTHER } from './errors.js';
 import type { CompiledTable, RuleEntry, TableRunner } from './compile.js';
 
-
 /** A chain longer than this keeps the whole table on the interpreter (see the module comment). */
 const MAX_CHAIN_RULES = 400;
 /** Nor a table with more rules than this in all. */

@@ -150,6 +150,8 @@ export interface CompiledRuleset {
   source: Ruleset;
   /** The rules' runtime states that change as packets pass (see `resetRuleState`). */
   mutable: { init: (state: any) => any; state: any; rt: any }[];
+  /** The engine's hook plan as generated code (engine.ts, `hookFunctions`), made on first use. */
+  hookCode?: unknown;
 }
 
 /**

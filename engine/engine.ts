@@ -149,8 +149,14 @@ export class Engine {
   private readonly ctx: RunContext;
   /** Each hook's functions with their compiled tables resolved (tables without the hook left out). */
   private readonly plan: Record<HookName, PlannedOp[]>;
-  /** The plan as generated code, one function per hook (`hookFunctions`; runs without a trace). */
-  private hookFns: Record<HookName, HookFunction> | null = null;
+  /**
+   * The plan as generated code, one function per hook (`hookFunctions`; runs without a trace),
+   * kept on the compiled ruleset: the plan follows from it alone, and engines that share a compile
+   * (`flows --all-services`) share the code and what V8 learned running it.
+   */
+  private get hookFns(): Record<HookName, HookFunction> {
+    return (this.compiled.hookCode ??= hookFunctions(this.plan)) as Record<HookName, HookFunction>;
+  }
 
   constructor(o: EngineOptions) {
     this.host = o.host;
@@ -366,7 +372,7 @@ export class Engine {
   private runHook(run: Run, hook: HookName): boolean {
     // Without a trace: the hook's generated function (see `hookFunctions`), made on first use.
     if (run.steps === null && this.generatedCode) {
-      const fns = this.hookFns ??= hookFunctions(this.plan);
+      const fns = this.hookFns;
       const f = hook === 'PREROUTING' ? fns.PREROUTING : hook === 'POSTROUTING' ? fns.POSTROUTING : hook === 'FORWARD' ? fns.FORWARD : hook === 'INPUT' ? fns.INPUT : fns.OUTPUT;
       return f(this, run);
     }
