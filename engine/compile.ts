@@ -223,12 +223,14 @@ export function compileRuleset(rs: Ruleset): CompiledRuleset {
   const tables = new Map<TableName, CompiledTable>();
   for (const t of rs.tables.values()) tables.set(t.name, compileTable(rs.family, t.name, chainsInSaveOrder(t)));
   const mutable: CompiledRuleset['mutable'] = [];
+  const keep = (ext: MatchExtension<any, any> | TargetExtension<any, any>, state: unknown, rt: unknown): void => {
+    if (ext.mutableRuntime && ext.init && typeof rt === 'object' && rt !== null) mutable.push({ init: ext.init, state, rt });
+  };
   for (const t of tables.values()) {
     for (const e of t.entries) {
       if (e.kind !== 'rule') continue;
-      for (const m of e.matches) if (m.ext.mutableRuntime && m.ext.init && typeof m.rt === 'object' && m.rt !== null) mutable.push({ init: m.ext.init, state: m.state, rt: m.rt });
-      const tg = e.target;
-      if (tg.kind === 'ext' && tg.ext.mutableRuntime && tg.ext.init && typeof tg.rt === 'object' && tg.rt !== null) mutable.push({ init: tg.ext.init, state: tg.state, rt: tg.rt });
+      for (const m of e.matches) keep(m.ext, m.state, m.rt);
+      if (e.target.kind === 'ext') keep(e.target.ext, e.target.state, e.target.rt);
     }
   }
   return { family: rs.family, tables, source: rs, mutable };
