@@ -35,8 +35,8 @@ export interface EngineOptions {
   /** Record the full path of every packet (slower; for teaching and `natsim packet`). */
   trace?: boolean;
   /**
-   * Run tables through their generated code when not tracing (default true; false: the
-   * interpreter always, as tests compare the two).
+   * Run hooks and tables as generated code when not tracing (default true; false: the
+   * interpreting loop and traversal always, as tests compare the two).
    */
   generatedCode?: boolean;
   /**
