@@ -8,7 +8,6 @@
 import type { Engine, PacketResult } from '../engine/engine.js';
 import { buildPacket } from '../engine/packet.js';
 import type { Family, Words } from '../engine/net/addr.js';
-import { parseIPv4Strict, parseIPv6 } from '../engine/net/addr.js';
 
 /** One connection to drive. */
 export interface ConnectionSpec {
@@ -42,10 +41,6 @@ export interface ConnectionOutcome {
 
 const SYN = 0x02, ACK = 0x10, FIN = 0x01, PSH = 0x08;
 
-function addrOf(family: Family, text: string): Words {
-  return family === 'ipv4' ? [parseIPv4Strict(text)!] : parseIPv6(text)!;
-}
-
 /** Drive one connection; the peer answers from the interface the node sent the packet out of. */
 export function runConnection(engine: Engine, c: ConnectionSpec): ConnectionOutcome {
   const results: PacketResult[] = [];
@@ -68,8 +63,9 @@ export function runConnection(engine: Engine, c: ConnectionSpec): ConnectionOutc
     const isn = 1000, peerIsn = 5000;
     first = fromClient(buildPacket({ family: c.family, src: c.src, dst: c.dst, proto: 6, sport: c.sport, dport: c.dport, tcpFlags: SYN, seq: isn }));
     if (first.fate.kind === 'dropped' || !c.reply) return outcome(first, results);
-    const a = first.after;
-    const peer = { src: addrOf(c.family, a.dst), dst: addrOf(c.family, a.src), sport: a.dport, dport: a.sport };
+    // The first packet as it left the node (its address words: never changed in place).
+    const a = first.packet;
+    const peer = { src: a.dst, dst: a.src, sport: a.dport, dport: a.sport };
     const synack = fromPeer(first, buildPacket({ family: c.family, ...peer, proto: 6, tcpFlags: SYN | ACK, seq: peerIsn, ack: isn + 1 }));
     if (synack.fate.kind === 'dropped') return outcome(first, results);
     let seq = isn + 1;
@@ -88,8 +84,8 @@ export function runConnection(engine: Engine, c: ConnectionSpec): ConnectionOutc
   if (first.fate.kind === 'dropped') return outcome(first, results);
   for (let i = 1; i < n; i++) fromClient(buildPacket({ family: c.family, src: c.src, dst: c.dst, proto: c.proto, sport: c.sport, dport: c.dport, payload }));
   if (c.reply) {
-    const a = first.after;
-    fromPeer(first, buildPacket({ family: c.family, src: addrOf(c.family, a.dst), dst: addrOf(c.family, a.src), proto: c.proto, sport: a.dport, dport: a.sport, payload }));
+    const a = first.packet;
+    fromPeer(first, buildPacket({ family: c.family, src: a.dst, dst: a.src, proto: c.proto, sport: a.dport, dport: a.sport, payload }));
   }
   return outcome(first, results);
 }

@@ -101,43 +101,48 @@ export function runFlows(rs: Ruleset, host: Host, o: FlowsOptions, dst: { addr: 
   const engine = new Engine({ ruleset: rs, host, seed: o.seed, ...(compiled ? { compiled } : {}) });
   const rng = seedrandom(`${o.seed}/clients`);
   const pool = clientPool(family, o.from, host, o.in);
-  const own = new Set<string>();
-  for (const i of host.interfaces.values()) for (const a of i.addrs) own.add(formatAddr(a.family, a.addr));
+  // Addresses as set keys: an IPv4 address as a small integer (no text per candidate), IPv6 as text.
+  const addrKey = (f: Family, a: Words): number | string => (f === 'ipv4' ? a[0]! | 0 : formatAddr(f, a));
+  const own = new Set<number | string>();
+  for (const i of host.interfaces.values()) for (const a of i.addrs) own.add(addrKey(a.family, a.addr));
   // Clients: M addresses (default: one per connection where the pool allows), each with its own
   // source-port counter, so every connection is a distinct address/port pair.
   const m = Math.max(1, Math.min(o.clients ?? o.count, pool.size));
   const clients: Words[] = [];
-  const seen = new Set<string>();
+  const seen = new Set<number | string>();
   for (let tries = 0; clients.length < m && tries < m * 20 + 100; tries++) {
     const off = pool.size <= 2 ? clients.length : 1 + Math.floor(rng() * (pool.size - 2));
     const a = addOffset(pool.base, off);
-    const key = formatAddr(family, a);
+    const key = addrKey(family, a);
     if (seen.has(key) || own.has(key)) continue;
     seen.add(key);
     clients.push(a);
   }
   if (clients.length === 0) throw new NatsimError('USAGE', `--from: no client address left after excluding the node's own`, {}, EXIT_BAD_INPUT);
-  const nextPort = new Map<number, number>();
-  const perClient = new Map<number, { n: number; outcomes: Set<string> }>();
+  // Per client: the next source port (0: none yet), connections, its first outcome, whether it reached another.
+  const nextPort = new Int32Array(clients.length);
+  const perClientN = new Int32Array(clients.length);
+  const perClientFirst: (string | undefined)[] = new Array<string | undefined>(clients.length);
+  const perClientMixed = new Uint8Array(clients.length);
   const observed = new Map<string, number>();
   let unpinned = 0, replies = 0, repliesUnNated = 0;
   const from = o.local ? 'local' : o.in ?? [...host.interfaces.keys()].find((n) => n !== 'lo') ?? 'eth0';
+  const localSrc = o.local ? host.interfaces.get([...host.interfaces.keys()].find((n) => n !== 'lo')!)?.addrs.find((a) => a.family === family)?.addr : undefined;
   for (let i = 0; i < o.count; i++) {
     const ci = clients.length === o.count ? i : Math.floor(rng() * clients.length);
-    const port = (nextPort.get(ci) ?? 1024 + Math.floor(rng() * 20000)) ;
-    nextPort.set(ci, port >= 65535 ? 1024 : port + 1);
-    const src = o.local ? host.interfaces.get([...host.interfaces.keys()].find((n) => n !== 'lo')!)?.addrs.find((a) => a.family === family)?.addr ?? clients[ci]! : clients[ci]!;
+    const port = nextPort[ci] !== 0 ? nextPort[ci]! : 1024 + Math.floor(rng() * 20000);
+    nextPort[ci] = port >= 65535 ? 1024 : port + 1;
+    const src = localSrc ?? clients[ci]!;
     const outc = runConnection(engine, { family, proto: proto as 6 | 17 | 132, src, sport: port, dst: dst.addr, dport: dst.port, from, packets: o.packetsPerConnection, reply: o.reply });
     const key = outcomeKey(outc);
     observed.set(key, (observed.get(key) ?? 0) + 1);
-    const pc = perClient.get(ci) ?? { n: 0, outcomes: new Set<string>() };
-    pc.n++;
-    pc.outcomes.add(key);
-    perClient.set(ci, pc);
-    const firstDst = `${outc.first.after.dst}:${outc.first.after.dport}`;
+    if (perClientN[ci]++ === 0) perClientFirst[ci] = key;
+    else if (perClientFirst[ci] !== key) perClientMixed[ci] = 1;
+    const first = outc.first.after;
+    const srcText = formatAddr(family, src);
     for (const r of outc.results) {
-      const isClient = r.before.src === formatAddr(family, src) && r.before.sport === port;
-      if (isClient && r.fate.kind !== 'dropped' && `${r.after.dst}:${r.after.dport}` !== firstDst) { unpinned++; break; }
+      const isClient = r.before.src === srcText && r.before.sport === port;
+      if (isClient && r.fate.kind !== 'dropped' && (r.after.dst !== first.dst || r.after.dport !== first.dport)) { unpinned++; break; }
     }
     if (o.reply && outc.fate !== 'dropped') {
       // The peer's first answer (UDP reply, TCP SYN/ACK), as it left the node towards the client.
@@ -153,8 +158,13 @@ export function runFlows(rs: Ruleset, host: Host, o: FlowsOptions, dst: { addr: 
   const dstText = family === 'ipv6' ? `[${formatAddr(family, dst.addr)}]:${dst.port}` : `${formatAddr(family, dst.addr)}:${dst.port}`;
   // The exact split for this run's clients (its first client: -s rules may tell clients apart).
   const expected = expectSplit(rs, host, { family, proto, dst: dst.addr, dport: dst.port, ...(o.local ? { local: true } : { src: clients[0]!, ...(o.in ? { inIface: o.in } : {}) }) }, engine.compiled);
-  const repeat = [...perClient.values()].filter((p) => p.n >= 2);
-  const pinnedClients = repeat.length ? repeat.filter((p) => p.outcomes.size === 1).length / repeat.length : null;
+  let repeat = 0, pinned = 0;
+  for (let c = 0; c < clients.length; c++) {
+    if (perClientN[c]! < 2) continue;
+    repeat++;
+    if (perClientMixed[c] === 0) pinned++;
+  }
+  const pinnedClients = repeat ? pinned / repeat : null;
   return { destination: dstText, connections: o.count, observed, unpinned, replies, repliesUnNated, clients: clients.length, pinnedClients, comparison: compareSplit(observed, expected) };
 }
 
