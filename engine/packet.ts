@@ -100,11 +100,15 @@ export interface PacketSpec {
   df?: boolean;
 }
 
+/** Shared read-only byte strings for defaults (V8 makes typed arrays slowly: none per packet). */
+const NO_BYTES = new Uint8Array(0);
+const ONE_ZERO_BYTE = new Uint8Array(1);
+
 /** Bytes of a synthesised packet, with correct checksums. */
 export function buildPacketBytes(spec: PacketSpec): Uint8Array {
   const family = spec.family ?? (spec.src.length === 1 ? 'ipv4' : 'ipv6');
-  const payload = spec.payload ?? (spec.proto === 17 ? new Uint8Array(1) : new Uint8Array(0));
-  const tcpOpts = spec.tcpOptions ?? new Uint8Array(0);
+  const payload = spec.payload ?? (spec.proto === 17 ? ONE_ZERO_BYTE : NO_BYTES);
+  const tcpOpts = spec.tcpOptions ?? NO_BYTES;
   if (tcpOpts.length % 4 !== 0 || tcpOpts.length > 40) throw new NatsimError('USAGE', `TCP options must be a multiple of 4 bytes, at most 40 (got ${tcpOpts.length})`);
   const l4len = (spec.proto === 6 ? 20 + tcpOpts.length : spec.proto === 17 || spec.proto === 1 || spec.proto === 58 ? 8 : spec.proto === 132 ? 12 : 0) + payload.length;
   const l3 = family === 'ipv4' ? 20 : 40;
@@ -113,7 +117,7 @@ export function buildPacketBytes(spec: PacketSpec): Uint8Array {
     const h: Ipv4Header = {
       headerLength: 20, tos: spec.tos ?? 0, totalLength: b.length, id: spec.ipId ?? 0, reserved: false,
       df: spec.df ?? true, mf: false, fragOffset: 0, ttl: spec.ttl ?? 64, protocol: spec.proto, checksum: 0,
-      src: spec.src[0]!, dst: spec.dst[0]!, options: new Uint8Array(0),
+      src: spec.src[0]!, dst: spec.dst[0]!, options: NO_BYTES,
     };
     emitIpv4(h, b, 0, true);
   } else {

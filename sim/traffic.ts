@@ -40,6 +40,9 @@ export interface ConnectionOutcome {
 }
 
 const SYN = 0x02, ACK = 0x10, FIN = 0x01, PSH = 0x08;
+/** Default payloads (one 0x71 byte; none), shared: only read, copied into each packet's bytes. */
+const UDP_PAYLOAD = new Uint8Array([0x71]);
+const NO_PAYLOAD = new Uint8Array(0);
 
 /** Drive one connection; the peer answers from the interface the node sent the packet out of. */
 export function runConnection(engine: Engine, c: ConnectionSpec): ConnectionOutcome {
@@ -56,7 +59,7 @@ export function runConnection(engine: Engine, c: ConnectionSpec): ConnectionOutc
     results.push(r);
     return r;
   };
-  const payload = c.payload ?? (c.proto === 17 ? new Uint8Array([0x71]) : new Uint8Array(0));
+  const payload = c.payload ?? (c.proto === 17 ? UDP_PAYLOAD : NO_PAYLOAD);
   const n = c.packets ?? 1;
   let first: PacketResult;
   if (c.proto === 6) {
@@ -71,7 +74,7 @@ export function runConnection(engine: Engine, c: ConnectionSpec): ConnectionOutc
     let seq = isn + 1;
     fromClient(buildPacket({ family: c.family, src: c.src, dst: c.dst, proto: 6, sport: c.sport, dport: c.dport, tcpFlags: ACK, seq, ack: peerIsn + 1 }));
     for (let i = 0; i < n - 1; i++) {
-      fromClient(buildPacket({ family: c.family, src: c.src, dst: c.dst, proto: 6, sport: c.sport, dport: c.dport, tcpFlags: ACK | PSH, seq, ack: peerIsn + 1, payload: payload.length ? payload : new Uint8Array([0x71]) }));
+      fromClient(buildPacket({ family: c.family, src: c.src, dst: c.dst, proto: 6, sport: c.sport, dport: c.dport, tcpFlags: ACK | PSH, seq, ack: peerIsn + 1, payload: payload.length ? payload : UDP_PAYLOAD }));
       seq += payload.length || 1;
       fromPeer(first, buildPacket({ family: c.family, ...peer, proto: 6, tcpFlags: ACK, seq: peerIsn + 1, ack: seq }));
     }
