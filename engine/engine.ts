@@ -14,7 +14,7 @@ import { describeTuple, invertTuple } from './conntrack/tuple.js';
 import { NatsimError, EXIT_OTHER } from './errors.js';
 import { ACCEPT, DROP, type HookName, type PacketContext, type TargetVerdict } from './ext/types.js';
 import type { NatRange } from './ext/target/nat-range.js';
-import { firstAddress, lookupRoute, masqueradeSource, type Host, type RouteResult } from './host/host.js';
+import { firstAddress, lookupRoute, masqueradeSource, type Host, type Route, type RouteResult } from './host/host.js';
 import { HOOK_OPS, type HookOp } from './hooks.js';
 import { icmpReplyTranslation, isRelatedIcmpError, natInitialized, natPacket, nullBinding, setupNat, type Manip } from './nat.js';
 import { formatAddr, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
@@ -130,8 +130,10 @@ export class Engine {
   private readonly masqSources = new Map<string, Map<string | number, Words | null>>();
   /** Fates shared by every packet with the same one (`fateOf`). */
   private readonly fates = { forwarded: new Map<string, Fate>(), delivered: new Map<string, Fate>(), sent: new Map<string, Fate>() };
-  /** Route lookups by destination (the host model does not change while the engine runs). */
-  private readonly routes = new Map<string | number, RouteResult | null>();
+  /** IPv6 route lookups by destination (the host model does not change while the engine runs). */
+  private readonly routes = new Map<string, RouteResult | null>();
+  /** The node's IPv4 routes laid out for lookups (made on first use). */
+  private fib4: Fib4 | null = null;
   /** The last route looked up, by its destination array (see `route`). */
   private lastRouteDst: Words | null = null;
   private lastRoute: RouteResult | null = null;
@@ -197,10 +199,16 @@ export class Engine {
    * a capture with ever new addresses does not make it grow without end.
    */
   route(family: Family, dst: Words): RouteResult | null {
-    // IPv4: the address as a signed 32-bit integer (a small-integer map key, no heap number).
     // The last destination asked about first (consecutive packets often share it).
     if (dst === this.lastRouteDst) return this.lastRoute;
-    const key = family === 'ipv4' ? dst[0]! | 0 : dst.join(':');
+    if (family === 'ipv4') {
+      // IPv4 through the node's routes laid out for a scan (`Fib4`): no map, no object per lookup.
+      const r = (this.fib4 ??= new Fib4(this.host)).lookup(dst[0]! | 0);
+      this.lastRouteDst = dst;
+      this.lastRoute = r;
+      return r;
+    }
+    const key = dst.join(':');
     let r = this.routes.get(key);
     if (r === undefined) {
       if (this.routes.size >= ROUTE_CACHE_MAX) this.routes.clear();
@@ -702,6 +710,49 @@ function hookFunctions(plan: Record<HookName, PlannedOp[]>): Record<HookName, Ho
   const body = ['"use strict";', ...values.map((_, k) => `const k${k} = K[${k}];`), ...out, `return { ${hooks.join(', ')} };`].join('\n');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return (new Function('K', body) as (k: unknown[]) => Record<HookName, HookFunction>)(values);
+}
+
+/**
+ * A node's IPv4 routes as `lookupRoute` reads them, laid out for a scan: the local table's, then
+ * the main table's, each by prefix length (longest first), then metric (lowest first), then the
+ * host's order — so the first match is `lookupRoute`'s answer — as network and mask integers,
+ * with each route's answer made once (answers are read, never changed). A node has a handful of
+ * routes; a capture or `natsim flows` asks about ever new client addresses, which a cache by
+ * address would only fill.
+ */
+class Fib4 {
+  private readonly nets: Int32Array;
+  private readonly masks: Int32Array;
+  private readonly answers: RouteResult[];
+
+  constructor(host: Host) {
+    const order = (table: 'local' | 'main'): Route[] => host.routes
+      .map((r, i) => ({ r, i }))
+      .filter(({ r }) => r.family === 'ipv4' && r.table === table)
+      .sort((a, b) => b.r.prefixLen - a.r.prefixLen || a.r.metric - b.r.metric || a.i - b.i)
+      .map(({ r }) => r);
+    const routes = [...order('local'), ...order('main')];
+    this.nets = new Int32Array(routes.length);
+    this.masks = new Int32Array(routes.length);
+    this.answers = routes.map((r, k) => {
+      const mask = r.prefixLen === 0 ? 0 : (0xffffffff << (32 - r.prefixLen)) | 0;
+      this.masks[k] = mask;
+      this.nets[k] = r.dst[0]! & mask;
+      return lookupRouteVia(host, r);
+    });
+  }
+
+  lookup(v: number): RouteResult | null {
+    const nets = this.nets, masks = this.masks;
+    for (let k = 0; k < nets.length; k++) if ((v & masks[k]!) === nets[k]) return this.answers[k]!;
+    return null;
+  }
+}
+
+/** `lookupRoute`'s answer when route `r` is the one that wins (a gateway route without a device uses the device towards the gateway). */
+function lookupRouteVia(host: Host, r: Route): RouteResult {
+  const dev = r.dev === null && r.gateway ? lookupRoute(host, 'ipv4', r.gateway)?.dev ?? null : r.dev;
+  return Object.freeze({ type: r.type, dev, gateway: r.gateway, prefsrc: r.prefsrc, route: r });
 }
 
 /** `PlannedOp.code`: which hook function. */

@@ -76,3 +76,31 @@ describe('address types: longest prefix of the local table', () => {
     expect(addrType(h, 'ipv4', v4('127.0.0.2'))).toBe('LOCAL');
   });
 });
+
+describe("the engine's IPv4 route lookups", () => {
+  it('give lookupRoute\'s answer for every address: tables, longest prefix, metrics, gateways without a device', async () => {
+    const { Engine } = await import('../engine/engine.js');
+    const { loadRuleset } = await import('../engine/ruleset/load.js');
+    const seedrandom = (await import('seedrandom')).default;
+    const hosts = [
+      hostFromSpec({
+        interfaces: [{ name: 'eth0', addrs: ['172.18.0.2/16'] }, { name: 'cni0', addrs: ['10.244.0.1/24'] }, { name: 'wg0', addrs: ['10.9.0.1/32'] }],
+        routes: ['default via 172.18.0.1 dev eth0', 'default via 172.18.0.254 dev eth0 metric 50', 'blackhole 192.0.2.0/24', '10.0.0.0/8 via 172.18.0.9', '10.244.0.0/16 via 172.18.0.7 dev eth0 metric 10', '10.244.0.0/16 dev cni0 metric 5', 'unreachable 198.51.100.0/25', 'prohibit 198.51.100.128/25'],
+      }),
+      hostFromSpec({ interfaces: [{ name: 'eth0', addrs: ['192.0.2.1/24'] }] }),
+    ];
+    const rng = seedrandom('fib');
+    for (const host of hosts) {
+      const e = new Engine({ ruleset: loadRuleset([{ text: '*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n', file: 'x' }]), host });
+      const near = host.routes.filter((r) => r.family === 'ipv4').map((r) => r.dst[0]!);
+      for (let k = 0; k < 20000; k++) {
+        // Random addresses, and addresses next to every route's network (both sides of its edges).
+        const base = k % 2 === 0 ? Math.floor(rng() * 2 ** 32) : near[k % near.length]! + Math.floor(rng() * 512) - 256;
+        const a = [base >>> 0];
+        const want = lookupRoute(host, 'ipv4', a);
+        const got = e.route('ipv4', a);
+        expect(got === null ? null : { ...got }, formatIPv4(a[0]!)).toEqual(want === null ? null : { ...want });
+      }
+    }
+  });
+});
