@@ -30,10 +30,17 @@ const MAX_DEPTH = 64;
 
 const CONTINUE = 0, ACCEPT = 1, DROP = 2;
 
-/** The generated runner of table `t` at hook index `h`, or null (use `walk`); generated on first use. */
-export function tableRunner(t: CompiledTable, h: number): TableRunner | null {
-  let rs = t.runners;
-  if (rs === undefined) rs = t.runners = generate(t);
+/**
+ * The generated runner of table `t` at hook index `h`, or null (use `walk`); generated on first
+ * use. With `record`, the code records the run's decisions in the context (`RunTableContext`):
+ * a store per matched rule, which runs that show no decision do without.
+ */
+export function tableRunner(t: CompiledTable, h: number, record = false): TableRunner | null {
+  let rs = record ? t.recordingRunners : t.runners;
+  if (rs === undefined) {
+    rs = generate(t, record);
+    if (record) t.recordingRunners = rs; else t.runners = rs;
+  }
   return rs === null ? null : rs[h] ?? null;
 }
 
@@ -58,7 +65,7 @@ function depthOf(t: CompiledTable, at: number, memo: Map<number, number>, onPath
   return d;
 }
 
-function generate(t: CompiledTable): (TableRunner | null)[] | null {
+function generate(t: CompiledTable, record: boolean): (TableRunner | null)[] | null {
   const entries = t.entries;
   let rules = 0;
   for (const [, start] of t.chainStart) {
@@ -84,7 +91,7 @@ function generate(t: CompiledTable): (TableRunner | null)[] | null {
     for (let i = start; ; i++) {
       const e = entries[i]!;
       if (e.kind === 'tail') break;
-      out.push(...ruleCode(e, `r${i}`, ref, fn));
+      out.push(...ruleCode(e, `r${i}`, ref, fn, record));
     }
     out.push(`  return ${CONTINUE};`, '}');
   }
@@ -100,6 +107,7 @@ function generate(t: CompiledTable): (TableRunner | null)[] | null {
       `  if (v === ${ACCEPT}) return "ACCEPT";`,
       `  if (v === ${DROP}) return "DROP";`,
       `  ${pc}.packets++; ${pc}.bytes += p.length;`,
+      ...(record ? [`  ctx.matched = ${ref(tail)};`] : []),
       `  return ${JSON.stringify(tail.policy)};`, '}');
     hooks.push(`h${h}`);
   }
@@ -133,7 +141,7 @@ function headerCode(e: RuleEntry): string {
   return conds.length === 0 ? 'true' : conds.join(' && ');
 }
 
-function ruleCode(e: RuleEntry, label: string, ref: (v: unknown) => string, fn: (start: number) => string): string[] {
+function ruleCode(e: RuleEntry, label: string, ref: (v: unknown) => string, fn: (start: number) => string, record: boolean): string[] {
   const lines: string[] = [`  ${label}: {`];
   const head = headerCode(e);
   if (head !== 'true') lines.push(`    if (!(${head})) break ${label};`);
@@ -150,6 +158,11 @@ function ruleCode(e: RuleEntry, label: string, ref: (v: unknown) => string, fn: 
   const c = ref(e.counters);
   lines.push(`    ${c}.packets++; ${c}.bytes += p.length;`);
   const tg = e.target;
+  if (record) {
+    const self = ref(e);
+    lines.push(`    ctx.matched = ${self};`);
+    if (tg.kind === 'ext' && tg.nat) lines.push(`    if (ctx.natRule === null) ctx.natRule = ${self};`);
+  }
   switch (tg.kind) {
     case 'none':
       break;

@@ -27,7 +27,18 @@ export type CompiledTarget =
   | { kind: 'none' }
   | { kind: 'verdict'; verdict: 'ACCEPT' | 'DROP' | 'RETURN' | 'QUEUE' }
   | { kind: 'jump'; to: number; chain: string; goto: boolean }
-  | { kind: 'ext'; ext: TargetExtension<any, any>; target: NonNullable<TargetExtension<any, any>['target']> | null; state: any; rt: any };
+  | { kind: 'ext'; ext: TargetExtension<any, any>; target: NonNullable<TargetExtension<any, any>['target']> | null; state: any; rt: any; nat: boolean };
+
+/** Targets that bind a connection's NAT (the rule a run records as its `natRule`). */
+export const NAT_TARGET_NAMES: ReadonlySet<string> = new Set(['DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'NETMAP']);
+
+/**
+ * The context a table runs with: a match's hotdrop (`dropped`), and what a run that records its
+ * decisions without a trace keeps — the entry that matched last in this table (a dropping table's
+ * deciding rule or policy) and the first rule with a NAT target in the whole run (set only where
+ * it is null). The interpreter always records them; generated code when asked to.
+ */
+export type RunTableContext = PacketContext & { dropped: boolean; matched?: Entry | null; natRule?: RuleEntry | null };
 
 /** A rule entry. */
 export interface RuleEntry {
@@ -79,12 +90,16 @@ export interface CompiledTable {
   underflowAt: Int32Array;
   /** Where to look next past rules testing other destinations; null for tables with few such rules. */
   dstIndex: DstIndex | null;
-  /** The table's generated code by `hookIndex` (`tableRunner`): undefined until first asked, null when it has none. */
+  /**
+   * The table's generated code by `hookIndex` (`tableRunner`), without and with the recording of
+   * decisions (`RunTableContext`): undefined until first asked, null when the table has none.
+   */
   runners?: (TableRunner | null)[] | null;
+  recordingRunners?: (TableRunner | null)[] | null;
 }
 
 /** The traversal of one table at one hook, as generated code (engine/codegen.ts). */
-export type TableRunner = (p: Packet, ctx: PacketContext & { dropped: boolean }) => 'ACCEPT' | 'DROP';
+export type TableRunner = (p: Packet, ctx: RunTableContext) => 'ACCEPT' | 'DROP';
 
 /**
  * For tables with long runs of rules that each test one IPv4 destination (kube-proxy's
@@ -150,8 +165,9 @@ export interface CompiledRuleset {
   source: Ruleset;
   /** The rules' runtime states that change as packets pass (see `resetRuleState`). */
   mutable: { init: (state: any) => any; state: any; rt: any }[];
-  /** The engine's hook plan as generated code (engine.ts, `hookFunctions`), made on first use. */
+  /** The engine's hook plan as generated code (engine.ts, `hookFunctions`), without and with decisions recorded, made on first use. */
   hookCode?: unknown;
+  recordingHookCode?: unknown;
 }
 
 /**
@@ -187,7 +203,7 @@ export function compileTable(family: Family, name: TableName, chains: Chain[]): 
         case 'none': target = { kind: 'none' }; break;
         case 'verdict': target = { kind: 'verdict', verdict: r.target.verdict }; break;
         case 'jump': target = { kind: 'jump', to: chainStart.get(r.target.chain)!, chain: r.target.chain, goto: r.target.goto }; break;
-        case 'ext': target = { kind: 'ext', ext: r.target.ext, target: r.target.ext.target ?? null, state: r.target.state, rt: r.target.ext.init ? r.target.ext.init(r.target.state) : undefined }; break;
+        case 'ext': target = { kind: 'ext', ext: r.target.ext, target: r.target.ext.target ?? null, state: r.target.state, rt: r.target.ext.init ? r.target.ext.init(r.target.state) : undefined, nat: NAT_TARGET_NAMES.has(r.target.ext.name) }; break;
       }
       entries.push({
         kind: 'rule', chain: c, num: i + 1, rule: r,
@@ -215,7 +231,7 @@ export function compileTable(family: Family, name: TableName, chains: Chain[]): 
   const startAt = new Int32Array(5).fill(-1), underflowAt = new Int32Array(5).fill(-1);
   for (const [h, at] of hookEntry) startAt[hookIndex(h)] = at;
   for (const [h, at] of underflow) underflowAt[hookIndex(h)] = at;
-  return { name, family, entries, hookEntry, underflow, chainStart, startAt, underflowAt, dstIndex: buildDstIndex(entries), runners: undefined };
+  return { name, family, entries, hookEntry, underflow, chainStart, startAt, underflowAt, dstIndex: buildDstIndex(entries), runners: undefined, recordingRunners: undefined };
 }
 
 /** Compile every table of a ruleset (its rules must have passed the COMMIT checks). */

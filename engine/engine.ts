@@ -5,7 +5,7 @@
  * Deterministic: time is a virtual clock the caller advances, randomness a seeded generator.
  */
 import seedrandom from 'seedrandom';
-import { compileRuleset, hookIndex, resetRuleState, type CompiledRuleset, type CompiledTable, type Entry } from './compile.js';
+import { compileRuleset, hookIndex, resetRuleState, type CompiledRuleset, type CompiledTable, type Entry, type RuleEntry } from './compile.js';
 import { tableRunner } from './codegen.js';
 import { ConntrackTable, type ConntrackConfig } from './conntrack/table.js';
 import { CTINFO, IPS, type ConntrackEntry, type TrackedCtInfo } from './conntrack/entry.js';
@@ -39,6 +39,12 @@ export interface EngineOptions {
    * interpreting loop and traversal always, as tests compare the two).
    */
   generatedCode?: boolean;
+  /**
+   * Record each packet's decisions without a trace (default false): the rule or policy that
+   * dropped it (`fate.entry`, and `fate.by` naming it) and the first rule with a NAT target
+   * (`PacketResult.natRule`). A trace records them anyway.
+   */
+  decisions?: boolean;
   /**
    * `ruleset` already compiled (`compileRuleset(ruleset)`), to share between engines run one after
    * another; its rules' changing state is made afresh here (`resetRuleState`). Rule counters are
@@ -94,6 +100,11 @@ export interface PacketResult {
   emitted: PacketResult[];
   /** The packet itself, as it left. */
   packet: Packet;
+  /**
+   * The first rule with a NAT target (DNAT, SNAT, MASQUERADE, REDIRECT, NETMAP) the packet matched,
+   * when the engine traces or records decisions (`EngineOptions.decisions`); null otherwise.
+   */
+  natRule: RuleEntry | null;
 }
 
 /** Summary of a packet's addresses and ports. */
@@ -124,6 +135,7 @@ export class Engine {
   now: number;
   trace: boolean;
   private readonly generatedCode: boolean;
+  private readonly decisions: boolean;
   private readonly rng: () => number;
   private readonly shared = new Map<string, unknown>();
   /** MASQUERADE's source address by out interface and next hop. */
@@ -157,7 +169,8 @@ export class Engine {
    * (`flows --all-services`) share the code and what V8 learned running it.
    */
   private get hookFns(): Record<HookName, HookFunction> {
-    return (this.compiled.hookCode ??= hookFunctions(this.plan)) as Record<HookName, HookFunction>;
+    const c = this.compiled;
+    return (this.decisions ? (c.recordingHookCode ??= hookFunctions(this.plan, true)) : (c.hookCode ??= hookFunctions(this.plan, false))) as Record<HookName, HookFunction>;
   }
 
   constructor(o: EngineOptions) {
@@ -174,6 +187,7 @@ export class Engine {
     this.now = o.startMs ?? 0;
     this.trace = o.trace ?? false;
     this.generatedCode = o.generatedCode ?? true;
+    this.decisions = o.decisions ?? false;
     const r = seedrandom(o.seed ?? 'natsim');
     this.rng = () => r.int32() >>> 0;
     const plan = {} as Record<HookName, PlannedOp[]>;
@@ -360,6 +374,8 @@ export class Engine {
 
   private finish(run: Run): PacketResult {
     const p = run.pkt;
+    // Read before the packets this one made run (they share the context).
+    const natRule = run.steps !== null || this.decisions ? run.ctx.natRule : null;
     let emitted = NO_RESULTS;
     if (run.emitted.length > 0) {
       emitted = [];
@@ -372,7 +388,7 @@ export class Engine {
     }
     return {
       verdict: run.verdict, fate: run.fate, before: run.before, after: summarize(p), in: run.inName, out: run.outName,
-      ctstate: ctstateOf(p), conntrack: p.ct, steps: run.steps ?? NO_STEPS, logs: run.logs, emitted, packet: p,
+      ctstate: ctstateOf(p), conntrack: p.ct, steps: run.steps ?? NO_STEPS, logs: run.logs, emitted, packet: p, natRule,
     };
   }
 
@@ -477,7 +493,7 @@ export class Engine {
     const table = t.name as 'raw' | 'mangle' | 'filter' | 'security' | 'nat';
     const steps: TraceStep[] | null = run.steps ? [] : null;
     const ctx = run.ctx.reset(table, hook, nat);
-    const v = runTable(t, hook, run.pkt, ctx, steps, this.generatedCode);
+    const v = runTable(t, hook, run.pkt, ctx, steps, this.generatedCode, this.decisions);
     if (steps) for (const s of steps) run.steps!.push({ kind: 'rule', step: s });
     if (v === 'DROP') this.tableDropped(run, t, hook, steps);
     return v;
@@ -486,7 +502,7 @@ export class Engine {
   /** A table dropped the packet: its fate says which rule (known only with a trace) or a hotdrop. */
   tableDropped(run: Run, t: CompiledTable, hook: HookName, steps: TraceStep[] | null): void {
     const table = t.name;
-    const last = lastMatched(t.entries, run, steps);
+    const last = steps ? lastMatched(steps) : this.decisions ? run.ctx.matched : null;
     run.fate = { kind: 'dropped', hook, by: run.ctx.dropped ? `${table} ${hook}: hotdrop (a match could not read its header)` : last ? `${table} ${last.chain.name} ${last.kind === 'tail' ? 'policy' : `rule ${last.num}`}` : `${table} ${hook}`, ...(last ? { entry: last } : {}) };
     run.verdict = 'DROP';
   }
@@ -586,7 +602,9 @@ class RunContext implements PacketContext {
   table: 'raw' | 'mangle' | 'filter' | 'security' | 'nat' = 'raw';
   hook: HookName = 'PREROUTING';
   dropped = false;
-  lastEntry: Entry | null = null;
+  /** The entry that matched last in the current table, and the run's first NAT rule (see `RunTableContext`). */
+  matched: Entry | null = null;
+  natRule: RuleEntry | null = null;
   nat?: PacketContext['nat'];
 
   now = 0;
@@ -603,6 +621,7 @@ class RunContext implements PacketContext {
   begin(run: Run, now: number): this {
     this.run = run;
     this.now = now;
+    this.natRule = null;
     return this;
   }
 
@@ -611,7 +630,7 @@ class RunContext implements PacketContext {
     this.table = table;
     this.hook = hook;
     this.dropped = false;
-    this.lastEntry = null;
+    this.matched = null;
     this.nat = nat as PacketContext['nat'];
     return this;
   }
@@ -676,7 +695,7 @@ type HookFunction = (engine: Engine, run: Run) => boolean;
  * every table's runner and can inline none), the other operations as the engine's methods. Same
  * operations, same order, same drop bookkeeping as `runHook`'s loop; used only without a trace.
  */
-function hookFunctions(plan: Record<HookName, PlannedOp[]>): Record<HookName, HookFunction> {
+function hookFunctions(plan: Record<HookName, PlannedOp[]>, record: boolean): Record<HookName, HookFunction> {
   const values: unknown[] = [];
   const ref = (v: unknown): string => {
     values.push(v);
@@ -695,7 +714,7 @@ function hookFunctions(plan: Record<HookName, PlannedOp[]>): Record<HookName, Ho
         case OP_CONFIRM: out.push(`  if (!E.opConfirm(run, ${h})) return false;`); break;
         case OP_TABLE: {
           const t = op.table!;
-          const runner = tableRunner(t, hookIndex(hook));
+          const runner = tableRunner(t, hookIndex(hook), record);
           if (runner === null) {
             out.push(`  if (E.runOneTable(run, ${ref(t)}, ${h}) === "DROP") return false;`);
           } else {
@@ -788,8 +807,7 @@ interface Run {
   outName: string | null;
 }
 
-function lastMatched(_entries: Entry[], _run: Run, steps: TraceStep[] | null): Entry | null {
-  if (!steps) return null;
+function lastMatched(steps: TraceStep[]): Entry | null {
   for (let i = steps.length - 1; i >= 0; i--) if (steps[i]!.matched) return steps[i]!.entry;
   return null;
 }

@@ -6,10 +6,10 @@
  */
 import { NatsimError, EXIT_OTHER } from './errors.js';
 import type { Words } from './net/addr.js';
-import type { HookName, PacketContext } from './ext/types.js';
+import type { HookName } from './ext/types.js';
 import type { Packet } from './packet.js';
 import { tableRunner } from './codegen.js';
-import { hookIndex, nextForDst, type CompiledTable, type DstIndex, type Entry, type RuleEntry } from './compile.js';
+import { hookIndex, nextForDst, type CompiledTable, type DstIndex, type Entry, type RuleEntry, type RunTableContext } from './compile.js';
 
 /** The verdict of a table at a hook. */
 export type TableVerdict = 'ACCEPT' | 'DROP';
@@ -62,12 +62,13 @@ function notModelled(what: string, e: RuleEntry): NatsimError {
 /**
  * Run the packet through one table at one hook. `hotdrop` is set by a match that cannot read its
  * header. Counters of the rules and policies are updated in place. Without a trace, the table's
- * generated code runs it when it has some (`tableRunner`; `generated` false: always interpreted).
+ * generated code runs it when it has some (`tableRunner`; `generated` false: always interpreted),
+ * recording the run's decisions when `record` is true (the interpreter always records them).
  */
-export function runTable(t: CompiledTable, hook: HookName, p: Packet, ctx: PacketContext & { dropped: boolean }, trace: TraceStep[] | null, generated = true): TableVerdict {
+export function runTable(t: CompiledTable, hook: HookName, p: Packet, ctx: RunTableContext, trace: TraceStep[] | null, generated = true, record = false): TableVerdict {
   const h = hookIndex(hook);
   if (trace === null && generated) {
-    const run = tableRunner(t, h);
+    const run = tableRunner(t, h, record);
     if (run !== null) return run(p, ctx);
   }
   const i = t.startAt[h]!;
@@ -88,7 +89,7 @@ export function runTable(t: CompiledTable, hook: HookName, p: Packet, ctx: Packe
 const jumpStack: number[] = [];
 let jumpTop = 0;
 
-function walk(t: CompiledTable, hook: HookName, p: Packet, ctx: PacketContext & { dropped: boolean }, trace: TraceStep[] | null, start: number, underflow: number, ix: DstIndex | null, base: number): TableVerdict {
+function walk(t: CompiledTable, hook: HookName, p: Packet, ctx: RunTableContext, trace: TraceStep[] | null, start: number, underflow: number, ix: DstIndex | null, base: number): TableVerdict {
   const entries = t.entries;
   let i = start;
   for (let steps = 0; ; steps++) {
@@ -98,6 +99,7 @@ function walk(t: CompiledTable, hook: HookName, p: Packet, ctx: PacketContext & 
       if (e.policy !== null) {
         e.counters.packets++;
         e.counters.bytes += p.length;
+        ctx.matched = e;
         trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: true, action: `policy ${e.policy}` });
         return e.policy;
       }
@@ -137,7 +139,9 @@ function walk(t: CompiledTable, hook: HookName, p: Packet, ctx: PacketContext & 
     }
     e.counters.packets++;
     e.counters.bytes += p.length;
+    ctx.matched = e;
     const tg = e.target;
+    if (tg.kind === 'ext' && tg.nat && ctx.natRule === null) ctx.natRule = e;
     switch (tg.kind) {
       case 'none':
         trace?.push({ table: t.name, hook, chain: e.chain.name, num: e.num, entry: e, matched: true, action: 'continue' });

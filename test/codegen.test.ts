@@ -134,15 +134,16 @@ describe('tables that stay with the interpreter', () => {
 
 describe('the engine with generated code equals the engine interpreting', () => {
   // Every scenario's node, random packets in and out (new connections, replies, other
-  // protocols, addresses from the rules), through two engines: generated hooks and tables, and
-  // the interpreter. Fates, rewrites, states, emitted packets, counters and conntrack tables match.
+  // protocols, addresses from the rules), through two engines recording their decisions:
+  // generated hooks and tables, and the interpreter. Fates (with the deciding rule), NAT rules,
+  // rewrites, states, emitted packets, counters and conntrack tables match.
   for (const name of listScenarios()) {
     it(`scenario ${name}`, () => {
       const sc = loadScenario(name);
       const host = sc.host ?? testHost;
       const make = (generatedCode: boolean) => {
         const ruleset = loadRuleset(sc.sources, { noflush: sc.spec.noflush ?? false });
-        return { ruleset, engine: new Engine({ ruleset, host, seed: 'gen', generatedCode }) };
+        return { ruleset, engine: new Engine({ ruleset, host, seed: 'gen', generatedCode, decisions: true }) };
       };
       const a = make(true), b = make(false);
       const family = a.ruleset.family;
@@ -150,7 +151,7 @@ describe('the engine with generated code equals the engine interpreting', () => 
       const ifaces = [...host.interfaces.keys()];
       const rng = rngFor(7, `engine ${name}`);
       const seen: string[] = [];
-      let nat = 0;
+      let nat = 0, natRules = 0;
       for (let k = 0; k < 1500; k++) {
         const local = rng() < 0.2;
         const mk = () => randomPacket(rngFor(7, `engine ${name} ${k}`), family, pool, local ? 'OUTPUT' : 'PREROUTING');
@@ -160,7 +161,10 @@ describe('the engine with generated code equals the engine interpreting', () => 
         const run = (e: Engine, p: Packet): string => {
           try {
             const r = local ? e.send(p) : e.receive(p, iface);
-            return JSON.stringify({ f: r.fate, v: r.verdict, b: r.before, a: r.after, s: r.ctstate, o: r.out, e: r.emitted.map((x) => [x.fate, x.after]), l: r.logs });
+            // The deciding entry and the NAT rule by place (both runs record them without a trace).
+            const place = (x: { chain: { name: string }; num: number } | null | undefined): string | null => (x ? `${x.chain.name}#${x.num}` : null);
+            const fate = r.fate.kind === 'dropped' ? { ...r.fate, entry: place(r.fate.entry) } : r.fate;
+            return JSON.stringify({ f: fate, v: r.verdict, b: r.before, a: r.after, s: r.ctstate, o: r.out, n: place(r.natRule), e: r.emitted.map((x) => [x.fate.kind, x.after]), l: r.logs });
           } catch (err) {
             return `threw ${(err as Error).message}`;
           }
@@ -169,13 +173,14 @@ describe('the engine with generated code equals the engine interpreting', () => 
         const x = run(a.engine, p1), y = run(b.engine, p2);
         expect(x, `${name} packet ${k}`).toBe(y);
         if (x.includes('DNAT') || x.includes('SNAT')) nat++;
+        if (x.includes('"n":"')) natRules++;
         seen.push(x);
       }
       expect(saveRuleset(a.ruleset, { counters: true })).toBe(saveRuleset(b.ruleset, { counters: true }));
       const list = (e: Engine): string => e.conntrack.list(e.now).map((c) => formatConntrackLine(c, e.now)).join('\n');
       expect(list(a.engine)).toBe(list(b.engine));
       expect(new Set(seen).size).toBeGreaterThan(100);
-      if (name.startsWith('kube') || name === 'home-router') expect(nat).toBeGreaterThan(0);
+      if (name.startsWith('kube') || name === 'home-router') { expect(nat).toBeGreaterThan(0); expect(natRules).toBeGreaterThan(0); }
     });
   }
 });

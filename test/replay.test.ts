@@ -170,3 +170,35 @@ describe('natsim replay on the seed node', () => {
   });
 });
 
+
+describe('the deciding rule without a trace', () => {
+  // Random traffic at a firewall (REJECT and DROP rules, a DROP policy) and at the home router
+  // (DNAT, MASQUERADE, filter drops): each packet's line names the same rule whether the path is
+  // traced (--trace, its lines indented under each packet) or only the decision is recorded.
+  const addrs = ['203.0.113.10', '203.0.113.1', '198.51.100.7', '192.168.1.1', '192.168.1.10', '198.51.100.2', '8.8.8.8'].map((a) => parseIPv4Strict(a)!);
+  const path = join(dir, 'mixed.pcap');
+  const w = CaptureWriter.toFile(path, { format: 'pcap', linkType: LINKTYPE.IPV4 });
+  let seed = 7;
+  const rnd = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+  for (let k = 0; k < 600; k++) {
+    const proto = [6, 6, 17, 17, 1][rnd(5)]!;
+    const bytes = buildPacketBytes({ family: 'ipv4', src: [addrs[rnd(addrs.length)]!], dst: [addrs[rnd(addrs.length)]!], proto, sport: [22, 53, 80, 1024 + rnd(60000)][rnd(4)], dport: [22, 25, 53, 80, 443, 8080][rnd(6)], tcpFlags: [0x02, 0x12, 0x10, 0x04][rnd(4)], icmpType: [0, 8, 3][rnd(3)] });
+    w.write({ tsSec: 1_700_000_000 + (k >> 4), tsNsec: (k & 15) * 1000, data: bytes });
+  }
+  w.close();
+  for (const scenario of ['host-firewall', 'home-router']) {
+    it(scenario, () => {
+      const plain = run([path, '--scenario', scenario]);
+      const traced = run([path, '--scenario', scenario, '--trace']);
+      expect(plain.status).toBe(0);
+      const lines = (s: string): string[] => s.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l));
+      const a = lines(plain.stdout), b = lines(traced.stdout);
+      expect(a).toHaveLength(600);
+      expect(a).toEqual(b);
+      // Decisions are named: REJECT/DROP rules or a policy for drops, NAT rules for rewrites.
+      expect(a.filter((l) => / (dropped|rejected) .*( -A | policy)/.test(l)).length).toBeGreaterThan(20);
+      if (scenario === 'host-firewall') expect(a.filter((l) => / rejected .* -A .* -j REJECT/.test(l)).length).toBeGreaterThan(5);
+      if (scenario === 'home-router') expect(a.filter((l) => / -j (DNAT|MASQUERADE|SNAT)/.test(l)).length).toBeGreaterThan(5);
+    });
+  }
+});

@@ -69,10 +69,13 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   capYoungGeneration();
   const { ruleset, host } = loadNode(o, streams);
   const family = ruleset.family;
-  // The path is recorded only when something shows it (lines, --trace, the writer's comments).
-  const needSteps = o.trace || o.ndjson || (!o.summary && !o.json) || (o.write !== undefined && o.write.endsWith('.pcapng'));
+  // The path is recorded only when something shows it (--trace, --ndjson); the lines and the
+  // writer's comments need only the deciding rule, which the engine then records.
+  const needSteps = o.trace || o.ndjson;
+  const lines = !o.json && !o.summary && !o.ndjson;
+  const decisions = lines || (o.write !== undefined && o.write.endsWith('.pcapng'));
   // The replay keeps no conntrack entry past its packet: the table may reuse early-dropped ones.
-  const engine = new Engine({ ruleset, host, seed: o.seed, trace: needSteps, conntrack: { recycleDropped: o.recycleEntries ?? true, ...(o.conntrackMax !== undefined ? { max: o.conntrackMax } : {}) } });
+  const engine = new Engine({ ruleset, host, seed: o.seed, trace: needSteps, decisions, conntrack: { recycleDropped: o.recycleEntries ?? true, ...(o.conntrackMax !== undefined ? { max: o.conntrackMax } : {}) } });
   const map = new Map<string, string>();
   for (const m of o.ifaceMap) {
     const [from, to] = m.split('=');
@@ -81,7 +84,6 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
     map.set(from, to);
   }
   const writer = o.write ? CaptureWriter.toFile(o.write, { format: o.write.endsWith('.pcapng') ? 'pcapng' : 'pcap', linkType: LINKTYPE.ETHERNET, resolution: 'ns', file: displayName(o.write) }) : null;
-  const lines = !o.json && !o.summary && !o.ndjson;
   /** The Ethernet header `encapsulate` puts before each written datagram (always the same). */
   const ethernetHeader = encapsulate(LINKTYPE.ETHERNET, family, new Uint8Array(0));
   const out = new OutBuffer(streams);
@@ -480,17 +482,11 @@ class TimeFormat {
 
 const p2 = (n: number): string => String(n).padStart(2, '0');
 
-const NAT_TARGETS = new Set(['DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'NETMAP']);
 
 /** The rule that decided a packet: the dropping rule, or the NAT rule that bound it. */
 function decidingRule(r: PacketResult, rules: RuleTextCache): string | null {
   if (r.fate.kind === 'dropped') return r.fate.entry && r.fate.entry.kind === 'rule' ? rules.text(r.fate.entry.chain.name, r.fate.entry.rule) : r.fate.by;
-  for (const s of r.steps) {
-    if (s.kind === 'rule' && s.step.matched && s.step.entry.kind === 'rule' && s.step.entry.target.kind === 'ext' && NAT_TARGETS.has(s.step.entry.target.ext.name)) {
-      return rules.text(s.step.chain, s.step.entry.rule);
-    }
-  }
-  return null;
+  return r.natRule ? rules.text(r.natRule.chain.name, r.natRule.rule) : null;
 }
 
 /**
