@@ -15,8 +15,11 @@
  * user chains reached by goto run out) counts its policy and returns it: the kernel's underflow.
  *
  * Only used without a trace (a trace lists every rule a packet passes, which `walk` records).
+ * Each table has two variants, made on first use: a plain one, and one that also records the
+ * run's decisions in the context as `walk` does (the entry matched last, the first NAT rule).
  * Tables whose chains are very long (kube-proxy's KUBE-SERVICES with thousands of services) or
- * nest very deep stay with `walk`, whose destination index skips the rules for other services.
+ * nest very deep stay with `walk`, whose destination index skips the rules for other services:
+ * small functions per chain, each too rarely run for V8 to optimise, measured slower there.
  */
 import { NatsimError, EXIT_OTHER } from './errors.js';
 import type { CompiledTable, RuleEntry, TableRunner } from './compile.js';
