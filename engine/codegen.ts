@@ -22,7 +22,7 @@
  * small functions per chain, each too rarely run for V8 to optimise, measured slower there.
  */
 import { NatsimError, EXIT_OTHER } from './errors.js';
-import type { CompiledTable, RuleEntry, TableRunner } from './compile.js';
+import { notModelled, type CompiledTable, type RuleEntry, type TableRunner } from './compile.js';
 
 /** A chain longer than this keeps the whole table on the interpreter (see the module comment). */
 const MAX_CHAIN_RULES = 400;
@@ -47,8 +47,21 @@ export function tableRunner(t: CompiledTable, h: number, record = false): TableR
   return rs === null ? null : rs[h] ?? null;
 }
 
-function notModelled(what: string, e: RuleEntry): () => NatsimError {
-  return () => new NatsimError('NOT_IMPLEMENTED', `${what} has no packet behaviour in natsim yet (rule ${e.num} of chain ${e.chain.name}); natsim stops rather than guess`, e.rule.loc ?? {}, EXIT_OTHER);
+/**
+ * Runs generated JavaScript: `build` writes the body's lines, ending with a `return`, and names
+ * each value it refers to through `ref` (passed in one array, bound to k0, k1, … at the top; no
+ * value is ever written into the source text). Returns what the body returns.
+ */
+export function runGenerated<T>(build: (ref: (v: unknown) => string) => string[]): T {
+  const values: unknown[] = [];
+  const ref = (v: unknown): string => {
+    values.push(v);
+    return `k${values.length - 1}`;
+  };
+  const lines = build(ref);
+  const body = ['"use strict";', ...values.map((_, k) => `const k${k} = K[${k}];`), ...lines].join('\n');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return (new Function('K', body) as (k: unknown[]) => T)(values);
 }
 
 /** The longest chain of jumps and gotos from chain start `at` (entries as chain starts). */
@@ -81,12 +94,12 @@ function generate(t: CompiledTable, record: boolean): (TableRunner | null)[] | n
   const memo = new Map<number, number>();
   for (const [, start] of t.hookEntry) if (depthOf(t, start, memo, new Set()) > MAX_DEPTH) return null;
 
-  // Values the code refers to, passed in one array and named k0, k1, … at the top.
-  const values: unknown[] = [];
-  const ref = (v: unknown): string => {
-    values.push(v);
-    return `k${values.length - 1}`;
-  };
+  return runGenerated((ref) => tableCode(t, record, ref));
+}
+
+/** The body of a table's generated code: its chain functions, then the hook runners it returns. */
+function tableCode(t: CompiledTable, record: boolean, ref: (v: unknown) => string): string[] {
+  const entries = t.entries;
   const fn = (start: number): string => `c${start}`;
   const out: string[] = [];
   for (const [, start] of t.chainStart) {
@@ -114,11 +127,8 @@ function generate(t: CompiledTable, record: boolean): (TableRunner | null)[] | n
       `  return ${JSON.stringify(tail.policy)};`, '}');
     hooks.push(`h${h}`);
   }
-  const header = values.map((_, k) => `const k${k} = K[${k}];`);
-  const body = ['"use strict";', ...header, ...out, `return [${hooks.join(', ')}];`].join('\n');
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const make = new Function('K', body) as (k: unknown[]) => (TableRunner | null)[];
-  return make(values);
+  out.push(`return [${hooks.join(', ')}];`);
+  return out;
 }
 
 /** The header test of a rule as a JavaScript condition that is true when the header matches (`ip_packet_match`). */
@@ -150,7 +160,7 @@ function ruleCode(e: RuleEntry, label: string, ref: (v: unknown) => string, fn: 
   if (head !== 'true') lines.push(`    if (!(${head})) break ${label};`);
   e.matches.forEach((m, k) => {
     if (m.match === null) {
-      lines.push(`    throw ${ref(notModelled(`match "${m.ext.name}"`, e))}();`);
+      lines.push(`    throw ${ref(() => notModelled(`match "${m.ext.name}"`, e))}();`);
       return;
     }
     const ok = `ok${k}`;
@@ -178,7 +188,7 @@ function ruleCode(e: RuleEntry, label: string, ref: (v: unknown) => string, fn: 
       break;
     case 'ext':
       if (tg.target === null) {
-        lines.push(`    throw ${ref(notModelled(`target ${tg.ext.name}`, e))}();`);
+        lines.push(`    throw ${ref(() => notModelled(`target ${tg.ext.name}`, e))}();`);
         break;
       }
       lines.push(`    { const v = ${ref(tg.target)}(${ref(tg.state)}, p, ${ref(tg.rt)}, ctx).kind;`,

@@ -4,6 +4,7 @@
  * built-in chain, an implicit RETURN for a user chain), jumps resolved to entry indexes, the
  * header match precomputed, and each extension's per-rule runtime state made once.
  */
+import { NatsimError, EXIT_OTHER } from './errors.js';
 import type { Family, Words } from './net/addr.js';
 import type { HookName, MatchExtension, PacketContext, TableName, TargetExtension } from './ext/types.js';
 import type { Packet } from './packet.js';
@@ -39,6 +40,11 @@ export const NAT_TARGET_NAMES: ReadonlySet<string> = new Set(['DNAT', 'SNAT', 'M
  * it is null). The interpreter always records them; generated code when asked to.
  */
 export type RunTableContext = PacketContext & { dropped: boolean; matched?: Entry | null; natRule?: RuleEntry | null };
+
+/** The error for a match or target without packet behaviour, reached by a packet at rule `e`. */
+export function notModelled(what: string, e: RuleEntry): NatsimError {
+  return new NatsimError('NOT_IMPLEMENTED', `${what} has no packet behaviour in natsim yet (rule ${e.num} of chain ${e.chain.name}); natsim stops rather than guess`, e.rule.loc ?? {}, EXIT_OTHER);
+}
 
 /** A rule entry. */
 export interface RuleEntry {

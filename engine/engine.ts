@@ -6,7 +6,7 @@
  */
 import seedrandom from 'seedrandom';
 import { compileRuleset, hookIndex, resetRuleState, type CompiledRuleset, type CompiledTable, type Entry, type RuleEntry } from './compile.js';
-import { tableRunner } from './codegen.js';
+import { runGenerated, tableRunner } from './codegen.js';
 import { ConntrackTable, type ConntrackConfig } from './conntrack/table.js';
 import { CTINFO, IPS, type ConntrackEntry, type TrackedCtInfo } from './conntrack/entry.js';
 import { ctPacketFromBytes, ctPacketFromPacket } from './conntrack/packet.js';
@@ -208,9 +208,9 @@ export class Engine {
   }
 
   /**
-   * `lookupRoute` on the node's host model, cached per destination (the model does not change
-   * while the engine runs); the cache is emptied when it reaches `ROUTE_CACHE_MAX` addresses, so
-   * a capture with ever new addresses does not make it grow without end.
+   * `lookupRoute` on the node's host model (which does not change while the engine runs): IPv4
+   * through its routes laid out once (`Fib4`), IPv6 cached per destination in a map emptied when
+   * it reaches `ROUTE_CACHE_MAX` addresses, so ever new addresses do not make it grow without end.
    */
   route(family: Family, dst: Words): RouteResult | null {
     // The last destination asked about first (consecutive packets often share it).
@@ -427,7 +427,7 @@ export class Engine {
   }
 
   /** nf_defrag: may hold the packet (false) or replace it by the reassembled datagram (run.pkt). */
-  opDefrag(run: Run, hook: HookName): boolean {
+  private opDefrag(run: Run, hook: HookName): boolean {
     const pkt = run.pkt;
     // Packets that already carry a conntrack (loopback) or are untracked skip it.
     if (pkt.ct !== null || pkt.ctinfo === CTINFO.UNTRACKED) return true;
@@ -451,7 +451,7 @@ export class Engine {
   }
 
   /** nf_conntrack_in: attaches the packet's conntrack entry and state; false when conntrack drops it. */
-  opConntrack(run: Run, hook: HookName): boolean {
+  private opConntrack(run: Run, hook: HookName): boolean {
     const pkt = run.pkt;
     if (pkt.ct !== null || pkt.ctinfo === CTINFO.UNTRACKED) return true;
     const ctp = ctPacketFromPacket(pkt) ?? ctPacketFromBytes(pkt.data);
@@ -474,7 +474,7 @@ export class Engine {
   }
 
   /** nf_conntrack_confirm; false when a clash drops the packet. */
-  opConfirm(run: Run, hook: HookName): boolean {
+  private opConfirm(run: Run, hook: HookName): boolean {
     const pkt = run.pkt;
     if (pkt.ct === null || pkt.ctinfo === CTINFO.UNTRACKED) return true;
     const wasConfirmed = (pkt.ct.status & IPS.CONFIRMED) !== 0;
@@ -499,8 +499,8 @@ export class Engine {
     return v;
   }
 
-  /** A table dropped the packet: its fate says which rule (known only with a trace) or a hotdrop. */
-  tableDropped(run: Run, t: CompiledTable, hook: HookName, steps: TraceStep[] | null): void {
+  /** A table dropped the packet: its fate says which rule or policy (known with a trace or recorded decisions) or a hotdrop. */
+  private tableDropped(run: Run, t: CompiledTable, hook: HookName, steps: TraceStep[] | null): void {
     const table = t.name;
     const last = steps ? lastMatched(steps) : this.decisions ? run.ctx.matched : null;
     run.fate = { kind: 'dropped', hook, by: run.ctx.dropped ? `${table} ${hook}: hotdrop (a match could not read its header)` : last ? `${table} ${last.chain.name} ${last.kind === 'tail' ? 'policy' : `rule ${last.num}`}` : `${table} ${hook}`, ...(last ? { entry: last } : {}) };
@@ -548,7 +548,6 @@ export class Engine {
     return true;
   }
 
-  /** The concrete range of a NAT target at this hook (MASQUERADE's and REDIRECT's addresses). */
   /** `range` mapping to the one address `a`: the same rule and address give the same range (the last one made per rule is kept). */
   private singleRange(range: NatRange, a: Words): NatRange {
     const last = this.lastSingle;
@@ -566,6 +565,7 @@ export class Engine {
   /** The last `singleRange` answer (most runs ask for the same one again). */
   private lastSingle: { rule: NatRange; range: NatRange } | null = null;
 
+  /** The concrete range of a NAT target at this hook (MASQUERADE's and REDIRECT's addresses). */
   private natRange(run: Run, range: NatRange, kind: string, manip: Manip, hook: HookName): NatRange | 'drop' | 'none' {
     const pkt = run.pkt;
     const fam = pkt.family;
@@ -696,11 +696,11 @@ type HookFunction = (engine: Engine, run: Run) => boolean;
  * operations, same order, same drop bookkeeping as `runHook`'s loop; used only without a trace.
  */
 function hookFunctions(plan: Record<HookName, PlannedOp[]>, record: boolean): Record<HookName, HookFunction> {
-  const values: unknown[] = [];
-  const ref = (v: unknown): string => {
-    values.push(v);
-    return `k${values.length - 1}`;
-  };
+  return runGenerated((ref) => hookCode(plan, record, ref));
+}
+
+/** The body of `hookFunctions`' code: a function per hook, then the object of them it returns. */
+function hookCode(plan: Record<HookName, PlannedOp[]>, record: boolean, ref: (v: unknown) => string): string[] {
   const hooks: HookName[] = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
   const out: string[] = [];
   for (const hook of hooks) {
@@ -726,9 +726,8 @@ function hookFunctions(plan: Record<HookName, PlannedOp[]>, record: boolean): Re
     }
     out.push('  return true;', '}');
   }
-  const body = ['"use strict";', ...values.map((_, k) => `const k${k} = K[${k}];`), ...out, `return { ${hooks.join(', ')} };`].join('\n');
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return (new Function('K', body) as (k: unknown[]) => Record<HookName, HookFunction>)(values);
+  out.push(`return { ${hooks.join(', ')} };`);
+  return out;
 }
 
 /**

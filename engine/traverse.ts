@@ -9,7 +9,7 @@ import type { Words } from './net/addr.js';
 import type { HookName } from './ext/types.js';
 import type { Packet } from './packet.js';
 import { tableRunner } from './codegen.js';
-import { hookIndex, nextForDst, type CompiledTable, type DstIndex, type Entry, type RuleEntry, type RunTableContext } from './compile.js';
+import { hookIndex, nextForDst, notModelled, type CompiledTable, type DstIndex, type Entry, type RuleEntry, type RunTableContext } from './compile.js';
 
 /** The verdict of a table at a hook. */
 export type TableVerdict = 'ACCEPT' | 'DROP';
@@ -53,10 +53,6 @@ export function headerMismatch(e: RuleEntry, p: Packet): string | null {
     if (e.frag ? !isFrag : isFrag) return '-f';
   }
   return null;
-}
-
-function notModelled(what: string, e: RuleEntry): NatsimError {
-  return new NatsimError('NOT_IMPLEMENTED', `${what} has no packet behaviour in natsim yet (rule ${e.num} of chain ${e.chain.name}); natsim stops rather than guess`, e.rule.loc ?? {}, EXIT_OTHER);
 }
 
 /**

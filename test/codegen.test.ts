@@ -106,7 +106,8 @@ describe('generated table code equals the interpreter', () => {
             expect(x, `seed ${seed} packet ${k} ${hook}`).toBe(y);
             runs++;
             if (tableRunner(ta, hookIndex(hook)) !== null) generatedRuns++;
-            if (!x.includes('"verdict":"ACCEPT"') || x.includes('nat')) matched++;
+            // Something happened beyond the default ACCEPT: a drop, a throw, a log, a NAT request.
+            if (!x.includes('"verdict":"ACCEPT"') || !x.includes('"logs":[]') || !x.includes('"nat":[]')) matched++;
           }
           expect(saveRuleset(a, { counters: true })).toBe(saveRuleset(b, { counters: true }));
         }

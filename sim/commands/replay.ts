@@ -482,7 +482,6 @@ class TimeFormat {
 
 const p2 = (n: number): string => String(n).padStart(2, '0');
 
-
 /** The rule that decided a packet: the dropping rule, or the NAT rule that bound it. */
 function decidingRule(r: PacketResult, rules: RuleTextCache): string | null {
   if (r.fate.kind === 'dropped') return r.fate.entry && r.fate.entry.kind === 'rule' ? rules.text(r.fate.entry.chain.name, r.fate.entry.rule) : r.fate.by;
