@@ -1,51 +1,30 @@
 /**
  * Host addresses and masks as libxtables' option types read them (XTTYPE_HOST, XTTYPE_HOSTMASK,
- * XTTYPE_PLEN): the host through getaddrinfo (numeric forms only here, so IPv4 follows glibc
- * inet_aton: `10.1` is 10.0.0.1, octal and hex parts), the mask as a prefix length or a mask
- * address, printed as `xtables_ipmask_to_numeric` prints it (nothing for a full mask).
+ * XTTYPE_PLEN): the host through getaddrinfo (numeric forms only here, see `parseNumericHost`:
+ * IPv4 follows glibc inet_aton — `10.1` is 10.0.0.1, octal and hex parts — or is IPv4-mapped
+ * IPv6), the mask as a prefix length or a mask address, printed as `xtables_ipmask_to_numeric`
+ * prints it (nothing for a full mask).
  */
 import type { Family, Words } from '../net/addr.js';
-import { formatAddr, maskFromLength, maskLength, parseIPv6, strtoulBase0, wordCount } from '../net/addr.js';
+import { formatAddr, maskFromLength, maskLength, parseNumericHost, strtoulBase0, wordCount } from '../net/addr.js';
 import type { ParseContext } from './types.js';
 
-/** glibc inet_aton: 1 to 4 parts in C base 0, the last one filling the remaining bytes. */
-export function inetAton(text: string): number | null {
-  const parts = text.split('.');
-  if (parts.length > 4) return null;
-  const vals: number[] = [];
-  for (const p of parts) {
-    if (!/^[0-9]/.test(p)) return null;
-    let v: number | null;
-    if (/^0[xX][0-9a-fA-F]*$/.test(p)) v = p.length === 2 ? 0 : parseInt(p.slice(2), 16);
-    else v = strtoulBase0(p);
-    if (v === null || v > 0xffffffff) return null;
-    vals.push(v);
-  }
-  const last = vals.length - 1;
-  for (let i = 0; i < last; i++) if (vals[i]! > 255) return null;
-  const tailBits = 8 * (4 - last);
-  if (tailBits < 32 && vals[last]! >= 2 ** tailBits) return null;
-  let v = 0;
-  for (let i = 0; i < last; i++) v = v * 256 + vals[i]!;
-  return v * 2 ** tailBits + vals[last]!;
-}
-
-/** A numeric host of the family as getaddrinfo reads it; null when it is not one. */
+/** A numeric host of the family as getaddrinfo reads it (`parseNumericHost`); null when it is not one. */
 export function parseHost(family: Family, text: string): Words | null {
-  if (family === 'ipv4') {
-    const v = inetAton(text);
-    return v === null ? null : [v];
-  }
-  return parseIPv6(text);
+  return parseNumericHost(family, text);
 }
 
-/** A host, failing as libxtables does when getaddrinfo cannot read it. */
+/** A host (XTTYPE_HOST), failing as libxtables does when getaddrinfo cannot read it. */
 export function needHost(ctx: ParseContext, option: string, family: Family, text: string): Words {
-  const w = parseHost(family, text);
-  if (w === null) {
-    ctx.fail(`bad value for option "--${option}": "${text}" is not a numeric ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address (natsim does not resolve host names)`);
+  const w = parseNumericHost(family, text);
+  if (w !== null) return w;
+  if (family === 'ipv4' && parseNumericHost('ipv6', text) !== null) {
+    return ctx.fail(`bad value for option "--${option}": "${text}" is an IPv6 address; iptables needs an IPv4 address here`);
   }
-  return w;
+  if (family === 'ipv6' && parseNumericHost('ipv4', text) !== null) {
+    return ctx.fail(`bad value for option "--${option}": "${text}" is an IPv4 address; ip6tables needs an IPv6 address here`);
+  }
+  return ctx.fail(`bad value for option "--${option}": "${text}" is not a numeric ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address (natsim does not resolve host names)`);
 }
 
 /**

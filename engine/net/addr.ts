@@ -237,6 +237,67 @@ export function wordsEqual(a: Words, b: Words): boolean {
   return a.length === b.length;
 }
 
+/**
+ * glibc `inet_aton_exact` (resolv/inet_addr.c): one to four parts, each a C number (`0x` hex, `0` octal, decimal),
+ * the last part filling the remaining bytes (`10.1` is 10.0.0.1, `167772161` is 10.0.0.1);
+ * nothing may follow. Null when the text is not such an address.
+ */
+export function inetAtonExact(text: string): number | null {
+  const parts = text.split('.');
+  if (parts.length > 4) return null;
+  const vals: number[] = [];
+  for (const p of parts) {
+    let v: number;
+    // Each part is read by strtoul(…, 0): `0x` with no hex digit after it reads as 0 followed by
+    // an `x`, which is then left over — refused, as `08` (an octal 0 and an `8`).
+    if (/^0[xX][0-9a-fA-F]+$/.test(p)) v = parseInt(p.slice(2), 16);
+    else if (/^0[0-7]*$/.test(p)) v = parseInt(p, 8);
+    else if (/^[1-9][0-9]*$/.test(p)) v = Number(p);
+    else return null;
+    if (!Number.isSafeInteger(v) || v > 0xffffffff) return null;
+    vals.push(v);
+  }
+  const last = vals.pop()!;
+  if (vals.some((v) => v > 255)) return null;
+  const room = 4 - vals.length;
+  if (room < 4 && last >= 2 ** (8 * room)) return null;
+  let out = 0;
+  for (const v of vals) out = out * 256 + v;
+  return out * 2 ** (8 * room) + last;
+}
+
+/**
+ * A host as glibc `getaddrinfo` reads it without any lookup (what libxtables gets for a host that
+ * is no name): for IPv4 an `inet_aton` form, or an IPv4-mapped IPv6 address (`::ffff:1.2.3.4`
+ * is 1.2.3.4); for IPv6 an `inet_pton` address (an IPv4 text is refused: no `AI_V4MAPPED`). An
+ * IPv6 text may carry a scope after `%` (`text_to_binary_address`, `__inet6_scopeid_pton`): a
+ * decimal number up to 2^32 - 1, or for a link-local or link/node-local multicast address an
+ * interface name — natsim knows only `lo` here, the one interface every network namespace has.
+ * Null for anything else (host names, which natsim does not resolve).
+ */
+export function parseNumericHost(family: Family, text: string): Words | null {
+  if (family === 'ipv4') {
+    const v = inetAtonExact(text);
+    if (v !== null) return [v];
+  }
+  const pct = text.indexOf('%');
+  const w = parseIPv6(pct < 0 ? text : text.slice(0, pct));
+  if (w === null) return null;
+  const mapped = w[0] === 0 && w[1] === 0 && w[2] === 0xffff;
+  if (family === 'ipv4' && !mapped) return null;
+  // glibc has already put the IPv4 address in the first word when it reads the scope.
+  if (pct >= 0 && !scopeAccepted(family === 'ipv4' ? w[3]! : w[0]!, text.slice(pct + 1))) return null;
+  return family === 'ipv4' ? [w[3]!] : w;
+}
+
+/** `__inet6_scopeid_pton` for an address whose first 32 bits are `first`. */
+function scopeAccepted(first: number, scope: string): boolean {
+  const linkLocal = (first & 0xffc00000) === (0xfe800000 | 0);
+  const mcLocal = first >>> 24 === 0xff && ((first >>> 16) & 0xf) >= 1 && ((first >>> 16) & 0xf) <= 2;
+  if ((linkLocal || mcLocal) && scope === 'lo') return true;
+  return /^[0-9]+$/.test(scope) && BigInt(scope) <= 0xffffffffn;
+}
+
 /** Parse a numeric address of the family as iptables does (IPv4 completes short forms). */
 export function parseAddr(family: Family, text: string): Words | null {
   if (family === 'ipv4') {

@@ -5,7 +5,7 @@
  * of addresses expanding into several rules.
  */
 import type { Family, Prefix } from '../net/addr.js';
-import { applyMask, maskFromLength, parseAddr, parseMask, wordsEqual } from '../net/addr.js';
+import { applyMask, maskFromLength, parseAddr, parseMask, parseNumericHost, wordsEqual } from '../net/addr.js';
 import { NatsimError, parseError, type SourceLocation } from '../errors.js';
 import type { Extension, OptionSpec, ParseContext, TableName } from '../ext/types.js';
 import { findMatch, findTarget } from '../ext/registry.js';
@@ -459,7 +459,9 @@ export class CommandParser {
       }
       // "If a null mask is given, the name is ignored, like in any/0" (xtables_ipparse_any).
       const nullMask = mask.every((w) => w === 0);
-      const addr = nullMask ? mask.slice() : addrText === '' ? null : parseAddr(family, addrText);
+      // xtables_ipparse_multiple: libxtables' numeric form first, then what getaddrinfo reads
+      // without a lookup (`1.65536`, `::ffff:1.2.3.4` for IPv4; a scope for IPv6).
+      const addr = nullMask ? mask.slice() : addrText === '' ? null : parseAddr(family, addrText) ?? parseNumericHost(family, addrText);
       if (addr === null) throw this.error(`host/network \`${addrText}' not found (natsim does not resolve host names; give a numeric address)`);
       const p = { addr: applyMask(addr, mask), mask };
       if (!out.some((q) => wordsEqual(q.addr, p.addr) && wordsEqual(q.mask, p.mask))) out.push(p);

@@ -20,6 +20,11 @@
 -m conntrack --ctorigdst 10.0.0.1/32 --ctrepldst 1.2.3.4/0 ! --ctreplsrc 5.6.7.8/24;-m conntrack --ctorigdst 10.0.0.1 ! --ctreplsrc 5.6.7.8/24 --ctrepldst 1.2.3.4/0;OK
 -m conntrack --ctorigsrc 10.1.2.3/;;FAIL
 -m conntrack --ctorigsrc /8;;FAIL
+-m conntrack --ctorigsrc ::ffff:1.2.3.4;-m conntrack --ctorigsrc 1.2.3.4;OK
+-m conntrack --ctrepldst 16909060/16;-m conntrack --ctrepldst 1.2.3.4/16;OK
+-m conntrack --ctorigdst ::ffff:10.1.2.3%7/255.255.0.0;-m conntrack --ctorigdst 10.1.2.3/16;OK
+-m conntrack --ctorigsrc 0x;;FAIL
+-m conntrack --ctorigsrc 2001:db8::1;;FAIL
 -m conntrack --ctorigsrc 10.1.2.3.4;;FAIL
 -m conntrack --ctorigdstport 80 --ctorigsrcport 1:2 --ctreplsrcport http --ctrepldstport 0:80;-m conntrack --ctorigsrcport 1:2 --ctorigdstport 80 --ctreplsrcport 80 --ctrepldstport 0:80;OK
 -m conntrack --ctorigdstport 80:;-m conntrack --ctorigdstport 80:65535;OK

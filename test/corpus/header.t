@@ -15,6 +15,27 @@
 -s 1.2.3.4/33;;FAIL
 -s 1.2.3.256;;FAIL
 -s not-a-host.invalid;;FAIL
+-s 16909060;-s 1.2.3.4/32;OK
+-s 1.65536;-s 1.1.0.0/32;OK
+-s 1.2.65535;-s 1.2.255.255/32;OK
+-s 0x01020304;-s 1.2.3.4/32;OK
+-s 4294967295;-s 255.255.255.255/32;OK
+-s 4294967296;;FAIL
+-s 0x;;FAIL
+-s 0x.0.0.1;;FAIL
+-s 08.1.1.1;;FAIL
+-s 1.2.3.4.;;FAIL
+-s ::ffff:1.2.3.4;-s 1.2.3.4/32;OK
+-s ::FFFF:102:304/24;-s 1.2.3.0/24;OK
+-d 0:0:0:0:0:ffff:1.2.3.4;-d 1.2.3.4/32;OK
+-s ::ffff:1.2.3.4%1;-s 1.2.3.4/32;OK
+-s ::ffff:1.2.3.4%4294967295;-s 1.2.3.4/32;OK
+-s ::ffff:1.2.3.4%4294967296;;FAIL
+-s ::ffff:1.2.3.4%;;FAIL
+-s ::ffff:1.2.3.4%lo;;FAIL
+-s ::ffff:254.128.0.1%lo;-s 254.128.0.1/32;OK
+-s ::1.2.3.4;;FAIL
+-s 2001:db8::1;;FAIL
 -s 1.2.3.4 -s 5.6.7.8;;FAIL
 -i eth0;=;OK
 ! -i eth+;=;OK
@@ -74,6 +95,12 @@ bogus;;FAIL
 -s fe80::/10 -d ff02::1;-s fe80::/10 -d ff02::1/128;OK
 -s 2001:db8::1/129;;FAIL
 -s 1.2.3.4;;FAIL
+-s 16909060;;FAIL
+-s 2001:db8::1%1;-s 2001:db8::1/128;OK
+-s fe80::1%lo/64;-s fe80::/64;OK
+-d ff02::1%lo;-d ff02::1/128;OK
+-s 2001:db8::1%lo;;FAIL
+-s 2001:db8::1%x;;FAIL
 -p ipv6-icmp;=;OK
 -p icmpv6;-p ipv6-icmp;OK
 -p tcp -i eth0;-i eth0 -p tcp;OK

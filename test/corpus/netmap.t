@@ -7,6 +7,8 @@
 -j NETMAP --to 10.0.0.5/24;-j NETMAP --to 10.0.0.0/24;OK
 -j NETMAP --to 10.0.0.5;-j NETMAP --to 10.0.0.5/32;OK
 -j NETMAP --to 10.0.0.5/255.255.0.0;-j NETMAP --to 10.0.0.0/16;OK
+-j NETMAP --to ::ffff:10.0.0.5/24;-j NETMAP --to 10.0.0.0/24;OK
+-j NETMAP --to 167772165/::ffff:255.255.255.0;-j NETMAP --to 10.0.0.0/24;OK
 -j NETMAP --to 10.0.0.5/0x18;-j NETMAP --to 10.0.0.0/24;OK
 -j NETMAP --to 10.0.0.5/0;-j NETMAP --to 0.0.0.0/0;OK
 -j NETMAP --to 10.1/16;-j NETMAP --to 10.0.0.0/16;OK

@@ -4,6 +4,7 @@
 -m recent --remove;-m recent --remove --name DEFAULT --mask 255.255.255.255 --rsource;OK
 -m recent --rcheck --seconds 10800 --reap --name KUBE-SEP-X --mask 255.255.255.255 --rsource;=;OK
 -m recent --set --name KUBE-SEP-X --mask 255.255.255.255 --rsource;=;OK
+-m recent --set --name x --mask ::ffff:255.255.255.0;-m recent --set --name x --mask 255.255.255.0 --rsource;OK
 -m recent ! --update --hitcount 3 --rttl --rdest --name foo --seconds 5;-m recent ! --update --seconds 5 --hitcount 3 --rttl --name foo --mask 255.255.255.255 --rdest;OK
 -m recent --rcheck --hitcount 65535;-m recent --rcheck --hitcount 65535 --name DEFAULT --mask 255.255.255.255 --rsource;OK
 -m recent --rcheck --hitcount 0;-m recent --rcheck --name DEFAULT --mask 255.255.255.255 --rsource;OK

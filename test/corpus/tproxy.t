@@ -6,6 +6,8 @@
 -p tcp -j TPROXY --on-port 8080;-p tcp -j TPROXY --on-port 8080 --on-ip 0.0.0.0 --tproxy-mark 0x0/0x0;OK
 -p tcp -j TPROXY --on-port 0 --on-ip 10.0.0.1 --tproxy-mark 0x1/0x1;=;OK
 -p udp -j TPROXY --on-port domain --on-ip 10.1 --tproxy-mark 5;-p udp -j TPROXY --on-port 53 --on-ip 10.0.0.1 --tproxy-mark 0x5/0xffffffff;OK
+-p tcp -j TPROXY --on-port 80 --on-ip ::ffff:10.0.0.1;-p tcp -j TPROXY --on-port 80 --on-ip 10.0.0.1 --tproxy-mark 0x0/0x0;OK
+-p tcp -j TPROXY --on-port 80 --on-ip 0x;;FAIL
 -p tcp -j TPROXY --tproxy-mark 1/0 --on-port 080;-p tcp -j TPROXY --on-port 80 --on-ip 0.0.0.0 --tproxy-mark 0x1/0x0;OK
 -p tcp -j TPROXY --on-port 70000;-p tcp -j TPROXY --on-port 4464 --on-ip 0.0.0.0 --tproxy-mark 0x0/0x0;OK
 -p tcp -j TPROXY --on-port 0x50;;FAIL

@@ -9,7 +9,7 @@ import type { Words } from '../../net/addr.js';
 import { applyMask, formatAddr, maskLength } from '../../net/addr.js';
 import type { TargetExtension } from '../types.js';
 import { emptyNatRange } from './nat-range.js';
-import { needHostMask } from '../xtopt.js';
+import { needHostMask } from '../hostaddr.js';
 
 interface NetmapState { base: Words; mask: Words; given: boolean }
 
@@ -22,7 +22,7 @@ export const NETMAP: TargetExtension<NetmapState> = {
   hooks: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
   create: (ctx) => ({ base: [], mask: [], given: false }),
   parse(s, _opt, [arg], _invert, ctx) {
-    const { addr, mask } = needHostMask(ctx, ctx.family, 'to', arg!);
+    const { addr, mask } = needHostMask(ctx, 'to', ctx.family, arg!);
     s.base = applyMask(addr, mask);
     s.mask = mask;
     s.given = true;

@@ -9,7 +9,8 @@ import type { Words } from '../../net/addr.js';
 import { formatAddr } from '../../net/addr.js';
 import type { CheckContext, ParseContext, TargetExtension } from '../types.js';
 import { hex, IPPROTO } from '../values.js';
-import { needHost, needMarkMask32, serviceByName } from '../xtopt.js';
+import { needHost } from '../hostaddr.js';
+import { needMarkMask32, serviceByName } from '../xtopt.js';
 
 interface TproxyState { port: number; addr: Words; markValue: number; markMask: number; given: boolean }
 
@@ -51,7 +52,7 @@ export const TPROXY: TargetExtension<TproxyState> = {
         s.given = true;
         return;
       case 'on-ip':
-        s.addr = needHost(ctx, ctx.family, arg!);
+        s.addr = needHost(ctx, 'on-ip', ctx.family, arg!);
         return;
       case 'tproxy-mark': {
         const m = needMarkMask32(ctx, 'tproxy-mark', arg!);
