@@ -7,21 +7,24 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRuleset } from '../engine/ruleset/load.js';
 import { saveRuleset } from '../engine/ruleset/save.js';
-import { readCorpus } from './corpus.js';
+import { ipsetsCreatedBy, readCorpus, shellLines } from './corpus.js';
 
 const dir = join(import.meta.dirname, 'corpus');
 const files = readdirSync(dir).filter((f) => f.endsWith('.t')).sort();
 
 for (const f of files) {
   describe(`corpus ${f}`, () => {
-    const cases = readCorpus(readFileSync(join(dir, f), 'utf8'), f);
+    const text = readFileSync(join(dir, f), 'utf8');
+    const cases = readCorpus(text, f);
+    // The sets the kernel oracle's namespace has for this file (none unless its `%` lines make them).
+    const ipsets = ipsetsCreatedBy(shellLines(text));
     for (const c of cases) {
       it(`${c.file}:${c.line} [${c.family} ${c.table} ${c.chain}] ${c.rule}`, () => {
         const input = c.restoreInput();
         let saved: string | null = null;
         let error: unknown = null;
         try {
-          const rs = loadRuleset([{ text: input, file: f }], { family: c.family });
+          const rs = loadRuleset([{ text: input, file: f }], { family: c.family, ipsets });
           saved = saveRuleset(rs, { comments: false });
         } catch (e) {
           error = e;

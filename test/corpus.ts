@@ -1,9 +1,32 @@
 /**
  * Reader for the corpus format (iptables `.t` style): `@ipv4|@ipv6`, `*table`, `:CHAIN[,CHAIN…]`,
  * then `RULE;EXPECTED;OK|FAIL` lines (`=` for an expectation equal to the rule); `#` comments;
- * `%` lines are shell set-up for the kernel oracle and are ignored by natsim.
+ * `%` lines are shell set-up for the kernel oracle; natsim reads the ipsets they create
+ * (`ipsetsCreatedBy`) and is told them, as the kernel has them.
  */
 import type { Family } from '../engine/net/addr.js';
+import type { IpsetFamily } from '../engine/ext/types.js';
+
+/**
+ * The ipsets a corpus file's `%` lines create (`ipset create [-exist] NAME TYPE [… family inet6]`),
+ * by name, with the family of their members: IPv6 with `family inet6`, either for a `list:set`,
+ * IPv4 otherwise (ipset's default family is inet).
+ */
+export function ipsetsCreatedBy(commands: readonly string[]): Map<string, IpsetFamily> {
+  const sets = new Map<string, IpsetFamily>();
+  for (const cmd of commands) {
+    const w = cmd.trim().split(/\s+/).filter((x) => x !== '-exist' && x !== '-!');
+    if (w[0] !== 'ipset' || (w[1] !== 'create' && w[1] !== 'n') || w.length < 4) continue;
+    const fam = w.indexOf('family');
+    sets.set(w[2]!, w[3] === 'list:set' ? 'any' : fam > 0 && w[fam + 1] === 'inet6' ? 'ipv6' : 'ipv4');
+  }
+  return sets;
+}
+
+/** The `%` lines of a corpus file's text (without the `%`). */
+export function shellLines(text: string): string[] {
+  return text.split('\n').filter((l) => l.startsWith('%')).map((l) => l.slice(1).trim());
+}
 
 /** One case: a rule tried in one chain. */
 export interface CorpusCase {

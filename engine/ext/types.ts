@@ -44,9 +44,18 @@ export interface ParseContext {
   readonly table: TableName;
   readonly chain: string;
   readonly header: RuleHeaderView;
+  /**
+   * The node's ipsets by name, with the family each holds ('any' for a list:set), when the
+   * loader was told them (`RestoreOptions.ipsets`); undefined when unknown — they live outside
+   * the ruleset, so a rule may then name any set.
+   */
+  readonly ipsets?: ReadonlyMap<string, IpsetFamily>;
   /** Throws a parse error at the option being parsed. */
   fail(message: string): never;
 }
+
+/** The family of an ipset's members: IPv4, IPv6, or either (a list:set, NFPROTO_UNSPEC). */
+export type IpsetFamily = Family | 'any';
 
 /** Context for the kernel-side check of an extension when its table is committed. */
 export interface CheckContext {

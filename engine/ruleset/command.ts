@@ -7,7 +7,7 @@
 import type { Family, Prefix } from '../net/addr.js';
 import { applyMask, maskFromLength, parseAddr, parseMask, parseNumericHost, wordsEqual } from '../net/addr.js';
 import { NatsimError, parseError, type SourceLocation } from '../errors.js';
-import type { Extension, OptionSpec, ParseContext, TableName } from '../ext/types.js';
+import type { Extension, IpsetFamily, OptionSpec, ParseContext, TableName } from '../ext/types.js';
 import { findMatch, findTarget } from '../ext/registry.js';
 import { parseProtocol, parseUint, protocolName } from '../ext/values.js';
 import type { Words } from './tokenize.js';
@@ -38,6 +38,8 @@ export interface CommandEnv {
   line?: number;
   /** True inside iptables-restore (where `-t` is refused). */
   restore: boolean;
+  /** The node's ipsets, when known (see `ParseContext.ipsets`). */
+  ipsets?: ReadonlyMap<string, IpsetFamily>;
 }
 
 interface BaseOpt { name: string; short: string; args: 0 | 1 | 2 | 'optional' }
@@ -130,6 +132,7 @@ export class CommandParser {
     this.ctx = {
       family: env.family,
       table: env.table,
+      ...(env.ipsets !== undefined ? { ipsets: env.ipsets } : {}),
       get chain() { return self.chain; },
       header: {
         get proto() { return self.proto; },

@@ -4,6 +4,7 @@
  * the earlier ones built (kube-proxy's partial restore input on top of a node's dump).
  */
 import type { Family } from '../net/addr.js';
+import type { IpsetFamily } from '../ext/types.js';
 import { emptyRuleset, type Ruleset } from './model.js';
 import { restore, type RestoreOptions } from './restore.js';
 
@@ -21,6 +22,8 @@ export interface LoadOptions {
   noflush?: boolean;
   /** Apply `[p:b]` counters (`iptables-restore --counters`). */
   counters?: boolean;
+  /** The node's ipsets, when known (`RestoreOptions.ipsets`). */
+  ipsets?: ReadonlyMap<string, IpsetFamily>;
 }
 
 /**
@@ -40,7 +43,7 @@ export function loadRuleset(sources: readonly RulesetSource[], opts: LoadOptions
   const family = opts.family ?? (sources.length ? detectFamily(sources[0]!.text) : 'ipv4');
   const rs = emptyRuleset(family);
   sources.forEach((src, i) => {
-    const ro: RestoreOptions = { file: src.file, noflush: i > 0 && (opts.noflush ?? false), counters: opts.counters ?? false };
+    const ro: RestoreOptions = { file: src.file, noflush: i > 0 && (opts.noflush ?? false), counters: opts.counters ?? false, ...(opts.ipsets !== undefined ? { ipsets: opts.ipsets } : {}) };
     restore(rs, src.text, ro);
   });
   return rs;

@@ -5,7 +5,7 @@
  */
 import { NatsimError, parseError, rulesetError, type SourceLocation } from '../errors.js';
 import type { Family } from '../net/addr.js';
-import type { TableName } from '../ext/types.js';
+import type { IpsetFamily, TableName } from '../ext/types.js';
 import { CommandParser, MAX_CHAIN_NAME, type Command, type CommandEnv } from './command.js';
 import { checkTable } from './check.js';
 import { newTable, TABLE_NAMES, type Chain, type Counters, type Rule, type Ruleset, type Table } from './model.js';
@@ -22,6 +22,12 @@ export interface RestoreOptions {
   table?: TableName;
   /** File name for error messages. */
   file?: string;
+  /**
+   * The node's ipsets (name → family of their members), when known: then `-m set` refuses a set
+   * that does not exist or holds the other family, as libxt_set's lookup in the kernel does.
+   * Without it any set name is accepted (sets are not part of a dump).
+   */
+  ipsets?: ReadonlyMap<string, IpsetFamily>;
 }
 
 const COUNTER_RE = /^\[(\d+):(\d+)\]$/;
@@ -101,7 +107,7 @@ function startBlock(rs: Ruleset, name: TableName, opts: RestoreOptions, lineNo: 
   }
   // The restored table's policy counters read [0:0] unless the input sets them with -c.
   for (const c of table.chains.values()) if (c.builtin) c.policyCounters = { packets: 0, bytes: 0 };
-  const env: CommandEnv = { family: rs.family, table: name, restore: true, line: lineNo, chainName: (n: string) => table.chains.get(n)?.name };
+  const env: CommandEnv = { family: rs.family, table: name, restore: true, line: lineNo, chainName: (n: string) => table.chains.get(n)?.name, ...(opts.ipsets !== undefined ? { ipsets: opts.ipsets } : {}) };
   if (opts.file !== undefined) env.file = opts.file;
   return { table, startLine: lineNo, skip, refs: null, env, parser: new CommandParser(env) };
 }

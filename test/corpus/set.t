@@ -1,7 +1,7 @@
 # -m set (revision 4): ipset membership. The kernel refuses a rule naming a set that does not
-# exist, so the `%` lines create the sets in the oracle's namespace. natsim has no ipset model
-# yet: it accepts any set name of at most 31 characters (iptables also refuses a missing set or
-# one of the other family), so the FAIL lines here are only ones natsim can detect too.
+# exist, so the `%` lines create the sets in the oracle's namespace; natsim is told the same sets
+# (the corpus tests read the `%` lines), and refuses a missing set or one of the other family as
+# iptables does. natsim has no model of the sets' members (a rule with -m set has no packet behaviour).
 # Saved as --match-set, --return-nomatch, ! --update-counters, ! --update-subcounters,
 # packets test, bytes test; counters in decimal.
 %ipset create -exist natsim-a hash:ip
@@ -47,6 +47,10 @@
 -m set --match-set natsim-a src --packets-eq x;;FAIL
 -m set --set natsim-a src --match-set natsim-a dst;;FAIL
 -m set --match-set natsim-a src --match-set natsim-a dst;;FAIL
+-m set --match-set natsim-x src;;FAIL
+-m set --match-set natsim-a, src;;FAIL
+-m set --match-set natsim-6 src;;FAIL
+-m set --match-set natsim-x foo;;FAIL
 -m set;;FAIL
 -m set --return-nomatch;;FAIL
 :OUTPUT,FORWARD
@@ -63,3 +67,6 @@
 -m set --match-set natsim-6 src;=;OK
 -m set --match-set natsim-l dst ! --update-counters;=;OK
 -m set --match-set natsim-6 src,dst,src,dst,src,dst,src;;FAIL
+-m set --match-set natsim-a src;;FAIL
+-m set --match-set natsim-n dst;;FAIL
+-m set --match-set natsim-x dst;;FAIL

@@ -4,6 +4,7 @@
  * text table by table (the order of tables differs between back ends, so it is not compared).
  */
 import type { Family } from '../../engine/net/addr.js';
+import type { IpsetFamily } from '../../engine/ext/types.js';
 import { emptyRuleset } from '../../engine/ruleset/model.js';
 import { restore } from '../../engine/ruleset/restore.js';
 import { saveRuleset } from '../../engine/ruleset/save.js';
@@ -48,15 +49,18 @@ export function runKernel(ns: KernelNs, family: Family, steps: readonly Step[], 
   return { ok, errors, tables: new Map([...ns.save(family)].filter(([t]) => named.has(t))) };
 }
 
-/** Run the restore steps through natsim, starting from an empty ruleset. */
-export function runNatsim(family: Family, steps: readonly Step[]): Outcome {
+/**
+ * Run the restore steps through natsim, starting from an empty ruleset, told the ipsets the
+ * kernel's namespace has (none unless the case's set-up made some).
+ */
+export function runNatsim(family: Family, steps: readonly Step[], ipsets: ReadonlyMap<string, IpsetFamily> = new Map()): Outcome {
   const rs = emptyRuleset(family);
   const ok: boolean[] = [];
   const errors: string[] = [];
   for (const s of steps) {
     if (s.kind !== 'restore') continue;
     try {
-      restore(rs, s.text, { noflush: s.noflush ?? false, file: 'input' });
+      restore(rs, s.text, { noflush: s.noflush ?? false, file: 'input', ipsets });
       ok.push(true);
       errors.push('');
     } catch (e) {

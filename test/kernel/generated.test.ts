@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Family } from '../../engine/net/addr.js';
+import { ipsetsCreatedBy } from '../corpus.js';
 import { loadCorpusFiles } from './corpus-files.js';
 import { diffOutcomes, runKernel, runNatsim, type Outcome } from './compare.js';
 import { extractFragments, generateRuleset, rngFor } from './generate.js';
@@ -24,6 +25,8 @@ const { files } = loadCorpusFiles();
 const cases = files.flatMap((f) => f.cases);
 const frags = extractFragments(cases);
 const shell = files.flatMap((f) => f.shell.map((s) => s.command));
+// natsim is told the ipsets those commands make, as the kernel's namespace has them.
+const ipsets = ipsetsCreatedBy(shell);
 // Every corpus set-up command (ipsets…), so that fragments that need them work.
 const namespaces = useKernelNamespaces((ns) => {
   ns.resetAll();
@@ -46,7 +49,7 @@ for (const seed of activeSeeds()) {
           const problems: string[] = [];
           const full = g.render();
           const fullK = runKernel(legacy, family, one(full));
-          const fullN = runNatsim(family, one(full));
+          const fullN = runNatsim(family, one(full), ipsets);
           if (fullK.ok[0] !== fullN.ok[0]) problems.push(`full input: ${diffOutcomes(fullK, fullN)}`);
           // Drop the rules the kernel refuses, one by one, checking natsim refuses the same prefix.
           let keep = g.rules.map((_, i) => i);
@@ -61,8 +64,8 @@ for (const seed of activeSeeds()) {
               else hi = mid;
             }
             const bad = keep[hi - 1]!;
-            const refusedN = runNatsim(family, one(g.render(keep.slice(0, hi))));
-            const acceptedN = runNatsim(family, one(g.render(keep.slice(0, hi - 1))));
+            const refusedN = runNatsim(family, one(g.render(keep.slice(0, hi))), ipsets);
+            const acceptedN = runNatsim(family, one(g.render(keep.slice(0, hi - 1))), ipsets);
             if (refusedN.ok[0]) problems.push(`the kernel refuses the ruleset once rule ${bad + 1} is added (-A ${g.rules[bad]!.chain} ${g.rules[bad]!.text}), natsim accepts it; kernel: ${legacy.restore(family, g.render(keep.slice(0, hi))).error}`);
             if (!acceptedN.ok[0]) problems.push(`natsim refuses a prefix the kernel accepts (up to rule ${keep[hi - 2] !== undefined ? keep[hi - 2]! + 1 : 0}): ${acceptedN.errors[0]}`);
             keep = keep.filter((i) => i !== bad);
@@ -71,7 +74,7 @@ for (const seed of activeSeeds()) {
           }
           expect(kernel.ok[0], `the kernel still refuses after dropping ${drops} rules: ${kernel.errors[0]}`).toBe(true);
           const text = g.render(keep);
-          const natsim = runNatsim(family, one(text));
+          const natsim = runNatsim(family, one(text), ipsets);
           const d = diffOutcomes(kernel, natsim);
           if (d) problems.push(d);
           const nftNs = namespaces.get('nft');

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Family } from '../../engine/net/addr.js';
+import { ipsetsCreatedBy } from '../corpus.js';
 import { loadCorpusFiles } from './corpus-files.js';
 import { diffOutcomes, runKernel, runNatsim } from './compare.js';
 import { extractFragments, generateRuleset, rngFor } from './generate.js';
@@ -24,6 +25,8 @@ const okCases = cases.filter((c) => c.verdict === 'OK');
 const frags = extractFragments(cases);
 const targets = frags.filter((f) => f.kind === 'target');
 const shell = files.flatMap((f) => f.shell.map((s) => s.command));
+// natsim is told the ipsets those commands make, as the kernel's namespace has them.
+const ipsets = ipsetsCreatedBy(shell);
 // Every corpus set-up command (ipsets…), so that fragments that need them work.
 const namespaces = useKernelNamespaces((ns) => {
   ns.resetAll();
@@ -55,7 +58,7 @@ for (const seed of activeSeeds()) {
       it(id, () => {
         const steps: Step[] = [{ kind: 'restore', text: m.text, ...(m.noflush ? { noflush: true } : {}) }];
         const kernel = runKernel(namespaces.get('legacy')!, m.family, steps);
-        const natsim = runNatsim(m.family, steps);
+        const natsim = runNatsim(m.family, steps, ipsets);
         const d = diffOutcomes(kernel, natsim);
         const nftNs = namespaces.get('nft');
         const nftD = nftNs ? diffOutcomes(kernel, runKernel(nftNs, m.family, steps), { want: 'legacy', got: 'nft' }) : null;

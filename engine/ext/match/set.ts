@@ -6,9 +6,10 @@
  * `--packets-lt`, `--packets-gt`, the same for bytes). `--set` is the deprecated spelling of
  * `--match-set`.
  *
- * natsim has no ipset model yet: any set name of at most 31 characters is accepted, while
- * iptables refuses a set that does not exist in the kernel or whose family (inet/inet6) does not
- * fit the table's. libxt_set parses with the old getopt interface: a plain `--update-counters`
+ * natsim has no ipset model yet. The sets live in the kernel, outside the ruleset: told the node's
+ * sets (`RestoreOptions.ipsets`), natsim refuses a set that does not exist or whose family
+ * (inet/inet6) does not fit the table's, as iptables does; otherwise any set name of at most 31
+ * characters is accepted. libxt_set parses with the old getopt interface: a plain `--update-counters`
  * (the default) leaves no trace, and repeating a flag option is accepted.
  *
  * Packet behaviour: none. Whether a packet matches depends on the set's members (and their
@@ -75,6 +76,20 @@ function formatCounter(what: string, c: CounterTest | null): string {
   return c.op === 'ne' ? ` ! --${what}-eq ${c.value}` : ` --${what}-${c.op} ${c.value}`;
 }
 
+/**
+ * libxt_set's `get_set_byname`, when the node's sets are known: the set must exist and hold the
+ * table's family (a list:set holds either). Messages as libxt_set prints them.
+ */
+function checkSetName(ctx: ParseContext, name: string): void {
+  const sets = ctx.ipsets;
+  if (sets === undefined) return;
+  const family = sets.get(name);
+  if (family === undefined) ctx.fail(`Set ${name} doesn't exist.`);
+  if (family !== 'any' && family !== ctx.family) {
+    ctx.fail(`The protocol family of set ${name} is ${family === 'ipv4' ? 'IPv4' : 'IPv6'}, which is not applicable.`);
+  }
+}
+
 /** The set match. */
 export const set: MatchExtension<SetState> = {
   kind: 'match',
@@ -105,6 +120,7 @@ export const set: MatchExtension<SetState> = {
         if (Buffer.byteLength(name, 'utf8') > IPSET_MAX_NAME) {
           ctx.fail(`setname \`${name}' too long, max ${IPSET_MAX_NAME} characters.`);
         }
+        checkSetName(ctx, name);
         s.dirs = parseDirs(ctx, args[1]!);
         s.name = name;
         s.invert = invert;
