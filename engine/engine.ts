@@ -14,6 +14,7 @@ import { describeTuple, invertTuple } from './conntrack/tuple.js';
 import { NatsimError, EXIT_OTHER } from './errors.js';
 import { ACCEPT, DROP, type HookName, type PacketContext, type TargetVerdict } from './ext/types.js';
 import type { NatRange } from './ext/target/nat-range.js';
+import { attachedConntrack, icmp4Error, icmp6Error } from './ext/target/reject-packet.js';
 import { firstAddress, lookupRoute, masqueradeSource, type Host, type Route, type RouteResult } from './host/host.js';
 import { HOOK_OPS, type HookOp } from './hooks.js';
 import { icmpReplyTranslation, isRelatedIcmpError, natInitialized, natPacket, nullBinding, setupNat, type Manip } from './nat.js';
@@ -341,6 +342,19 @@ export class Engine {
       return;
     }
     const out = route.dev ?? 'lo';
+    // ip_forward / ip6_forward: a packet with no hop left dies here, before FORWARD, and its
+    // sender is told (ICMP time exceeded, rate-limited as every ICMP error); the others go on
+    // with the TTL / hop limit one lower, which FORWARD and POSTROUTING see.
+    if (pkt.ttl <= 1) {
+      run.fate = { kind: 'dropped', hook: 'routing', by: `${pkt.family === 'ipv4' ? 'TTL' : 'hop limit'} ${pkt.ttl}: exceeded in transit (the sender gets ICMP time exceeded)` };
+      run.verdict = 'DROP';
+      run.steps?.push({ kind: 'route', decision: `not forwarded: ${pkt.family === 'ipv4' ? 'TTL' : 'hop limit'} ${pkt.ttl} (the kernel forwards only with 2 or more)` });
+      const ctx = this.ctx.reset('filter', 'FORWARD', undefined);
+      const err = pkt.family === 'ipv4' ? icmp4Error(pkt, 11, 0, ctx, false) : icmp6Error(pkt, 3, 0, ctx, false);
+      if (err) ctx.emit(err, pkt.family, attachedConntrack(pkt) ?? undefined);
+      return;
+    }
+    decreaseTtl(pkt);
     pkt.outIface = out;
     run.steps?.push({ kind: 'route', decision: `forward via ${route.gateway ? formatAddr(pkt.family, route.gateway) : 'a directly connected network'}`, out });
     if (!this.runHook(run, 'FORWARD')) return;
@@ -657,6 +671,25 @@ class RunContext implements PacketContext {
     if (this.run.emitted === NO_EMITTED) this.run.emitted = [];
     this.run.emitted.push({ data, family, ...(attach ? { attach } : {}) });
   }
+}
+
+/**
+ * The TTL (IPv4, `ip_decrease_ttl`) or hop limit (IPv6) one lower, as forwarding leaves it. The
+ * IPv4 header checksum is updated as the kernel does on a little-endian machine: 0x0001 added to
+ * the checksum field read little-endian, plus one when that reaches 0xffff.
+ */
+function decreaseTtl(pkt: Packet): void {
+  const b = pkt.data;
+  if (pkt.family === 'ipv4') {
+    let check = (b[10]! | (b[11]! << 8)) + 0x0001;
+    check += check >= 0xffff ? 1 : 0;
+    b[10] = check & 0xff;
+    b[11] = (check >>> 8) & 0xff;
+    b[8] = b[8]! - 1;
+  } else {
+    b[7] = b[7]! - 1;
+  }
+  pkt.ttl--;
 }
 
 /** REDIRECT's address for packets the node sends (never changed: ranges made from it are kept). */

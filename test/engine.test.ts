@@ -361,3 +361,69 @@ describe('the by-source list is kept from the first time NAT asks for it', () =>
     expect(e.conntrack.sourceListed).toBe(100);
   });
 });
+
+describe('forwarding takes one from the TTL / hop limit (ip_forward, ip6_forward)', () => {
+  const rules = `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -m ttl --ttl-eq 63\nCOMMIT\n`;
+  const node = (family: 'ipv4' | 'ipv6' = 'ipv4'): Engine => new Engine({
+    ruleset: loadRuleset([{ text: family === 'ipv4' ? rules : rules.replace('-m ttl --ttl-eq 63', '-m hl --hl-eq 63'), file: 'ttl.rules' }], { family }),
+    host: hostFromSpec({
+      interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24', '2001:db8:1::1/64'] }, { name: 'wan0', addrs: ['203.0.113.2/24', '2001:db8:2::1/64'] }],
+      routes: ['default via 203.0.113.1 dev wan0', '::/0 via 2001:db8:2::ff dev wan0'],
+    }),
+    seed: 'ttl',
+  });
+  /** Whether an IPv4 header's checksum verifies (its 16-bit words sum to 0xffff). */
+  const headerOk = (b: Uint8Array): boolean => {
+    let s = 0;
+    for (let i = 0; i < (b[0]! & 15) * 4; i += 2) s += (b[i]! << 8) | b[i + 1]!;
+    while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+    return s === 0xffff;
+  };
+
+  it('FORWARD sees TTL 63 for a packet that came with 64; what leaves has 63 and a good header checksum', () => {
+    const e = node();
+    const r = e.receive(packet({ src: '192.168.1.10', dst: '198.51.100.5', proto: 17, sport: 5000, dport: 53, ttl: 64 }), 'lan0');
+    expect(r.fate).toEqual({ kind: 'forwarded', out: 'wan0' });
+    expect(r.packet.ttl).toBe(63);
+    expect(r.packet.data[8]).toBe(63);
+    expect(headerOk(r.packet.data)).toBe(true);
+    expect(saveRuleset(e.ruleset, { counters: true })).toContain('[1:29] -A FORWARD -m ttl --ttl-eq 63');
+  });
+
+  it('the header checksum stays good for every TTL and header (the kernel adds 0x0100 with its end-around carry)', () => {
+    const e = node();
+    for (let i = 0; i < 2000; i++) {
+      const p = packet({ src: `192.168.1.${2 + (i % 250)}`, dst: '198.51.100.5', proto: 17, sport: 1024 + i, dport: 53, ttl: 2 + (i % 254), tos: (i * 7) & 0xff, ipId: (i * 7919) & 0xffff });
+      const r = e.receive(p, 'lan0');
+      expect(r.packet.ttl).toBe(1 + (i % 254));
+      expect(headerOk(r.packet.data), `ttl ${2 + (i % 254)} id ${(i * 7919) & 0xffff}`).toBe(true);
+    }
+  });
+
+  it('TTL 1: not forwarded, FORWARD never sees it, and the sender gets ICMP time exceeded quoting it', () => {
+    const e = node();
+    const r = e.receive(packet({ src: '192.168.1.10', dst: '198.51.100.5', proto: 17, sport: 5000, dport: 53, ttl: 1 }), 'lan0');
+    expect(r.fate.kind).toBe('dropped');
+    expect(saveRuleset(e.ruleset, { counters: true })).toContain(':FORWARD ACCEPT [0:0]');
+    expect(r.emitted).toHaveLength(1);
+    const icmp = r.emitted[0]!;
+    expect(icmp.fate).toEqual({ kind: 'sent', out: 'lan0' });
+    expect(icmp.after).toMatchObject({ src: '192.168.1.1', dst: '192.168.1.10' });
+    const b = icmp.packet.data;
+    expect([b[9], b[20], b[21]]).toEqual([1, 11, 0]);
+    // The quoted header is the packet as it came (TTL 1).
+    expect(b[28 + 8]).toBe(1);
+  });
+
+  it('IPv6: hop limit 64 leaves as 63; hop limit 1 gets ICMPv6 time exceeded (type 3) instead', () => {
+    const e = node('ipv6');
+    const r = e.receive(packet({ src: '2001:db8:1::10', dst: '2001:db8:9::5', proto: 17, sport: 5000, dport: 53, ttl: 64 }), 'lan0');
+    expect(r.fate).toEqual({ kind: 'forwarded', out: 'wan0' });
+    expect(r.packet.data[7]).toBe(63);
+    expect(saveRuleset(e.ruleset, { counters: true })).toContain('[1:49] -A FORWARD -m hl --hl-eq 63');
+    const dead = e.receive(packet({ src: '2001:db8:1::10', dst: '2001:db8:9::5', proto: 17, sport: 5001, dport: 53, ttl: 1 }), 'lan0');
+    expect(dead.fate.kind).toBe('dropped');
+    expect(dead.emitted).toHaveLength(1);
+    expect([dead.emitted[0]!.packet.data[40], dead.emitted[0]!.packet.data[41]]).toEqual([3, 0]);
+  });
+});

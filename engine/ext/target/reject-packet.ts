@@ -161,11 +161,20 @@ function hasEchoedOption(b: Uint8Array, ihl: number): boolean {
 
 /** An ICMP destination-unreachable for the IPv4 packet (`nf_send_unreach` + `__icmp_send`), or null. */
 export function icmp4Unreach(pkt: Packet, code: number, ctx: PacketContext): Uint8Array | null {
+  return icmp4Error(pkt, 3, code, ctx, true);
+}
+
+/**
+ * The ICMP error `__icmp_send` makes for the IPv4 packet, or null when it sends none. REJECT
+ * (`nf_send_unreach`) checks the transport checksum first (`checkSum`); the stack's own errors
+ * (ip_forward's "time exceeded") do not.
+ */
+export function icmp4Error(pkt: Packet, type: number, code: number, ctx: PacketContext, checkSum: boolean): Uint8Array | null {
   const b = pkt.data;
   const ihl = (b[0]! & 0x0f) * 4;
   if (pkt.fragOffset !== 0) return null;
   const proto = pkt.proto;
-  if (!csumUnnecessary(pkt, ctx.hook) && verifyCsum(pkt, proto, ihl) && !ipv4ChecksumOk(pkt, proto, ihl)) return null;
+  if (checkSum && !csumUnnecessary(pkt, ctx.hook) && verifyCsum(pkt, proto, ihl) && !ipv4ChecksumOk(pkt, proto, ihl)) return null;
   if (pkt.inIface !== null && pkt.link && (pkt.link.dst[0]! & 1)) return null;
   const dt = addrType(ctx.host, 'ipv4', pkt.dst);
   if (dt === 'BROADCAST' || dt === 'MULTICAST') return null;
@@ -180,8 +189,8 @@ export function icmp4Unreach(pkt: Packet, code: number, ctx: PacketContext): Uin
   const inDev = pkt.inIface === null ? null : ctx.host.interfaces.get(pkt.inIface);
   const inLoop = pkt.inIface === 'lo' || inDev?.linkType === 'loopback';
   let applyRatelimit = false;
-  // Type 3 is in icmp_ratemask (0x1818); "fragmentation needed" (code 4) is never limited.
-  if (!inLoop && code !== 4) {
+  // Types 3, 4, 11 and 12 are in icmp_ratemask (0x1818); "fragmentation needed" is never limited.
+  if (!inLoop && ((1 << type) & 0x1818) !== 0 && !(type === 3 && code === 4)) {
     if (!globalAllow(st, now)) return null;
     applyRatelimit = true;
   }
@@ -212,7 +221,7 @@ export function icmp4Unreach(pkt: Packet, code: number, ctx: PacketContext): Uin
     reserved: false, df: false, mf: false, fragOffset: 0, ttl: 64, protocol: 1, checksum: 0,
     src: (saddr ?? [INADDR_DUMMY])[0]!, dst: pkt.src[0]!, options: new Uint8Array(0),
   }, out, 0, true);
-  out[20] = 3;
+  out[20] = type;
   out[21] = code;
   out.set(b.subarray(0, dataLen), 28);
   fillL4Checksum('ipv4', 1, [0], [0], out, 20, out.length);
@@ -317,9 +326,18 @@ function isAny6(a: Words): boolean { return a.every((w) => w === 0); }
 
 /** An ICMPv6 destination-unreachable for the IPv6 packet (`nf_send_unreach6` + `icmp6_send`), or null. */
 export function icmp6Unreach(pkt: Packet, code: number, ctx: PacketContext): Uint8Array | null {
+  return icmp6Error(pkt, 1, code, ctx, true);
+}
+
+/**
+ * The ICMPv6 error `icmp6_send` makes for the IPv6 packet (an error type: below 128), or null.
+ * REJECT (`nf_send_unreach6`) checks the transport checksum first (`checkSum`); the stack's own
+ * errors (ip6_forward's "hop limit exceeded") do not.
+ */
+export function icmp6Error(pkt: Packet, type: number, code: number, ctx: PacketContext, checkSum: boolean): Uint8Array | null {
   const b = pkt.data;
   const thoff = pkt.proto === 59 ? -1 : pkt.l4Offset;
-  if (!csumUnnecessary(pkt, ctx.hook)) {
+  if (checkSum && !csumUnnecessary(pkt, ctx.hook)) {
     if (thoff < 0 || thoff >= pkt.length || pkt.fragOffset !== 0) return null;
     if (verifyCsum(pkt, pkt.proto, thoff) && !ipv6ChecksumOk(pkt, pkt.proto, thoff)) return null;
   }
@@ -338,8 +356,8 @@ export function icmp6Unreach(pkt: Packet, code: number, ctx: PacketContext): Uin
   const st = icmpRateState(ctx);
   const now = jiffies(ctx.now);
   let applyRatelimit = false;
-  // Type 1 is in icmpv6_ratemask (every error but packet-too-big).
-  if (!loopDev) {
+  // icmpv6_ratemask holds every error type but packet-too-big (2).
+  if (!loopDev && type !== 2) {
     if (!globalAllow(st, now)) return null;
     applyRatelimit = true;
   }
@@ -362,7 +380,7 @@ export function icmp6Unreach(pkt: Packet, code: number, ctx: PacketContext): Uin
   const dataLen = Math.min(pkt.length, 1280 - 40 - 8);
   const out = new Uint8Array(48 + dataLen);
   emitIpv6({ trafficClass: 0, flowLabel: ctx.random32() & 0xfffff, payloadLength: 8 + dataLen, nextHeader: 58, hopLimit: 64, src: saddr, dst: pkt.src }, out, 0);
-  out[40] = 1;
+  out[40] = type;
   out[41] = code;
   out.set(b.subarray(0, dataLen), 48);
   fillL4Checksum('ipv6', 58, saddr, pkt.src, out, 40, out.length);
