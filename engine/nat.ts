@@ -217,8 +217,10 @@ function uniqueTuple(env: NatEnv, orig: Tuple, range: NatRange, manip: Manip, ct
   if (random) return uniqueL4(env, orig, addr, range, manip, ct);
   const t = range.mapIps ? withAddr(orig, manip, addr) : orig;
   if (range.protoSpecified) {
+    // A port range with a base (`ip:a-b/base`, NF_NAT_RANGE_PROTO_OFFSET) always maps the port
+    // by its offset from the base, even one already in the range.
     const k = manipKey(t, manip);
-    if (k >= range.minPort && k <= range.maxPort && (range.minPort === range.maxPort || !env.ct.natUsedTuple(t, ct, env.now))) return t;
+    if (!range.offset && k >= range.minPort && k <= range.maxPort && (range.minPort === range.maxPort || !env.ct.natUsedTuple(t, ct, env.now))) return t;
   } else if (!env.ct.natUsedTuple(t, ct, env.now)) {
     return t;
   }

@@ -427,3 +427,24 @@ describe('forwarding takes one from the TTL / hop limit (ip_forward, ip6_forward
     expect([dead.emitted[0]!.packet.data[40], dead.emitted[0]!.packet.data[41]]).toEqual([3, 0]);
   });
 });
+
+describe('a shifted port map (NF_NAT_RANGE_PROTO_OFFSET) maps every port from its base', () => {
+  it('DNAT ip:a-b/base: the port becomes a + ((port - base) mod 2^16) mod size, even one already in the range', () => {
+    const rules = `*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j DNAT --to-destination 10.0.0.9:1000-1999/500\nCOMMIT\n`;
+    const e = new Engine({ ruleset: loadRuleset([{ text: rules, file: 'offset.rules' }]), host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'wan0', addrs: ['10.0.0.1/24'] }] }), seed: 'o' });
+    for (const [dport, want] of [[1200, 1700], [600, 1100], [1500, 1000], [80, 1116]] as const) {
+      const r = e.receive(packet({ src: '192.168.1.10', dst: '10.0.0.50', proto: 6, sport: 40000 + dport, dport, tcpFlags: SYN }), 'lan0');
+      expect(r.after.dport, `port ${dport}`).toBe(want);
+    }
+  });
+
+  it('MASQUERADE and SNAT have no base in their structure: /base maps from 0 (saved /0), as the kernel does', () => {
+    const e = snatNode('-p tcp -j MASQUERADE --to-ports 1024-2048/539', 'm');
+    expect(saveRuleset(e.ruleset)).toContain('-j MASQUERADE --to-ports 1024-2048/0');
+    // Measured on Linux 6.18 (the kernel suite's capture replay): 1024 -> 2048, 61058 -> 1607, 8447 -> 1271.
+    for (const [sport, want] of [[1024, 2048], [61058, 1607], [8447, 1271]] as const) {
+      const r = e.receive(packet({ src: '192.168.1.10', dst: '198.51.100.7', proto: 6, sport, dport: 80, tcpFlags: SYN }), 'lan0');
+      expect(r.after.sport, `port ${sport}`).toBe(want);
+    }
+  });
+});

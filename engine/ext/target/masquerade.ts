@@ -17,7 +17,9 @@ export const MASQUERADE: TargetExtension<MasqueradeState> = {
   hooks: ['POSTROUTING'],
   create: (ctx) => ({ range: emptyNatRange(ctx.family) }),
   parse(s, opt, [arg], _invert, ctx) {
-    if (opt === 'to-ports') parseNatPorts(ctx, arg!, s.range);
+    // Its structure has no base port: the kernel maps a shifted range from base 0 (the field of
+    // the range it builds is left unset, zero on the kernels measured).
+    if (opt === 'to-ports') { parseNatPorts(ctx, arg!, s.range); s.range.basePort = 0; }
     else setNatFlag(s.range, opt);
   },
   save: (s, family) => saveNatRange(s.range, family, 'to-ports', { portsOnly: true, keepBase: false }),

@@ -7,7 +7,9 @@
  * Saved as libxt_NAT prints it: addresses by inet_ntop, a range only when min ≠ max, `:port[-port]`,
  * `/base` for a shifted port map, then the flags in the order random, random-fully, persistent.
  * Only DNAT (revision 2) keeps the `/base` port; the older structures used by SNAT, MASQUERADE
- * (both families) have no room for it, so they keep the flag and save `/0`, as iptables does.
+ * (both families) have no room for it, so they keep the flag and save `/0`, as iptables does,
+ * and map ports from base 0. With the flag (NF_NAT_RANGE_PROTO_OFFSET) the port is always mapped
+ * by its offset from the base, even one already in the range.
  */
 import type { Family, Words } from '../../net/addr.js';
 import { formatAddr, parseIPv4Strict, parseIPv6, wordsEqual } from '../../net/addr.js';

@@ -23,6 +23,8 @@ export const SNAT: TargetExtension<SnatState> = {
   parse(s, opt, [arg], _invert, ctx) {
     if (opt === 'to-source') {
       parseNatTo(ctx, arg!, s.range, ctx.family);
+      // Its structure has no base port: the kernel maps a shifted range from base 0.
+      s.range.basePort = 0;
       s.given = true;
     } else {
       setNatFlag(s.range, opt);
