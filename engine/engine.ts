@@ -18,7 +18,7 @@ import { attachedConntrack, icmp4Error, icmp6Error } from './ext/target/reject-p
 import { firstAddress, lookupRoute, masqueradeSource, type Host, type Route, type RouteResult } from './host/host.js';
 import { HOOK_OPS, type HookOp } from './hooks.js';
 import { icmpReplyTranslation, isRelatedIcmpError, natInitialized, natPacket, nullBinding, setupNat, type Manip } from './nat.js';
-import { formatAddr, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
+import { formatAddr, formatIPv4, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
 import { decodePacket, type Packet } from './packet.js';
 import { Defragmenter } from './defrag.js';
 import type { Ruleset } from './ruleset/model.js';
@@ -273,6 +273,25 @@ export class Engine {
     return this.finish(run);
   }
 
+  /** The node's IPv4 addresses (of every interface but lo's 127/8), for `isLocal4`. */
+  private localAddrs4: Set<number> | null = null;
+
+  /** Whether an IPv4 address is one of the node's interfaces' (`inet_lookup_ifaddr_rcu`, as `fib_validate_source` asks with rp_filter off). */
+  private isLocal4(a: Words): boolean {
+    if (this.localAddrs4 === null) {
+      this.localAddrs4 = new Set();
+      for (const i of this.host.interfaces.values()) for (const x of i.addrs) if (x.family === 'ipv4') this.localAddrs4.add(x.addr[0]! >>> 0);
+    }
+    return this.localAddrs4.has(a[0]! >>> 0);
+  }
+
+  /** A received packet the routing decision drops for its addresses (no ICMP is sent). */
+  private martian(run: Run, why: string): void {
+    run.fate = { kind: 'dropped', hook: 'routing', by: why };
+    run.verdict = 'DROP';
+    run.steps?.push({ kind: 'route', decision: `dropped by the routing decision: ${why}` });
+  }
+
   /** A packet the node itself sends (OUTPUT, then POSTROUTING; local destinations loop back). */
   send(sent: Packet): PacketResult {
     let pkt = sent;
@@ -324,7 +343,19 @@ export class Engine {
 
   private routeAndDeliver(run: Run): void {
     const pkt = run.pkt;
-    const route = this.route(pkt.family, pkt.dst);
+    const special = pkt.family === 'ipv4' && pkt.inIface !== 'lo' ? inputSpecial4(pkt.src[0]!, pkt.dst[0]!, this.host.routeLocalnet ?? false) : null;
+    if (special !== null && special !== 'local') {
+      run.fate = { kind: 'dropped', hook: 'routing', by: special };
+      run.verdict = 'DROP';
+      run.steps?.push({ kind: 'route', decision: `dropped by the routing decision: ${special}` });
+      return;
+    }
+    const route = special === 'local' ? LOCAL_BROADCAST : this.route(pkt.family, pkt.dst);
+    // fib_validate_source, for local and broadcast delivery as for forwarding (below).
+    if (route && (route.type === 'local' || route.type === 'broadcast') && pkt.family === 'ipv4' && pkt.inIface !== 'lo' && pkt.src[0] !== 0 && this.isLocal4(pkt.src)) {
+      this.martian(run, 'martian source: the source is an address of this node');
+      return;
+    }
     if (route && (route.type === 'local' || route.type === 'broadcast')) {
       run.steps?.push({ kind: 'route', decision: `local delivery (${formatAddr(pkt.family, pkt.dst)} is ${route.type === 'local' ? 'an address of this node' : 'a broadcast address'})` });
       if (!this.runHook(run, 'INPUT')) return;
@@ -339,6 +370,10 @@ export class Engine {
     if (!this.host.forwarding[pkt.family]) {
       run.fate = { kind: 'dropped', hook: 'routing', by: `not for this node and forwarding is off (net.${pkt.family}.ip_forward = 0)` };
       run.verdict = 'DROP';
+      return;
+    }
+    if (pkt.family === 'ipv4' && pkt.inIface !== 'lo' && this.isLocal4(pkt.src)) {
+      this.martian(run, 'martian source: the source is an address of this node');
       return;
     }
     const out = route.dev ?? 'lo';
@@ -690,6 +725,31 @@ function decreaseTtl(pkt: Packet): void {
     b[7] = b[7]! - 1;
   }
   pkt.ttl--;
+}
+
+/** The route answer of a packet `ip_route_input` delivers locally without a lookup (limited broadcast, all-hosts). */
+const LOCAL_BROADCAST = { type: 'broadcast' } as RouteResult;
+
+/**
+ * What `ip_route_input` makes of an IPv4 packet's addresses before its route lookup, in its
+ * order: a multicast destination is delivered locally if the node is in the group (natsim knows
+ * only 224.0.0.1, which every interface joins) and dropped otherwise (no multicast routing); a
+ * multicast or limited-broadcast source, a 0/8 source or destination, a loopback destination
+ * or source (unless route_localnet is on) is a martian and dropped; the limited broadcast
+ * 255.255.255.255 is delivered locally. `local` for local delivery, a reason for a drop, null
+ * when the route lookup decides. (The source is checked against the node's own addresses after
+ * the lookup; rp_filter is taken as off, the default in a new network namespace.)
+ */
+function inputSpecial4(src: number, dst: number, routeLocalnet: boolean): string | null {
+  const s = src >>> 0, d = dst >>> 0;
+  if (d >>> 28 === 0xe) return d === 0xe0000001 ? 'local' : `multicast destination ${formatIPv4(d)}: the node is not in the group and does not route multicast`;
+  if (s >>> 28 === 0xe || s === 0xffffffff) return `martian source ${formatIPv4(s)}`;
+  if (d === 0xffffffff || (s === 0 && d === 0)) return 'local';
+  if (s >>> 24 === 0) return `martian source ${formatIPv4(s)}`;
+  if (d >>> 24 === 0) return `martian destination ${formatIPv4(d)}`;
+  if (d >>> 24 === 127) return routeLocalnet ? null : `martian destination ${formatIPv4(d)} (a loopback address, and route_localnet is off)`;
+  if (s >>> 24 === 127) return routeLocalnet ? null : `martian source ${formatIPv4(s)} (a loopback address, and route_localnet is off)`;
+  return null;
 }
 
 /** REDIRECT's address for packets the node sends (never changed: ranges made from it are kept). */

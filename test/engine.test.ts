@@ -448,3 +448,48 @@ describe('a shifted port map (NF_NAT_RANGE_PROTO_OFFSET) maps every port from it
     }
   });
 });
+
+describe('the routing decision drops martians and what it cannot route (ip_route_input)', () => {
+  const rules = `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n`;
+  const node = (routeLocalnet = false): Engine => new Engine({
+    ruleset: loadRuleset([{ text: rules, file: 'm.rules' }]),
+    host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'wan0', addrs: ['203.0.113.2/24'] }], routes: ['default via 203.0.113.1 dev wan0'], routeLocalnet }),
+    seed: 'm',
+  });
+  const send = (e: Engine, src: string, dst: string) => e.receive(packet({ src, dst, proto: 17, sport: 5000, dport: 53 }), 'lan0');
+
+  it('PREROUTING sees them; the decision after it drops them, and no INPUT or FORWARD chain does', () => {
+    const e = node();
+    const cases: [string, string, string][] = [
+      ['192.168.1.10', '239.1.2.3', 'multicast destination 239.1.2.3'],
+      ['224.0.0.5', '198.51.100.5', 'martian source 224.0.0.5'],
+      ['255.255.255.255', '198.51.100.5', 'martian source 255.255.255.255'],
+      ['0.1.2.3', '198.51.100.5', 'martian source 0.1.2.3'],
+      ['192.168.1.10', '0.0.0.9', 'martian destination 0.0.0.9'],
+      ['192.168.1.10', '127.0.0.1', 'martian destination 127.0.0.1'],
+      ['127.0.0.1', '198.51.100.5', 'martian source 127.0.0.1'],
+      ['203.0.113.2', '198.51.100.5', 'martian source: the source is an address of this node'],
+      ['192.168.1.1', '192.168.1.1', 'martian source: the source is an address of this node'],
+    ];
+    for (const [src, dst, why] of cases) {
+      const r = send(e, src, dst);
+      expect(r.fate.kind, `${src} -> ${dst}`).toBe('dropped');
+      expect((r.fate as { by?: string }).by, `${src} -> ${dst}`).toContain(why);
+    }
+    const saved = saveRuleset(e.ruleset, { counters: true });
+    expect(saved).toContain(`:PREROUTING ACCEPT [${cases.length}:${cases.length * 29}]`);
+    expect(saved).toContain(':INPUT ACCEPT [0:0]');
+    expect(saved).toContain(':FORWARD ACCEPT [0:0]');
+  });
+
+  it('all-hosts (224.0.0.1) and the limited broadcast are delivered to the node; route_localnet lets 127/8 through', () => {
+    const e = node();
+    expect(send(e, '192.168.1.10', '224.0.0.1').fate).toEqual({ kind: 'delivered', iface: 'lan0' });
+    expect(send(e, '192.168.1.10', '255.255.255.255').fate).toEqual({ kind: 'delivered', iface: 'lan0' });
+    const k = node(true);
+    expect(send(k, '192.168.1.10', '127.0.0.1').fate).toEqual({ kind: 'delivered', iface: 'lan0' });
+    expect(send(k, '127.0.0.5', '198.51.100.5').fate).toEqual({ kind: 'forwarded', out: 'wan0' });
+    // 127.0.0.1 is lo's address: a source of the node's own, a martian all the same.
+    expect((send(k, '127.0.0.1', '198.51.100.5').fate as { by?: string }).by).toContain('an address of this node');
+  });
+});

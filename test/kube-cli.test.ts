@@ -122,7 +122,7 @@ describe('natsim kube generate', () => {
     expect(spec).toMatchObject({ name: 'shop-web', rules: ['node.rules'], host: 'host.json' });
     expect(JSON.parse(readFileSync(join(out, 'host.json'), 'utf8'))).toEqual({
       interfaces: [{ name: 'eth0', addrs: ['192.168.5.2/24'] }, { name: 'cni0', addrs: ['10.1.0.1/24'] }],
-      routes: ['default via 192.168.5.1 dev eth0'], forwarding: true,
+      routes: ['default via 192.168.5.1 dev eth0'], forwarding: true, routeLocalnet: true,
     });
     const rules = readFileSync(join(out, 'node.rules'), 'utf8');
     const rs = loadRuleset([{ file: 'node.rules', text: rules }]);

@@ -52,6 +52,12 @@ export interface Host {
   interfaces: Map<string, Interface>;
   routes: Route[];
   forwarding: { ipv4: boolean; ipv6: boolean };
+  /**
+   * `net.ipv4.conf.all.route_localnet`: 127/8 may be routed to and from other interfaces (a
+   * received packet with a loopback address is otherwise a martian). kube-proxy sets it for
+   * localhost NodePorts. Default false.
+   */
+  routeLocalnet?: boolean;
 }
 
 /** The result of a route lookup. */
@@ -174,6 +180,8 @@ export interface HostSpec {
   routes?: string[];
   /** `net.ipv4.ip_forward` (and IPv6 forwarding); default true. */
   forwarding?: boolean;
+  /** `net.ipv4.conf.all.route_localnet`; default false (see `Host.routeLocalnet`). */
+  routeLocalnet?: boolean;
 }
 
 /** Build a host from the short form; connected routes are added for every address, as the kernel does. */
@@ -207,7 +215,7 @@ export function hostFromSpec(spec: HostSpec, file = 'host'): Host {
   for (const [i, text] of (spec.routes ?? []).entries()) routes.push(parseRouteText(text, file, i));
   routes.push(...localRoutes(interfaces.values()));
   const fwd = spec.forwarding ?? true;
-  return { interfaces, routes, forwarding: { ipv4: fwd, ipv6: fwd } };
+  return { interfaces, routes, forwarding: { ipv4: fwd, ipv6: fwd }, ...(spec.routeLocalnet ? { routeLocalnet: true } : {}) };
 }
 
 /** One route in `ip route` syntax. */

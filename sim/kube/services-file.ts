@@ -129,7 +129,7 @@ export function parseServicesFile(text: string, file: string): ServicesFile {
   if (hostRaw !== undefined) {
     host = hostRaw as HostSpec;
     try {
-      ck.obj(hostRaw, 'host', ['interfaces', 'routes', 'forwarding']);
+      ck.obj(hostRaw, 'host', ['interfaces', 'routes', 'forwarding', 'routeLocalnet']);
       ck.arr((hostRaw as Obj).interfaces, 'host.interfaces');
       hostFromSpec(host, `${file}: host`);
     } catch (e) {
@@ -316,6 +316,8 @@ export function hostForNode(f: ServicesFile): HostSpec {
     ],
     routes: [`default via ${gw} dev eth0`],
     forwarding: true,
+    // kube-proxy sets net.ipv4.conf.all.route_localnet=1 for localhost NodePorts.
+    ...((f.node.localhostNodePorts ?? true) ? { routeLocalnet: true } : {}),
   };
 }
 

@@ -27,8 +27,10 @@ export const CNI_IP = '10.0.0.1';
 export const NODE: KubeNode = { name: 'node1', ip: NODE_IP, podCIDR: '10.0.0.0/8' };
 
 /** The node's interfaces and routes. */
-export function kubeHost(): Host {
+export function kubeHost(routeLocalnet = true): Host {
+  // kube-proxy sets route_localnet for localhost NodePorts (its default).
   return hostFromSpec({
+    routeLocalnet,
     interfaces: [
       { name: 'eth0', addrs: [`${NODE_IP}/24`], mac: '02:00:c0:a8:00:02' },
       { name: 'cni0', addrs: [`${CNI_IP}/24`], mac: '02:00:0a:00:00:01' },
@@ -70,7 +72,7 @@ export function loadKube(gen: KubeRuleset, dialect: 'dump' | 'restore' = 'dump',
 export function kubeNode(services: readonly KubeService[], o: KubeNodeOptions = {}): KubeTestNode {
   const gen = generateKubeRuleset(services, { ...NODE, ...o.node });
   const ruleset = loadKube(gen, o.dialect, o.extra);
-  const engine = new Engine({ ruleset, host: kubeHost(), seed: o.seed ?? 'kube', trace: o.trace ?? true, ...(o.conntrack ? { conntrack: o.conntrack } : {}) });
+  const engine = new Engine({ ruleset, host: kubeHost(o.node?.localhostNodePorts ?? NODE.localhostNodePorts ?? true), seed: o.seed ?? 'kube', trace: o.trace ?? true, ...(o.conntrack ? { conntrack: o.conntrack } : {}) });
   return { gen, ruleset, engine };
 }
 
