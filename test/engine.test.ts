@@ -493,3 +493,21 @@ describe('the routing decision drops martians and what it cannot route (ip_route
     expect((send(k, '127.0.0.1', '198.51.100.5').fate as { by?: string }).by).toContain('an address of this node');
   });
 });
+
+describe('what an ICMP error the node sends about a packet carries (nf_ct_attach)', () => {
+  const node = (raw: string): Engine => new Engine({
+    ruleset: loadRuleset([{ text: `*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${raw}COMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -p udp -j REJECT\nCOMMIT\n`, file: 'a.rules' }]),
+    host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'wan0', addrs: ['203.0.113.2/24'] }], routes: ['default via 203.0.113.1 dev wan0'] }),
+    seed: 'a',
+  });
+  it('about a new connection: RELATED (Linux 6.18: the error leaves before the entry is confirmed, related all the same)', () => {
+    const r = node('').receive(packet({ src: '192.168.1.10', dst: '198.51.100.9', proto: 17, sport: 5000, dport: 53 }), 'lan0');
+    expect(r.emitted).toHaveLength(1);
+    expect(r.emitted[0]!.ctstate).toBe('RELATED');
+  });
+  it('about an untracked packet: INVALID (nothing to attach; OUTPUT conntrack finds no connection for it)', () => {
+    const r = node('-A PREROUTING -j NOTRACK\n').receive(packet({ src: '192.168.1.10', dst: '198.51.100.9', proto: 17, sport: 5000, dport: 53 }), 'lan0');
+    expect(r.emitted).toHaveLength(1);
+    expect(r.emitted[0]!.ctstate).toBe('INVALID');
+  });
+});

@@ -407,13 +407,16 @@ export function tcpReset6(pkt: Packet, ctx: PacketContext): Uint8Array | null {
 }
 
 /**
- * What `nf_ct_attach` gives a packet REJECT generates: the original conntrack, RELATED_REPLY when
- * the rejected packet went in the original direction, else RELATED. (The engine's `emit` does not
- * carry it yet; exported so it can.)
+ * What `nf_ct_attach` gives a packet the node sends about another (REJECT's reset or ICMP error,
+ * ip_forward's time exceeded): the original conntrack, RELATED_REPLY when the packet it answers
+ * went in the original direction, else RELATED — so an error about a new connection, whose entry
+ * is not confirmed yet, is RELATED (Linux 6.18, measured). Null when the original has no
+ * conntrack: without one nothing is attached; for an untracked original the kernel attaches
+ * "RELATED, no conntrack", which OUTPUT's conntrack treats as nothing attached and tracks the
+ * packet afresh (an ICMP error about an untracked connection ends INVALID there, as measured).
  */
 export function attachedConntrack(pkt: Packet): { ct: Packet['ct']; ctinfo: number } | null {
-  if (pkt.ct === null && pkt.ctinfo !== CTINFO.UNTRACKED) return null;
-  if (pkt.ct === null) return { ct: null, ctinfo: CTINFO.UNTRACKED };
+  if (pkt.ct === null) return null;
   const dirOriginal = pkt.ctinfo >= 0 && pkt.ctinfo < 3;
   return { ct: pkt.ct, ctinfo: dirOriginal ? CTINFO.RELATED_REPLY : CTINFO.RELATED };
 }
