@@ -264,6 +264,10 @@ const PROTOS: Record<Family, string[]> = {
 export interface GenOptions {
   /** Rules to generate (about). */
   rules: number;
+  /** An address (with or without a mask) for -s/-d; default: any address, random mask. */
+  address?: (rng: Rng) => string;
+  /** An interface name for -i/-o; default: made-up names of many kinds. */
+  iface?: (rng: Rng) => string;
 }
 
 /** Generate a ruleset for a family and table from a seeded PRNG and the fragments. */
@@ -299,7 +303,7 @@ export function generateRuleset(rng: Rng, family: Family, table: string, frags: 
   const rules: { chain: string; text: string }[] = [];
   for (let i = 0; i < opts.rules; i++) {
     const chain = pick(rng, chains);
-    rules.push({ chain, text: generateRule(rng, family, table, chain, builtin.includes(chain), candidates.get(chain)!, jumpable(chain)) });
+    rules.push({ chain, text: generateRule(rng, family, table, chain, builtin.includes(chain), candidates.get(chain)!, jumpable(chain), opts) });
   }
   // The kernel checks only the rules its walk from each hook reaches, and the walk stops at an
   // unconditional ACCEPT/DROP/RETURN: keep such rules only as the last rule of their chain, so that
@@ -325,7 +329,9 @@ export function generateRuleset(rng: Rng, family: Family, table: string, frags: 
   return { family, table, policies, userChains, rules, render };
 }
 
-function generateRule(rng: Rng, family: Family, table: string, chain: string, isBuiltin: boolean, cand: { m: Fragment[]; t: Fragment[] }, jumps: string[]): string {
+function generateRule(rng: Rng, family: Family, table: string, chain: string, isBuiltin: boolean, cand: { m: Fragment[]; t: Fragment[] }, jumps: string[], opts: GenOptions): string {
+  const addr = opts.address ?? (family === 'ipv4' ? v4addr : v6addr);
+  const ifname = opts.iface ?? iface;
   let proto: string | null = null;
   const segs: string[] = [];
   const exts = new Set<string>();
@@ -362,12 +368,12 @@ function generateRule(rng: Rng, family: Family, table: string, chain: string, is
   }
   const header: string[] = [];
   const bang = (): string => (rng() < 0.2 ? '! ' : '');
-  if (rng() < 0.4) header.push(`${bang()}${pick(rng, ['-s', '--source', '--src'])} ${family === 'ipv4' ? v4addr(rng) : v6addr(rng)}`);
-  if (rng() < 0.4) header.push(`${bang()}${pick(rng, ['-d', '--destination', '--dst'])} ${family === 'ipv4' ? v4addr(rng) : v6addr(rng)}`);
+  if (rng() < 0.4) header.push(`${bang()}${pick(rng, ['-s', '--source', '--src'])} ${addr(rng)}`);
+  if (rng() < 0.4) header.push(`${bang()}${pick(rng, ['-d', '--destination', '--dst'])} ${addr(rng)}`);
   const inOk = !isBuiltin || !['OUTPUT', 'POSTROUTING'].includes(chain);
   const outOk = !isBuiltin || !['PREROUTING', 'INPUT'].includes(chain);
-  if (inOk && rng() < 0.25) header.push(`${bang()}${pick(rng, ['-i', '--in-interface'])} ${iface(rng)}`);
-  if (outOk && rng() < 0.25) header.push(`${bang()}${pick(rng, ['-o', '--out-interface'])} ${iface(rng)}`);
+  if (inOk && rng() < 0.25) header.push(`${bang()}${pick(rng, ['-i', '--in-interface'])} ${ifname(rng)}`);
+  if (outOk && rng() < 0.25) header.push(`${bang()}${pick(rng, ['-o', '--out-interface'])} ${ifname(rng)}`);
   if (family === 'ipv4' && segs.length === 0 && rng() < 0.1) header.push(rng() < 0.5 ? '-f' : '! -f');
   for (let i = header.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));
