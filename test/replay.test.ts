@@ -42,6 +42,19 @@ describe('natsim replay on the seed node', () => {
   const out = join(dir, 'out.pcapng');
   const r = run([pcap, '--scenario', 'kube-seed', '--write', out]);
 
+  it('--as-captured takes the client-side replies literally: from 10.96.0.10 to the client, each is a new connection', () => {
+    const lit = run([pcap, '--scenario', 'kube-seed', '--as-captured']);
+    expect(lit.status).toBe(0);
+    const lines = lit.stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l));
+    expect(lines).toHaveLength(24);
+    for (let i = 0; i < 12; i++) {
+      expect(lines[2 * i + 1]).not.toContain('captured as');
+      // Its reply tuple is the query's original tuple, which the table holds: the null binding
+      // moves its source port (53 → a port below 512), as nf_nat_used_tuple makes the kernel do.
+      expect(lines[2 * i + 1]).toMatch(new RegExp(`^\\S+ udp 10\\.96\\.0\\.10:53 → 172\\.18\\.0\\.100:${41000 + i} ⇒ udp 10\\.96\\.0\\.10:\\d+ → 172\\.18\\.0\\.100:${41000 + i} forwarded eth0 \\[NEW,SNAT\\]$`));
+    }
+  });
+
   it('DNATs each query to a pod, masquerades it, and un-NATs each reply back to the client', () => {
     expect(r.status).toBe(0);
     const lines = r.stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l));

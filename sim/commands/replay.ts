@@ -40,6 +40,8 @@ export interface ReplayOptions extends NodeOptions {
   direction: 'in' | 'out' | 'auto';
   write?: string;
   writeDropped: boolean;
+  /** Take every packet literally (no client-side replies turned into the endpoint's). */
+  asCaptured?: boolean;
   json: boolean;
   ndjson: boolean;
   summary: boolean;
@@ -152,7 +154,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
         engine.now = Math.max(engine.now, ms - t0);
         // A reply the capture shows from the client's side: the node receives it from the endpoint.
         let replyNote = '';
-        const asReply = seen.mayBeReply(pkt) ? clientSideReply(engine, pkt) : null;
+        const asReply = !o.asCaptured && seen.mayBeReply(pkt) ? clientSideReply(engine, pkt) : null;
         if (asReply) {
           const info = asReply.note as ConnInfo | null;
           const before = lines ? describePacket({ src: formatAddr(family, pkt.src), dst: formatAddr(family, pkt.dst), sport: pkt.sport, dport: pkt.dport, proto: pkt.proto }, family) : '';
