@@ -734,7 +734,7 @@ const LOCAL_BROADCAST = { type: 'broadcast' } as RouteResult;
  * What `ip_route_input` makes of an IPv4 packet's addresses before its route lookup, in its
  * order: a multicast destination is delivered locally if the node is in the group (natsim knows
  * only 224.0.0.1, which every interface joins) and dropped otherwise (no multicast routing); a
- * multicast or limited-broadcast source, a 0/8 source or destination, a loopback destination
+ * multicast or limited-broadcast source, a 0.0.0.0 source or destination, a loopback destination
  * or source (unless route_localnet is on) is a martian and dropped; the limited broadcast
  * 255.255.255.255 is delivered locally. `local` for local delivery, a reason for a drop, null
  * when the route lookup decides. (The source is checked against the node's own addresses after
@@ -745,8 +745,9 @@ function inputSpecial4(src: number, dst: number, routeLocalnet: boolean): string
   if (d >>> 28 === 0xe) return d === 0xe0000001 ? 'local' : `multicast destination ${formatIPv4(d)}: the node is not in the group and does not route multicast`;
   if (s >>> 28 === 0xe || s === 0xffffffff) return `martian source ${formatIPv4(s)}`;
   if (d === 0xffffffff || (s === 0 && d === 0)) return 'local';
-  if (s >>> 24 === 0) return `martian source ${formatIPv4(s)}`;
-  if (d >>> 24 === 0) return `martian destination ${formatIPv4(d)}`;
+  // ipv4_is_zeronet: 0.0.0.0 only since Linux 5.3 (0.0.0.0/8 became ordinary unicast space).
+  if (s === 0) return `martian source ${formatIPv4(s)}`;
+  if (d === 0) return `martian destination ${formatIPv4(d)}`;
   if (d >>> 24 === 127) return routeLocalnet ? null : `martian destination ${formatIPv4(d)} (a loopback address, and route_localnet is off)`;
   if (s >>> 24 === 127) return routeLocalnet ? null : `martian source ${formatIPv4(s)} (a loopback address, and route_localnet is off)`;
   return null;

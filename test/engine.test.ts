@@ -464,8 +464,8 @@ describe('the routing decision drops martians and what it cannot route (ip_route
       ['192.168.1.10', '239.1.2.3', 'multicast destination 239.1.2.3'],
       ['224.0.0.5', '198.51.100.5', 'martian source 224.0.0.5'],
       ['255.255.255.255', '198.51.100.5', 'martian source 255.255.255.255'],
-      ['0.1.2.3', '198.51.100.5', 'martian source 0.1.2.3'],
-      ['192.168.1.10', '0.0.0.9', 'martian destination 0.0.0.9'],
+      ['0.0.0.0', '198.51.100.5', 'martian source 0.0.0.0'],
+      ['192.168.1.10', '0.0.0.0', 'martian destination 0.0.0.0'],
       ['192.168.1.10', '127.0.0.1', 'martian destination 127.0.0.1'],
       ['127.0.0.1', '198.51.100.5', 'martian source 127.0.0.1'],
       ['203.0.113.2', '198.51.100.5', 'martian source: the source is an address of this node'],
@@ -484,6 +484,9 @@ describe('the routing decision drops martians and what it cannot route (ip_route
 
   it('all-hosts (224.0.0.1) and the limited broadcast are delivered to the node; route_localnet lets 127/8 through', () => {
     const e = node();
+    // 0.0.0.0/8 but 0.0.0.0 is ordinary unicast space since Linux 5.3 (as 6.18 forwarded it).
+    expect(send(e, '0.1.2.3', '198.51.100.5').fate).toEqual({ kind: 'forwarded', out: 'wan0' });
+    expect(send(e, '192.168.1.10', '0.1.2.3').fate).toEqual({ kind: 'forwarded', out: 'wan0' });
     expect(send(e, '192.168.1.10', '224.0.0.1').fate).toEqual({ kind: 'delivered', iface: 'lan0' });
     expect(send(e, '192.168.1.10', '255.255.255.255').fate).toEqual({ kind: 'delivered', iface: 'lan0' });
     const k = node(true);
