@@ -16,10 +16,15 @@
  * all-hosts, another multicast group or the limited broadcast. Nothing is addressed to the node's
  * own unicast addresses (its local stack would answer, which natsim does not model).
  *
- * Each case flushes conntrack and the node's neighbour entries first, and its capture comes from
- * five random sources, so that nothing an earlier case left (ICMP rate-limit tokens per address,
- * packets waiting for a neighbour that never answers) reaches it. REPLAY_DEBUG=PREFIX writes the
- * kernel's `iptables-save -c` of each case to PREFIX-SEED-CASE.
+ * Then the far side answers most flows (the inverse of what the client sent: SYN/ACKs, ACKs and
+ * resets with fitting or random numbers, UDP, echo replies, ICMP errors quoting the client's
+ * packet), played into wan0 after the client's side; natsim gets both sides in one capture, in
+ * the same order, taken literally (`--as-captured`).
+ *
+ * Each case gets a node of its own (namespaces built anew), so that nothing an earlier case left
+ * in the kernel (ICMP rate-limit tokens per address, packets waiting for a neighbour that never
+ * answers) reaches it. REPLAY_DEBUG=PREFIX writes the kernel's `iptables-save -c` of each case to
+ * PREFIX-SEED-CASE.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +35,7 @@ import { parseIPv4Strict } from '../../engine/net/addr.js';
 import { main } from '../../sim/cli.js';
 import { assembleCapture } from '../../sim/bench/capture.js';
 import { encapsulate, LINKTYPE } from '../../sim/capture/link.js';
+import { CaptureWriter } from '../../sim/capture/writer.js';
 import { loadCorpusFiles } from './corpus-files.js';
 import { extractFragments, generateRuleset, rngFor, type Fragment, type Rng } from './generate.js';
 import { emptyTables, splitTables } from './oracle.js';
@@ -47,6 +53,9 @@ const PACKETS = 300;
 const VARIANTS = 4;
 /** The MAC address the capture's frames are sent to: lan0's (the capture writer's default). */
 const NODE_MAC = '02:00:00:00:00:01';
+/** wan0's MAC address, which the answers from the far side are sent to. */
+const WAN_MAC = '02:00:00:00:00:03';
+const WAN_MAC_BYTES = Uint8Array.of(2, 0, 0, 0, 0, 3);
 
 const MODEL: HostModel = {
   name: 'replay-router',
@@ -66,7 +75,7 @@ const MODEL: HostModel = {
 };
 /** The same node for natsim (`--host`). */
 const HOST = {
-  interfaces: [{ name: 'lan0', addrs: ['10.10.0.1/16'], mac: NODE_MAC }, { name: 'wan0', addrs: ['10.20.0.1/24'] }],
+  interfaces: [{ name: 'lan0', addrs: ['10.10.0.1/16'], mac: NODE_MAC }, { name: 'wan0', addrs: ['10.20.0.1/24'], mac: WAN_MAC }],
   routes: ['default via 10.20.0.2 dev wan0'],
   forwarding: true,
 };
@@ -86,6 +95,8 @@ const DESTINATIONS = ['10.30.0.5', '10.30.1.7', '192.0.2.10', '198.51.100.77', '
  * broadcast, echo requests to one ignored), another group is dropped (no multicast routing).
  */
 const SPECIAL_DESTINATIONS = ['224.0.0.1', '239.1.2.3', '255.255.255.255'];
+/** Sources the routing decision refuses (martians: unspecified, loopback, multicast, the node's own) or, since Linux 5.3, takes (0.1.2.3). */
+const SPECIAL_SOURCES = ['0.0.0.0', '0.1.2.3', '127.0.0.5', '224.0.0.9', '10.10.0.1'];
 const PORTS = [22, 53, 80, 443, 8080, 1024, 33000, 65535];
 
 /** Corpus fragments usable here (see the module comment). */
@@ -176,13 +187,16 @@ function iface(rng: Rng): string {
 }
 
 /** The random capture of a seed: Ethernet frames to lan0, 1 ms apart. */
-function randomCapture(rng: Rng, sources: readonly string[]): Uint8Array {
-  const flows = Array.from({ length: 24 }, () => ({
-    proto: pick(rng, [6, 6, 6, 17, 17, 1, 50]),
-    src: pick(rng, sources), dst: rng() < 0.1 ? pick(rng, SPECIAL_DESTINATIONS) : pick(rng, DESTINATIONS),
-    sport: rng() < 0.8 ? 1024 + Math.floor(rng() * 64000) : pick(rng, PORTS), dport: pick(rng, PORTS),
-    seq: Math.floor(rng() * 2 ** 32), icmpId: Math.floor(rng() * 65536),
-  }));
+function randomCapture(rng: Rng, sources: readonly string[]): { forward: Uint8Array[]; replies: Uint8Array[] } {
+  const flows = Array.from({ length: 24 }, () => {
+    const seq = Math.floor(rng() * 2 ** 32);
+    return {
+      proto: pick(rng, [6, 6, 6, 17, 17, 1, 50]),
+      src: rng() < 0.05 ? pick(rng, SPECIAL_SOURCES) : pick(rng, sources), dst: rng() < 0.1 ? pick(rng, SPECIAL_DESTINATIONS) : pick(rng, DESTINATIONS),
+      sport: rng() < 0.8 ? 1024 + Math.floor(rng() * 64000) : pick(rng, PORTS), dport: pick(rng, PORTS),
+      isn: seq, seq, icmpId: Math.floor(rng() * 65536),
+    };
+  });
   const frames: Uint8Array[] = [];
   for (let k = 0; k < PACKETS; k++) {
     const f = pick(rng, flows);
@@ -215,13 +229,49 @@ function randomCapture(rng: Rng, sources: readonly string[]): Uint8Array {
     }
     frames.push(encapsulate(LINKTYPE.ETHERNET, 'ipv4', bytes));
   }
-  return assembleCapture('pcap', PACKETS, (k) => frames[k]!, (k) => 1_700_000_000 * 1e6 + k * 1000, () => {});
+  // The answers, from the far side, to most flows: the inverse of what the client sent (a
+  // connection NAT changed does not get them as its replies, which the comparison covers too).
+  const replies: Uint8Array[] = [];
+  for (const f of flows) {
+    // No answers to the special sources: one is the node's own address, whose stack would answer.
+    if (SPECIAL_DESTINATIONS.includes(f.dst) || SPECIAL_SOURCES.includes(f.src) || rng() < 0.4) continue;
+    for (let n = 1 + Math.floor(rng() * 3); n > 0; n--) {
+      const common = {
+        src: [parseIPv4Strict(f.dst)!], dst: [parseIPv4Strict(f.src)!], ttl: 2 + Math.floor(rng() * 254),
+        tos: rng() < 0.8 ? 0 : Math.floor(rng() * 256), ipId: Math.floor(rng() * 65536), df: rng() < 0.5,
+      };
+      const payload = Uint8Array.from({ length: rng() < 0.5 ? 0 : Math.floor(rng() * 80) }, () => Math.floor(rng() * 256));
+      let bytes: Uint8Array;
+      if (f.proto === 6) {
+        const flags = pick(rng, [0x12, 0x12, 0x10, 0x18, 0x14, 0x11, 0x04]);
+        const ack = rng() < 0.7 ? (flags === 0x12 ? (f.isn + 1) >>> 0 : f.seq) : Math.floor(rng() * 2 ** 32);
+        bytes = buildPacketBytes({ ...common, proto: 6, sport: f.dport, dport: f.sport, tcpFlags: flags, seq: Math.floor(rng() * 2 ** 32), ack, window: Math.floor(rng() * 65536), payload: flags & 0x04 ? new Uint8Array(0) : payload });
+      } else if (f.proto === 17) {
+        bytes = buildPacketBytes({ ...common, proto: 17, sport: f.dport, dport: f.sport, payload });
+      } else if (f.proto === 1 && rng() < 0.5) {
+        bytes = buildPacketBytes({ ...common, proto: 1, icmpType: 0, icmpId: f.icmpId, icmpSeq: n, payload });
+      } else if (f.proto === 50) {
+        bytes = buildPacketBytes({ ...common, proto: 50, payload: Uint8Array.from({ length: 16 }, (_, i) => (i < 4 ? 2 : n)) });
+      } else {
+        // An error about what the client sent (port unreachable for UDP and TCP, else host).
+        const inner = buildPacketBytes({ src: [parseIPv4Strict(f.src)!], dst: [parseIPv4Strict(f.dst)!], proto: f.proto === 1 ? 17 : f.proto, sport: f.sport, dport: f.dport, ttl: 30 }).subarray(0, 28);
+        bytes = buildPacketBytes({ ...common, proto: 1, icmpType: 3, icmpCode: f.proto === 1 ? 1 : 3, payload: inner });
+      }
+      replies.push(encapsulate(LINKTYPE.ETHERNET, 'ipv4', bytes, { ethernet: { dst: WAN_MAC_BYTES, src: Uint8Array.of(2, 0, 0, 0, 0, 4) } }));
+    }
+  }
+  return { forward: frames, replies };
 }
 
-/** Packets lan0 of the node has received. */
-function rxPackets(topo: Topology): number {
-  const m = /RX:[^\n]*\n\s*\d+\s+(\d+)/.exec(topo.exec(topo.node, 'ip', ['-s', 'link', 'show', 'lan0']).stdout);
-  if (!m) throw new Error('no RX counters on lan0');
+/** Frames as a classic pcap, 1 ms apart from `first` ms on. */
+function pcapOf(frames: readonly Uint8Array[], first = 0): Uint8Array {
+  return assembleCapture('pcap', frames.length, (k) => frames[k]!, (k) => 1_700_000_000 * 1e6 + (first + k) * 1000, () => {});
+}
+
+/** Packets an interface of the node has received. */
+function rxPackets(topo: Topology, dev: string): number {
+  const m = /RX:[^\n]*\n\s*\d+\s+(\d+)/.exec(topo.exec(topo.node, 'ip', ['-s', 'link', 'show', dev]).stdout);
+  if (!m) throw new Error(`no RX counters on ${dev}`);
   return Number(m[1]);
 }
 
@@ -252,20 +302,29 @@ kernelDescribe('capture replay: tcpreplay into the kernel and natsim replay agre
     if (NO_TCPREPLAY) throw new Error(`${NO_TCPREPLAY} (Debian package tcpreplay)`);
     scratch = mkdtempSync(join(tmpdir(), 'natsim-replay-'));
     writeFileSync(join(scratch, 'empty.rules'), '*filter\nCOMMIT\n');
+    writeFileSync(join(scratch, 'host.json'), JSON.stringify(HOST));
+  });
+  /**
+   * A new node for each case: the kernel keeps state no flush reaches (ICMP rate-limit tokens per
+   * address in its inet_peer cache, packets waiting for a neighbour that never answers), which
+   * would carry from one case into the next.
+   */
+  const freshNode = (): void => {
+    topo?.destroy();
     topo = buildTopology(MODEL, scratch);
     const ex = (ns: string, cmd: string, args: string[]): void => {
       const r = topo.exec(ns, cmd, args);
       if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
     };
     ex(topo.node, 'ip', ['link', 'set', 'lan0', 'address', NODE_MAC]);
+    ex(topo.node, 'ip', ['link', 'set', 'wan0', 'address', WAN_MAC]);
     // No redirects (a DNAT back out of lan0 would make one); the sink's neighbour entry fixed, so
     // that no ARP exchange is pending while the capture plays.
     for (const k of ['all', 'default', 'lan0', 'wan0']) ex(topo.node, 'sysctl', ['-qw', `net.ipv4.conf.${k}.send_redirects=0`]);
     const sinkMac = /link\/ether (\S+)/.exec(topo.exec(topo.neighbours.get('sink')!, 'ip', ['link', 'show', 'eth0']).stdout)?.[1];
     if (!sinkMac) throw new Error('no MAC address on the sink');
     ex(topo.node, 'ip', ['neigh', 'replace', '10.20.0.2', 'lladdr', sinkMac, 'dev', 'wan0', 'nud', 'permanent']);
-    writeFileSync(join(scratch, 'host.json'), JSON.stringify(HOST));
-  });
+  };
   afterAll(() => {
     topo?.destroy();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
@@ -277,14 +336,10 @@ kernelDescribe('capture replay: tcpreplay into the kernel and natsim replay agre
       const rng = rngFor(seed, `replay ${variant}`);
       const sources = randomSources(rng);
       const address = addresses(sources);
+      freshNode();
       const node = topo.node;
       const r0 = topo.exec(node, 'iptables-legacy-restore', ['-w'], emptyTables(['raw', 'mangle', 'nat', 'filter']));
       if (r0.status !== 0) throw new Error(r0.stderr);
-      topo.exec(node, 'conntrack', ['-F']);
-      // Packets an earlier case left waiting for a neighbour that never answers (a RST to a
-      // made-up source) are dropped now, without the ICMP host unreachable the kernel would send
-      // about them three seconds on, into this case's counters.
-      for (const dev of ['lan0', 'wan0']) topo.exec(node, 'ip', ['neigh', 'flush', 'dev', dev]);
       // Each table's rules, less any rule the kernel refuses (the generator combines fragments
       // freely; judging that is the ruleset suite's business) — the node keeps them restored.
       let text = '';
@@ -303,29 +358,42 @@ kernelDescribe('capture replay: tcpreplay into the kernel and natsim replay agre
           keep.delete(bad);
         }
       }
-      const cap = join(scratch, `seed-${seed}-${variant}.pcap`);
-      writeFileSync(cap, randomCapture(rng, sources));
-      const rules = join(scratch, `seed-${seed}-${variant}.rules`);
+      const { forward, replies } = randomCapture(rng, sources);
+      const base = join(scratch, `seed-${seed}-${variant}`);
+      // The kernel gets the two sides from two interfaces, one after the other; natsim one
+      // pcapng holding both in the same order, each packet on its interface (lan0, wan0).
+      writeFileSync(`${base}-lan.pcap`, pcapOf(forward));
+      writeFileSync(`${base}-wan.pcap`, pcapOf(replies, PACKETS));
+      const cap = `${base}.pcapng`;
+      const w = CaptureWriter.toFile(cap, { format: 'pcapng', resolution: 'us', interfaces: ['lan0', 'wan0'] });
+      [...forward, ...replies].forEach((frame, k) => w.write({ tsSec: 1_700_000_000, tsNsec: k * 1_000_000, data: frame, interface: k < forward.length ? 'lan0' : 'wan0' }));
+      w.close();
+      const rules = `${base}.rules`;
       writeFileSync(rules, text);
 
-      // The kernel: the capture played into lan0.
-      const rxBefore = rxPackets(topo);
-      const played = topo.exec(topo.neighbours.get('client')!, 'tcpreplay', ['-q', '--topspeed', '-i', 'eth0', cap]);
-      if (played.status !== 0) throw new Error(`tcpreplay: ${played.stderr}`);
-      // Let the packets through (the veth hands them over at once; a little time for softirqs).
-      await new Promise((r) => setTimeout(r, 300));
+      // The kernel: the client's side played into lan0, then the far side's into wan0.
+      const rxBefore = rxPackets(topo, 'lan0'), wanBefore = rxPackets(topo, 'wan0');
+      for (const [who, file, n] of [['client', `${base}-lan.pcap`, forward.length], ['sink', `${base}-wan.pcap`, replies.length]] as const) {
+        if (n === 0) continue;
+        const played = topo.exec(topo.neighbours.get(who)!, 'tcpreplay', ['-q', '--topspeed', '-i', 'eth0', file]);
+        if (played.status !== 0) throw new Error(`tcpreplay: ${played.stderr}`);
+        // Let the packets through (the veth hands them over at once; a little time for softirqs).
+        await new Promise((r) => setTimeout(r, 300));
+      }
       const kSave = topo.exec(node, 'iptables-legacy-save', ['-c']).stdout;
-      // Every frame reached the node (the test is void otherwise).
-      expect(rxPackets(topo) - rxBefore).toBe(PACKETS);
+      // Every frame reached the node (the test is void otherwise; the sink's own ARP answer
+      // and any neighbour probe are not IP, so wan0 may count a few more).
+      expect(rxPackets(topo, 'lan0') - rxBefore).toBe(PACKETS);
+      expect(rxPackets(topo, 'wan0') - wanBefore).toBeGreaterThanOrEqual(replies.length);
       const kCt = readConntrack(topo).entries;
       if (process.env.REPLAY_DEBUG) writeFileSync(`${process.env.REPLAY_DEBUG}-${seed}-${variant}`, kSave);
       const hit = [...kSave.matchAll(/^\[(\d+):\d+\] -A /gm)];
       console.log(`${id}: ${hit.filter((m) => m[1] !== '0').length} of ${hit.length} rules matched packets; ${kCt.length} conntrack entries`);
 
       // natsim: the same node, rules and capture.
-      const counters = join(scratch, `seed-${seed}-${variant}.counters`);
+      const counters = `${base}.counters`;
       let out = '', err = '';
-      const status = await main(['replay', cap, '--rules', rules, '--host', join(scratch, 'host.json'), '--direction', 'in', '--json', '--save-counters', counters, '--no-color'],
+      const status = await main(['replay', cap, '--rules', rules, '--host', join(scratch, 'host.json'), '--direction', 'in', '--iface-map', 'lan0=lan0', '--iface-map', 'wan0=wan0', '--as-captured', '--json', '--save-counters', counters, '--no-color'],
         { out: (s) => { out += s; }, err: (s) => { err += s; } });
       expect(status, err).toBe(0);
       const nCt = parseConntrack((JSON.parse(out) as { conntrack: string[] }).conntrack.join('\n'));
