@@ -742,7 +742,14 @@ const LOCAL_BROADCAST = { type: 'broadcast' } as RouteResult;
  */
 function inputSpecial4(src: number, dst: number, routeLocalnet: boolean): string | null {
   const s = src >>> 0, d = dst >>> 0;
-  if (d >>> 28 === 0xe) return d === 0xe0000001 ? 'local' : `multicast destination ${formatIPv4(d)}: the node is not in the group and does not route multicast`;
+  if (d >>> 28 === 0xe) {
+    if (d !== 0xe0000001) return `multicast destination ${formatIPv4(d)}: the node is not in the group and does not route multicast`;
+    // ip_mc_validate_source (the node's own addresses are checked after, as for every source;
+    // 0.0.0.0 may send to 224.0.0.0/24).
+    if (s >>> 28 === 0xe || s === 0xffffffff) return `martian source ${formatIPv4(s)}`;
+    if (s >>> 24 === 127 && !routeLocalnet) return `martian source ${formatIPv4(s)} (a loopback address, and route_localnet is off)`;
+    return 'local';
+  }
   if (s >>> 28 === 0xe || s === 0xffffffff) return `martian source ${formatIPv4(s)}`;
   if (d === 0xffffffff || (s === 0 && d === 0)) return 'local';
   // ipv4_is_zeronet: 0.0.0.0 only since Linux 5.3 (0.0.0.0/8 became ordinary unicast space).

@@ -462,6 +462,9 @@ describe('the routing decision drops martians and what it cannot route (ip_route
     const e = node();
     const cases: [string, string, string][] = [
       ['192.168.1.10', '239.1.2.3', 'multicast destination 239.1.2.3'],
+      ['224.0.0.9', '224.0.0.1', 'martian source 224.0.0.9'],
+      ['127.0.0.5', '224.0.0.1', 'martian source 127.0.0.5'],
+      ['192.168.1.1', '224.0.0.1', 'martian source: the source is an address of this node'],
       ['224.0.0.5', '198.51.100.5', 'martian source 224.0.0.5'],
       ['255.255.255.255', '198.51.100.5', 'martian source 255.255.255.255'],
       ['0.0.0.0', '198.51.100.5', 'martian source 0.0.0.0'],
