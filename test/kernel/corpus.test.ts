@@ -9,6 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CorpusCase } from '../corpus.js';
 import { loadRuleset } from '../../engine/ruleset/load.js';
+import type { IpsetFamily } from '../../engine/ext/types.js';
+import { ipsetsCreatedBy } from '../corpus.js';
 import { saveRuleset } from '../../engine/ruleset/save.js';
 import { loadCorpusFiles, type CorpusFile } from './corpus-files.js';
 import { useKernelNamespaces, KernelNs, type Backend } from './oracle.js';
@@ -95,10 +97,10 @@ function kernelFile(ns: KernelNs, f: CorpusFile): Map<CorpusCase, Verdict> {
   return out;
 }
 
-/** natsim's verdict on one case, as test/corpus.test.ts computes it. */
-function natsimCase(c: CorpusCase): Verdict {
+/** natsim's verdict on one case, as test/corpus.test.ts computes it (told the sets the file's `%` lines make). */
+function natsimCase(c: CorpusCase, ipsets: ReadonlyMap<string, IpsetFamily>): Verdict {
   try {
-    const rs = loadRuleset([{ text: c.restoreInput(), file: c.file }], { family: c.family });
+    const rs = loadRuleset([{ text: c.restoreInput(), file: c.file }], { family: c.family, ipsets });
     return { ok: true, lines: chainLines(saveRuleset(rs, { comments: false }), c.chain).join('\n'), error: '' };
   } catch (e) {
     return { ok: false, lines: '', error: e instanceof Error ? e.message : String(e) };
@@ -116,6 +118,7 @@ it('every corpus file parses', () => {
 
 for (const f of files) {
   describe(`kernel corpus ${f.file}`, () => {
+    const ipsets = ipsetsCreatedBy(f.shell.map((s) => s.command));
     let results: Map<Backend, Map<CorpusCase, Verdict>> | null = null;
     const all = (): Map<Backend, Map<CorpusCase, Verdict>> => {
       if (!results) {
@@ -129,7 +132,7 @@ for (const f of files) {
       it(name, () => {
         const res = all();
         const k = res.get('legacy')!.get(c)!;
-        const n = natsimCase(c);
+        const n = natsimCase(c, ipsets);
         const want: Verdict = c.verdict === 'OK' ? { ok: true, lines: c.expectedLine(), error: '' } : { ok: false, lines: '', error: '' };
         const problems: string[] = [];
         if (k.ok !== want.ok || (want.ok && k.lines !== want.lines)) problems.push(`kernel (legacy) differs from the corpus: expected ${show(want)}; kernel ${show(k)}`);
