@@ -18,8 +18,11 @@
  *
  * Then the far side answers most flows (the inverse of what the client sent: SYN/ACKs, ACKs and
  * resets with fitting or random numbers, UDP, echo replies, ICMP errors quoting the client's
- * packet), played into wan0 after the client's side; natsim gets both sides in one capture, in
- * the same order, taken literally (`--as-captured`).
+ * packet), played into wan0 after the client's side; then the client goes on with the flows that
+ * were answered (TCP from the answer's numbers: ACKs, data, FIN or RST, now and then a number
+ * off; more UDP; another echo request), so that connections see both directions and then more.
+ * natsim gets all three batches in one pcapng, in the same order, each packet on its interface,
+ * taken literally (`--as-captured`).
  *
  * Each case gets a node of its own (namespaces built anew), so that nothing an earlier case left
  * in the kernel (ICMP rate-limit tokens per address, packets waiting for a neighbour that never
@@ -187,7 +190,7 @@ function iface(rng: Rng): string {
 }
 
 /** The random capture of a seed: Ethernet frames to lan0, 1 ms apart. */
-function randomCapture(rng: Rng, sources: readonly string[]): { forward: Uint8Array[]; replies: Uint8Array[] } {
+function randomCapture(rng: Rng, sources: readonly string[]): { forward: Uint8Array[]; replies: Uint8Array[]; followups: Uint8Array[] } {
   const flows = Array.from({ length: 24 }, () => {
     const seq = Math.floor(rng() * 2 ** 32);
     return {
@@ -195,6 +198,8 @@ function randomCapture(rng: Rng, sources: readonly string[]): { forward: Uint8Ar
       src: rng() < 0.05 ? pick(rng, SPECIAL_SOURCES) : pick(rng, sources), dst: rng() < 0.1 ? pick(rng, SPECIAL_DESTINATIONS) : pick(rng, DESTINATIONS),
       sport: rng() < 0.8 ? 1024 + Math.floor(rng() * 64000) : pick(rng, PORTS), dport: pick(rng, PORTS),
       isn: seq, seq, icmpId: Math.floor(rng() * 65536),
+      /** The far side's sequence number after its last answer (its SYN/ACK's ISN + 1), once it answered. */
+      peerNext: -1,
     };
   });
   const frames: Uint8Array[] = [];
@@ -245,7 +250,10 @@ function randomCapture(rng: Rng, sources: readonly string[]): { forward: Uint8Ar
       if (f.proto === 6) {
         const flags = pick(rng, [0x12, 0x12, 0x10, 0x18, 0x14, 0x11, 0x04]);
         const ack = rng() < 0.7 ? (flags === 0x12 ? (f.isn + 1) >>> 0 : f.seq) : Math.floor(rng() * 2 ** 32);
-        bytes = buildPacketBytes({ ...common, proto: 6, sport: f.dport, dport: f.sport, tcpFlags: flags, seq: Math.floor(rng() * 2 ** 32), ack, window: Math.floor(rng() * 65536), payload: flags & 0x04 ? new Uint8Array(0) : payload });
+        const seq = f.peerNext >= 0 && rng() < 0.8 ? f.peerNext : Math.floor(rng() * 2 ** 32);
+        const data = flags & 0x04 ? new Uint8Array(0) : payload;
+        bytes = buildPacketBytes({ ...common, proto: 6, sport: f.dport, dport: f.sport, tcpFlags: flags, seq, ack, window: 1024 + Math.floor(rng() * 64000), payload: data });
+        f.peerNext = (seq + data.length + (flags & 0x03 ? 1 : 0)) >>> 0;
       } else if (f.proto === 17) {
         bytes = buildPacketBytes({ ...common, proto: 17, sport: f.dport, dport: f.sport, payload });
       } else if (f.proto === 1 && rng() < 0.5) {
@@ -258,9 +266,40 @@ function randomCapture(rng: Rng, sources: readonly string[]): { forward: Uint8Ar
         bytes = buildPacketBytes({ ...common, proto: 1, icmpType: 3, icmpCode: f.proto === 1 ? 1 : 3, payload: inner });
       }
       replies.push(encapsulate(LINKTYPE.ETHERNET, 'ipv4', bytes, { ethernet: { dst: WAN_MAC_BYTES, src: Uint8Array.of(2, 0, 0, 0, 0, 4) } }));
+      if (f.peerNext < 0) f.peerNext = 0;
     }
   }
-  return { forward: frames, replies };
+  // The client again, to the flows that were answered: TCP going on from the answer (ACK, data,
+  // FIN, now and then a number off), more UDP, another echo request — connections that saw both
+  // directions and then more (ASSURED, ESTABLISHED and on through the TCP states).
+  const followups: Uint8Array[] = [];
+  for (const f of flows) {
+    if (f.peerNext < 0) continue;
+    for (let n = 1 + Math.floor(rng() * 3); n > 0; n--) {
+      const common = {
+        src: [parseIPv4Strict(f.src)!], dst: [parseIPv4Strict(f.dst)!], ttl: 2 + Math.floor(rng() * 254),
+        tos: 0, ipId: Math.floor(rng() * 65536), df: true,
+      };
+      const payload = Uint8Array.from({ length: rng() < 0.4 ? 0 : 1 + Math.floor(rng() * 100) }, () => Math.floor(rng() * 256));
+      let bytes: Uint8Array;
+      if (f.proto === 6) {
+        const flags = n === 1 && rng() < 0.4 ? pick(rng, [0x11, 0x04, 0x14]) : pick(rng, [0x10, 0x18, 0x18]);
+        const off = rng() < 0.1;
+        const seq = off ? Math.floor(rng() * 2 ** 32) : f.seq;
+        const data = flags & 0x04 ? new Uint8Array(0) : payload;
+        bytes = buildPacketBytes({ ...common, proto: 6, sport: f.sport, dport: f.dport, tcpFlags: flags, seq, ack: f.peerNext, window: 1024 + Math.floor(rng() * 64000), payload: data });
+        if (!off) f.seq = (f.seq + data.length + (flags & 0x01 ? 1 : 0)) >>> 0;
+      } else if (f.proto === 17) {
+        bytes = buildPacketBytes({ ...common, proto: 17, sport: f.sport, dport: f.dport, payload });
+      } else if (f.proto === 1) {
+        bytes = buildPacketBytes({ ...common, proto: 1, icmpType: 8, icmpId: f.icmpId, icmpSeq: 100 + n, payload });
+      } else {
+        bytes = buildPacketBytes({ ...common, proto: 50, payload: Uint8Array.from({ length: 16 }, (_, i) => (i < 4 ? 1 : 200 + n)) });
+      }
+      followups.push(encapsulate(LINKTYPE.ETHERNET, 'ipv4', bytes));
+    }
+  }
+  return { forward: frames, replies, followups };
 }
 
 /** Frames as a classic pcap, 1 ms apart from `first` ms on. */
@@ -359,24 +398,28 @@ kernelDescribe('capture replay: tcpreplay into the kernel and natsim replay agre
           keep.delete(bad);
         }
       }
-      const { forward, replies } = randomCapture(rng, sources);
+      const { forward, replies, followups } = randomCapture(rng, sources);
       const base = join(scratch, `seed-${seed}-${variant}`);
-      // The kernel gets the two sides from two interfaces, one after the other; natsim one
-      // pcapng holding both in the same order, each packet on its interface (lan0, wan0).
-      writeFileSync(`${base}-lan.pcap`, pcapOf(forward));
-      writeFileSync(`${base}-wan.pcap`, pcapOf(replies, PACKETS));
+      // The kernel gets the sides from their interfaces, one batch after the other (client, far
+      // side, client); natsim one pcapng holding all in the same order, each packet on its
+      // interface (lan0, wan0).
+      const phases = [['client', 'lan0', forward], ['sink', 'wan0', replies], ['client', 'lan0', followups]] as const;
+      let k = 0;
       const cap = `${base}.pcapng`;
       const w = CaptureWriter.toFile(cap, { format: 'pcapng', resolution: 'us', interfaces: ['lan0', 'wan0'] });
-      [...forward, ...replies].forEach((frame, k) => w.write({ tsSec: 1_700_000_000, tsNsec: k * 1_000_000, data: frame, interface: k < forward.length ? 'lan0' : 'wan0' }));
+      phases.forEach(([, iface, frames], i) => {
+        writeFileSync(`${base}-${i}.pcap`, pcapOf(frames, k));
+        for (const frame of frames) w.write({ tsSec: 1_700_000_000, tsNsec: k++ * 1_000_000, data: frame, interface: iface });
+      });
       w.close();
       const rules = `${base}.rules`;
       writeFileSync(rules, text);
 
-      // The kernel: the client's side played into lan0, then the far side's into wan0.
+      // The kernel: the client's side played into lan0, the far side's into wan0, the client's again.
       const rxBefore = rxPackets(topo, 'lan0'), wanBefore = rxPackets(topo, 'wan0');
-      for (const [who, file, n] of [['client', `${base}-lan.pcap`, forward.length], ['sink', `${base}-wan.pcap`, replies.length]] as const) {
-        if (n === 0) continue;
-        const played = topo.exec(topo.neighbours.get(who)!, 'tcpreplay', ['-q', '--topspeed', '-i', 'eth0', file]);
+      for (const [i, [who, , frames]] of phases.entries()) {
+        if (frames.length === 0) continue;
+        const played = topo.exec(topo.neighbours.get(who)!, 'tcpreplay', ['-q', '--topspeed', '-i', 'eth0', `${base}-${i}.pcap`]);
         if (played.status !== 0) throw new Error(`tcpreplay: ${played.stderr}`);
         // Let the packets through (the veth hands them over at once; a little time for softirqs).
         await new Promise((r) => setTimeout(r, 300));
@@ -384,12 +427,12 @@ kernelDescribe('capture replay: tcpreplay into the kernel and natsim replay agre
       const kSave = topo.exec(node, 'iptables-legacy-save', ['-c']).stdout;
       // Every frame reached the node (the test is void otherwise; the sink's own ARP answer
       // and any neighbour probe are not IP, so wan0 may count a few more).
-      expect(rxPackets(topo, 'lan0') - rxBefore).toBe(PACKETS);
+      expect(rxPackets(topo, 'lan0') - rxBefore).toBe(PACKETS + followups.length);
       expect(rxPackets(topo, 'wan0') - wanBefore).toBeGreaterThanOrEqual(replies.length);
       const kCt = readConntrack(topo).entries;
       if (process.env.REPLAY_DEBUG) writeFileSync(`${process.env.REPLAY_DEBUG}-${seed}-${variant}`, kSave);
       const hit = [...kSave.matchAll(/^\[(\d+):\d+\] -A /gm)];
-      console.log(`${id}: ${hit.filter((m) => m[1] !== '0').length} of ${hit.length} rules matched packets; ${kCt.length} conntrack entries`);
+      console.log(`${id}: ${hit.filter((m) => m[1] !== '0').length} of ${hit.length} rules matched packets; ${kCt.length} conntrack entries (${kCt.filter((e) => e.flags.includes('ASSURED')).length} assured; TCP states ${[...new Set(kCt.map((e) => e.state).filter((x) => x))].join(' ') || 'none'})`);
 
       // natsim: the same node, rules and capture.
       const counters = `${base}.counters`;
