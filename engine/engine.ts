@@ -273,7 +273,7 @@ export class Engine {
     return this.finish(run);
   }
 
-  /** The node's IPv4 addresses (of every interface but lo's 127/8), for `isLocal4`. */
+  /** The node's IPv4 addresses (every interface's, lo's 127.0.0.1 too), for `isLocal4`. */
   private localAddrs4: Set<number> | null = null;
 
   /** Whether an IPv4 address is one of the node's interfaces' (`inet_lookup_ifaddr_rcu`, as `fib_validate_source` asks with rp_filter off). */
@@ -285,7 +285,7 @@ export class Engine {
     return this.localAddrs4.has(a[0]! >>> 0);
   }
 
-  /** A received packet the routing decision drops for its addresses (no ICMP is sent). */
+  /** A received packet the routing decision drops for its addresses: a martian or an unrouted multicast (no ICMP is sent). */
   private martian(run: Run, why: string): void {
     run.fate = { kind: 'dropped', hook: 'routing', by: why };
     run.verdict = 'DROP';
@@ -345,9 +345,7 @@ export class Engine {
     const pkt = run.pkt;
     const special = pkt.family === 'ipv4' && pkt.inIface !== 'lo' ? inputSpecial4(pkt.src[0]!, pkt.dst[0]!, this.host.routeLocalnet ?? false) : null;
     if (special !== null && special !== 'local') {
-      run.fate = { kind: 'dropped', hook: 'routing', by: special };
-      run.verdict = 'DROP';
-      run.steps?.push({ kind: 'route', decision: `dropped by the routing decision: ${special}` });
+      this.martian(run, special);
       return;
     }
     const route = special === 'local' ? LOCAL_BROADCAST : this.route(pkt.family, pkt.dst);

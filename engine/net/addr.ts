@@ -238,9 +238,9 @@ export function wordsEqual(a: Words, b: Words): boolean {
 }
 
 /**
- * glibc `inet_aton_exact` (resolv/inet_addr.c): one to four parts, each a C number (`0x` hex, `0` octal, decimal),
- * the last part filling the remaining bytes (`10.1` is 10.0.0.1, `167772161` is 10.0.0.1);
- * nothing may follow. Null when the text is not such an address.
+ * glibc `inet_aton_exact` (resolv/inet_addr.c): one to four parts, each a C number (`0x` hex,
+ * `0` octal, decimal), the last part filling the remaining bytes (`10.1` is 10.0.0.1,
+ * `167772161` is 10.0.0.1); nothing may follow. Null when the text is not such an address.
  */
 export function inetAtonExact(text: string): number | null {
   const parts = text.split('.');
