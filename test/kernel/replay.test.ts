@@ -315,15 +315,16 @@ function rxPackets(topo: Topology, dev: string): number {
 }
 
 /**
- * A conntrack entry without its timeout, as one comparable line. A port (or ICMP id) NAT changed
- * is shown as `*`: when the original one is taken, or out of the range, the kernel searches from
- * a random offset (its own draw; natsim's is seeded), so only the fact that it changed is compared.
+ * A conntrack entry without its timeout, as one comparable line. A source port (or ICMP id) NAT
+ * changed is shown as `*`: when the original one is taken, or out of the range, a source manip
+ * searches from a random offset (the kernel's own draw; natsim's is seeded), so only the fact
+ * that it changed is compared. A destination manip searches from offset 0 (no --random here):
+ * its port is compared as it is.
  */
 function ctKey(e: CtEntry): string {
   const t = (x: CtEntry['orig']): string => `${x.src}>${x.dst} ${x.sport ?? ''}>${x.dport ?? ''} ${x.type ?? ''}/${x.code ?? ''}/${x.id ?? ''}`;
   const r = { ...e.reply };
   if (r.dport !== e.orig.sport) r.dport = '*' as unknown as number;
-  if (r.sport !== e.orig.dport) r.sport = '*' as unknown as number;
   if (r.id !== e.orig.id) r.id = '*' as unknown as number;
   return `${e.proto} ${e.state ?? '-'} ${t(e.orig)} | ${t(r)} [${e.flags.filter((f) => f !== 'OFFLOAD').sort().join(',')}] mark=${e.mark}`;
 }

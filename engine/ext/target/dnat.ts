@@ -19,7 +19,7 @@ export const DNAT: TargetExtension<DnatState> = {
   create: (ctx) => ({ range: emptyNatRange(ctx.family), given: false }),
   parse(s, opt, [arg], _invert, ctx) {
     if (opt === 'to-destination') {
-      parseNatTo(ctx, arg!, s.range, ctx.family);
+      parseNatTo(ctx, arg!, s.range, ctx.family, true);
       s.given = true;
     } else {
       setNatFlag(s.range, opt);
@@ -28,7 +28,7 @@ export const DNAT: TargetExtension<DnatState> = {
   finalCheck(s, ctx) {
     if (!s.given) ctx.fail('option "--to-destination" must be specified');
   },
-  save: (s, family) => saveNatRange(s.range, family, 'to-destination', { portsOnly: false, keepBase: true }),
+  save: (s, family) => saveNatRange(s.range, family, 'to-destination', { portsOnly: false }),
   /** Bind the connection's destination (the engine's NAT core picks the tuple). */
   target: (s, _pkt, _rt, ctx) => ctx.nat!(s.range, 'dnat'),
 };

@@ -17,12 +17,12 @@ export const MASQUERADE: TargetExtension<MasqueradeState> = {
   hooks: ['POSTROUTING'],
   create: (ctx) => ({ range: emptyNatRange(ctx.family) }),
   parse(s, opt, [arg], _invert, ctx) {
-    // Its structure has no base port: the kernel maps a shifted range from base 0 (the field of
-    // the range it builds is left unset, zero on the kernels measured).
-    if (opt === 'to-ports') { parseNatPorts(ctx, arg!, s.range); s.range.basePort = 0; }
+    // Its structure has no base port (the range the kernel builds from it leaves the field
+    // unset, zero on the kernels measured).
+    if (opt === 'to-ports') parseNatPorts(ctx, arg!, s.range, false);
     else setNatFlag(s.range, opt);
   },
-  save: (s, family) => saveNatRange(s.range, family, 'to-ports', { portsOnly: true, keepBase: false }),
+  save: (s, family) => saveNatRange(s.range, family, 'to-ports', { portsOnly: true }),
   /** Bind the connection's source (the engine's NAT core picks the tuple). */
   target: (s, _pkt, _rt, ctx) => ctx.nat!(s.range, 'masquerade'),
 };

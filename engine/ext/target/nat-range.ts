@@ -29,6 +29,7 @@ export interface NatRange {
   maxPort: number;
   /** NF_NAT_RANGE_PROTO_OFFSET: `/base` was given (a shifted port map). */
   offset: boolean;
+  /** The base the kernel maps from: the one given for DNAT, 0 for SNAT and MASQUERADE (no field). */
   basePort: number;
   random: boolean;
   randomFully: boolean;
@@ -73,7 +74,7 @@ export function setNatFlag(r: NatRange, option: string): void {
  * the text does not start with one, a service name standing for the whole text; the second must
  * be a number; `/base` (1..65535 or a service) only after a range.
  */
-export function parseNatPorts(ctx: ParseContext, text: string, r: NatRange): void {
+export function parseNatPorts(ctx: ParseContext, text: string, r: NatRange, keepsBase: boolean): void {
   if (!natPortOk(ctx.header.proto)) ctx.fail('Need TCP, UDP, SCTP or DCCP with port specification');
   r.protoSpecified = true;
   let port: number;
@@ -113,7 +114,9 @@ export function parseNatPorts(ctx: ParseContext, text: string, r: NatRange): voi
     basePort = p;
   }
   r.offset = true;
-  r.basePort = basePort;
+  // A structure without the field (SNAT's, MASQUERADE's) keeps only the flag: the kernel maps
+  // from base 0.
+  r.basePort = keepsBase ? basePort : 0;
 }
 
 function needNatAddr(ctx: ParseContext, family: Family, text: string): Words {
@@ -133,7 +136,7 @@ function needNatAddr(ctx: ParseContext, family: Family, text: string): Words {
  * after `]` does. Nothing before the colon (or `[]`, or two characters, as iptables tests the
  * colon's position) means ports only.
  */
-export function parseNatTo(ctx: ParseContext, text: string, r: NatRange, family: Family): void {
+export function parseNatTo(ctx: ParseContext, text: string, r: NatRange, family: Family, keepsBase: boolean): void {
   let addrText: string;
   let colon: number;
   const bracket = text.indexOf('[');
@@ -150,7 +153,7 @@ export function parseNatTo(ctx: ParseContext, text: string, r: NatRange, family:
     addrText = text.slice(bracket + 1, end);
   }
   if (colon >= 0) {
-    parseNatPorts(ctx, text.slice(colon + 1), r);
+    parseNatPorts(ctx, text.slice(colon + 1), r, keepsBase);
     if (colon === 0 || colon === 2) return;
   }
   r.mapIps = true;
@@ -166,9 +169,9 @@ export function parseNatTo(ctx: ParseContext, text: string, r: NatRange, family:
 
 /**
  * The range text libxt_NAT prints: `[min[-max]]` (brackets for IPv6 when ports follow), then
- * `:min[-max][/base]`. `keepBase` false prints the base as 0 (structures without the field).
+ * `:min[-max][/base]` (the base as stored: 0 for structures without the field).
  */
-export function formatNatRange(r: NatRange, family: Family, keepBase: boolean): string {
+export function formatNatRange(r: NatRange, family: Family): string {
   let s = '';
   const brackets = family === 'ipv6' && r.protoSpecified;
   if (r.mapIps) {
@@ -180,7 +183,7 @@ export function formatNatRange(r: NatRange, family: Family, keepBase: boolean): 
   if (r.protoSpecified) {
     s += `:${r.minPort}`;
     if (r.maxPort !== r.minPort) s += `-${r.maxPort}`;
-    if (r.offset) s += `/${keepBase ? r.basePort : 0}`;
+    if (r.offset) s += `/${r.basePort}`;
   }
   return s;
 }
@@ -189,8 +192,8 @@ export function formatNatRange(r: NatRange, family: Family, keepBase: boolean): 
  * Save text after `-j NAME`: ` --OPTION range` when there is a range (without the leading colon
  * for `--to-ports`), then ` --random`, ` --random-fully`, ` --persistent`.
  */
-export function saveNatRange(r: NatRange, family: Family, option: string, opts: { portsOnly: boolean; keepBase: boolean }): string {
-  let range = formatNatRange(r, family, opts.keepBase);
+export function saveNatRange(r: NatRange, family: Family, option: string, opts: { portsOnly: boolean }): string {
+  let range = formatNatRange(r, family);
   let out = '';
   if (range !== '') {
     if (opts.portsOnly && range[0] === ':') range = range.slice(1);

@@ -17,13 +17,13 @@ export const REDIRECT: TargetExtension<RedirectState> = {
   hooks: ['PREROUTING', 'OUTPUT'],
   create: (ctx) => ({ range: emptyNatRange(ctx.family) }),
   parse(s, opt, [arg], _invert, ctx) {
-    if (opt === 'to-ports') parseNatPorts(ctx, arg!, s.range);
+    if (opt === 'to-ports') parseNatPorts(ctx, arg!, s.range, false);
     else setNatFlag(s.range, opt);
   },
   finalCheck(s, ctx) {
     if (s.range.offset) ctx.fail('Shifted portmap ranges not supported with this kernel (REDIRECT takes no /base port)');
   },
-  save: (s, family) => saveNatRange(s.range, family, 'to-ports', { portsOnly: true, keepBase: false }),
+  save: (s, family) => saveNatRange(s.range, family, 'to-ports', { portsOnly: true }),
   /** Bind the connection's destination (the engine's NAT core picks the tuple). */
   target: (s, _pkt, _rt, ctx) => ctx.nat!(s.range, 'redirect'),
 };

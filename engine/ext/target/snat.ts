@@ -22,9 +22,8 @@ export const SNAT: TargetExtension<SnatState> = {
   create: (ctx) => ({ range: emptyNatRange(ctx.family), given: false }),
   parse(s, opt, [arg], _invert, ctx) {
     if (opt === 'to-source') {
-      parseNatTo(ctx, arg!, s.range, ctx.family);
-      // Its structure has no base port: the kernel maps a shifted range from base 0.
-      s.range.basePort = 0;
+      // Its structure (revision 1) has no base port.
+      parseNatTo(ctx, arg!, s.range, ctx.family, false);
       s.given = true;
     } else {
       setNatFlag(s.range, opt);
@@ -33,7 +32,7 @@ export const SNAT: TargetExtension<SnatState> = {
   finalCheck(s, ctx) {
     if (!s.given) ctx.fail('option "--to-source" must be specified');
   },
-  save: (s, family) => saveNatRange(s.range, family, 'to-source', { portsOnly: false, keepBase: false }),
+  save: (s, family) => saveNatRange(s.range, family, 'to-source', { portsOnly: false }),
   /** Bind the connection's source (the engine's NAT core picks the tuple). */
   target: (s, _pkt, _rt, ctx) => ctx.nat!(s.range, 'snat'),
 };
