@@ -14,11 +14,11 @@ import { describeTuple, invertTuple } from './conntrack/tuple.js';
 import { NatsimError, EXIT_OTHER } from './errors.js';
 import { ACCEPT, DROP, type HookName, type PacketContext, type TargetVerdict } from './ext/types.js';
 import type { NatRange } from './ext/target/nat-range.js';
-import { attachedConntrack, icmp4Error, icmp6Error } from './ext/target/reject-packet.js';
+import { attachedConntrack, icmp4Error, icmp6Error, ipErrorAllow } from './ext/target/reject-packet.js';
 import { firstAddress, lookupRoute, masqueradeSource, type Host, type Route, type RouteResult } from './host/host.js';
 import { HOOK_OPS, type HookOp } from './hooks.js';
 import { icmpReplyTranslation, isRelatedIcmpError, natInitialized, natPacket, nullBinding, setupNat, type Manip } from './nat.js';
-import { formatAddr, formatIPv4, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
+import { formatAddr, formatIPv4, isAny6, isLinkLocal6, isLoopback6, isMulticast6, mcScope6, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
 import { decodePacket, type Packet } from './packet.js';
 import { Defragmenter } from './defrag.js';
 import type { Ruleset } from './ruleset/model.js';
@@ -80,7 +80,8 @@ export type Fate =
   | { kind: 'sent'; out: string }
   /** A fragment held by defragmentation until the rest arrives (NF_STOLEN). */
   | { kind: 'held'; hook: HookName; fragments: number }
-  | { kind: 'dropped'; hook: HookName | 'routing'; by: string; entry?: Entry };
+  /** `receive`: refused on receipt, before PREROUTING (ip_rcv_core, ip6_rcv_core); `routing`: by the routing decision or forwarding. */
+  | { kind: 'dropped'; hook: HookName | 'receive' | 'routing'; by: string; entry?: Entry };
 
 /** What happened to one packet. */
 export interface PacketResult {
@@ -120,6 +121,9 @@ export function ctstateOf(p: Packet): string {
   const state = p.ctinfo === CTINFO.NEW ? 0 : p.ctinfo === CTINFO.RELATED || p.ctinfo === CTINFO.RELATED_REPLY ? 1 : 2;
   return CTSTATE_WORDS[state * 4 + ((p.ct.status >>> 4) & 3)]!;
 }
+
+/** The conntrack state shown for a packet refused before PREROUTING (conntrack never saw it). */
+const NEVER_TRACKED = 'no conntrack';
 
 /** `ctstateOf`'s answers, by state (NEW, RELATED, ESTABLISHED) · 4 + the SNAT/DNAT bits. */
 const CTSTATE_WORDS: readonly string[] = ['NEW', 'RELATED', 'ESTABLISHED'].flatMap((s) => [s, `${s},SNAT`, `${s},DNAT`, `${s},SNAT,DNAT`]);
@@ -268,6 +272,14 @@ export class Engine {
     pkt.inIface = inIface;
     pkt.outIface = null;
     run.inName = inIface;
+    // ip_rcv_core / ip6_rcv_core: what they refuse never reaches netfilter.
+    const refused = pkt.family === 'ipv4' ? receiveCheck4(pkt.data) : inIface === 'lo' ? null : receiveCheck6(pkt.src, pkt.dst);
+    if (refused !== null) {
+      run.fate = { kind: 'dropped', hook: 'receive', by: refused };
+      run.verdict = 'DROP';
+      run.steps?.push({ kind: 'route', decision: `dropped on receipt, before PREROUTING: ${refused}` });
+      return this.finish(run);
+    }
     if (!this.runHook(run, 'PREROUTING')) return this.finish(run);
     this.routeAndDeliver(run);
     return this.finish(run);
@@ -292,12 +304,61 @@ export class Engine {
     run.steps?.push({ kind: 'route', decision: `dropped by the routing decision: ${why}` });
   }
 
-  /** A packet the node itself sends (OUTPUT, then POSTROUTING; local destinations loop back). */
-  send(sent: Packet): PacketResult {
+  /** An ICMP error the stack sends about `pkt` (when it sends one), with the packet's conntrack attached as `icmp_send` attaches it. */
+  private emitError(err: Uint8Array | null, pkt: Packet): void {
+    if (err) this.ctx.emit(err, pkt.family, attachedConntrack(pkt) ?? undefined);
+  }
+
+  /**
+   * The error the routing decision sends for a received packet it has no usable route for: IPv4
+   * `ip_error` (forwarding on: no route → net unreachable, an `unreachable` route → host
+   * unreachable, `prohibit` → communication administratively prohibited; limited per source, on
+   * the tokens `icmp_send` spends too), IPv6 `ip6_pkt_discard` / `ip6_pkt_prohibit` (no route →
+   * no route to destination, `prohibit` → administratively prohibited). A blackhole is silent.
+   */
+  private unreachable(run: Run, route: RouteResult | null): void {
+    const pkt = run.pkt;
+    if (route?.type === 'blackhole') return;
+    const ctx = this.ctx.reset('filter', 'PREROUTING', undefined);
+    if (pkt.family === 'ipv4') {
+      if (!this.host.forwarding.ipv4) return;
+      const code = route === null ? 0 : route.type === 'prohibit' ? 13 : 1;
+      if (ipErrorAllow(ctx, pkt.src)) this.emitError(icmp4Error(pkt, 3, code, ctx, false), pkt);
+    } else {
+      this.emitError(icmp6Error(pkt, 1, route?.type === 'prohibit' ? 1 : 0, ctx, false), pkt);
+    }
+  }
+
+  /**
+   * What IPv6 input makes of a received packet's multicast destination after PREROUTING
+   * (`ip6_mc_input`): local delivery when the arrival device has joined the group — all-nodes
+   * ff02::1, all-routers ff02::2 and ff05::2 while forwarding, the solicited-node group of each of
+   * its IPv6 addresses — else a drop (no multicast routing). Null for other destinations.
+   */
+  private inputSpecial6(dst: Words, dev: string): string | null {
+    if (!isMulticast6(dst)) return null;
+    const [w0, w1, w2, w3] = dst as unknown as [number, number, number, number];
+    const ff02 = w0 >>> 0 === 0xff020000 && w1 === 0;
+    if (ff02 && w2 === 0 && (w3 === 1 || (w3 === 2 && this.host.forwarding.ipv6))) return 'local';
+    if (w0 >>> 0 === 0xff050000 && w1 === 0 && w2 === 0 && w3 === 2 && this.host.forwarding.ipv6) return 'local';
+    if (ff02 && w2 === 1 && (w3 >>> 24) === 0xff) {
+      for (const a of this.host.interfaces.get(dev)?.addrs ?? []) {
+        if (a.family === 'ipv6' && ((a.addr[3]! ^ w3) & 0xffffff) === 0) return 'local';
+      }
+    }
+    return `multicast destination ${formatAddr('ipv6', dst)}: ${dev} has not joined the group and the node does not route multicast`;
+  }
+
+  /**
+   * A packet the node itself sends (OUTPUT, then POSTROUTING; local destinations loop back);
+   * `oif`: the device a link-local IPv6 destination is reached through (none: any).
+   */
+  send(sent: Packet, oif: string | null = null): PacketResult {
     let pkt = sent;
     const run = this.newRun(pkt);
     pkt.inIface = null;
-    const route = this.route(pkt.family, pkt.dst);
+    // A link-local IPv6 destination is reached through the device given (`flowi6_oif`) only.
+    const route = oif !== null && oif !== 'lo' && pkt.family === 'ipv6' && isLinkLocal6(pkt.dst) ? lookupRoute(this.host, 'ipv6', pkt.dst, oif) : this.route(pkt.family, pkt.dst);
     if (!route || route.type === 'unreachable' || route.type === 'blackhole' || route.type === 'prohibit') {
       run.fate = { kind: 'dropped', hook: 'routing', by: route ? `${route.type} route` : 'no route to host (the socket gets ENETUNREACH)' };
       run.verdict = 'DROP';
@@ -343,19 +404,23 @@ export class Engine {
 
   private routeAndDeliver(run: Run): void {
     const pkt = run.pkt;
-    const special = pkt.family === 'ipv4' && pkt.inIface !== 'lo' ? inputSpecial4(pkt.src[0]!, pkt.dst[0]!, this.host.routeLocalnet ?? false) : null;
+    const v4 = pkt.family === 'ipv4';
+    const wire = pkt.inIface !== null && pkt.inIface !== 'lo';
+    const special = !wire ? null : v4 ? inputSpecial4(pkt.src[0]!, pkt.dst[0]!, this.host.routeLocalnet ?? false) : this.inputSpecial6(pkt.dst, pkt.inIface!);
     if (special !== null && special !== 'local') {
       this.martian(run, special);
       return;
     }
-    const route = special === 'local' ? LOCAL_BROADCAST : this.route(pkt.family, pkt.dst);
+    // A link-local IPv6 destination is looked up on the arrival device only (RT6_LOOKUP_F_IFACE).
+    const route = special === 'local' ? (v4 ? LOCAL_BROADCAST : LOCAL_MULTICAST) : !v4 && wire && isLinkLocal6(pkt.dst) ? lookupRoute(this.host, 'ipv6', pkt.dst, pkt.inIface!) : this.route(pkt.family, pkt.dst);
     // fib_validate_source, for local and broadcast delivery as for forwarding (below).
-    if (route && (route.type === 'local' || route.type === 'broadcast') && pkt.family === 'ipv4' && pkt.inIface !== 'lo' && pkt.src[0] !== 0 && this.isLocal4(pkt.src)) {
+    if (route && (route.type === 'local' || route.type === 'broadcast') && v4 && wire && pkt.src[0] !== 0 && this.isLocal4(pkt.src)) {
       this.martian(run, 'martian source: the source is an address of this node');
       return;
     }
-    if (route && (route.type === 'local' || route.type === 'broadcast')) {
-      run.steps?.push({ kind: 'route', decision: `local delivery (${formatAddr(pkt.family, pkt.dst)} is ${route.type === 'local' ? 'an address of this node' : 'a broadcast address'})` });
+    if (route && (route.type === 'local' || route.type === 'broadcast' || route === LOCAL_MULTICAST)) {
+      const what = route.type === 'local' ? 'an address of this node' : v4 ? 'a broadcast address' : `a multicast group the node has joined on ${pkt.inIface}`;
+      run.steps?.push({ kind: 'route', decision: `local delivery (${formatAddr(pkt.family, pkt.dst)} is ${what})` });
       if (!this.runHook(run, 'INPUT')) return;
       run.fate = this.fateOf('delivered', pkt.inIface ?? 'lo');
       return;
@@ -363,6 +428,7 @@ export class Engine {
     if (!route || route.type === 'unreachable' || route.type === 'blackhole' || route.type === 'prohibit') {
       run.fate = { kind: 'dropped', hook: 'routing', by: route ? `${route.type} route` : 'no route to the destination' };
       run.verdict = 'DROP';
+      if (wire) this.unreachable(run, route);
       return;
     }
     if (!this.host.forwarding[pkt.family]) {
@@ -383,9 +449,22 @@ export class Engine {
       run.verdict = 'DROP';
       run.steps?.push({ kind: 'route', decision: `not forwarded: ${pkt.family === 'ipv4' ? 'TTL' : 'hop limit'} ${pkt.ttl} (the kernel forwards only with 2 or more)` });
       const ctx = this.ctx.reset('filter', 'FORWARD', undefined);
-      const err = pkt.family === 'ipv4' ? icmp4Error(pkt, 11, 0, ctx, false) : icmp6Error(pkt, 3, 0, ctx, false);
-      if (err) ctx.emit(err, pkt.family, attachedConntrack(pkt) ?? undefined);
+      this.emitError(pkt.family === 'ipv4' ? icmp4Error(pkt, 11, 0, ctx, false) : icmp6Error(pkt, 3, 0, ctx, false), pkt);
       return;
+    }
+    // ip6_forward: a packet leaving by another device than it came in by must have a source that
+    // may be forwarded (the same device: the kernel sends a redirect instead, not modelled).
+    if (!v4 && out !== pkt.inIface) {
+      const s = pkt.src;
+      if (isAny6(s) || isMulticast6(s) || isLoopback6(s)) {
+        this.martian(run, `source ${formatAddr('ipv6', s)} is not forwarded`);
+        return;
+      }
+      if (isLinkLocal6(s)) {
+        this.martian(run, `link-local source ${formatAddr('ipv6', s)} is not forwarded beyond its link (the sender gets ICMPv6 "beyond scope of source address")`);
+        this.emitError(icmp6Error(pkt, 1, 2, this.ctx.reset('filter', 'FORWARD', undefined), false), pkt);
+        return;
+      }
     }
     decreaseTtl(pkt);
     pkt.outIface = out;
@@ -430,12 +509,12 @@ export class Engine {
         const e = run.emitted[k]!;
         const np = decodePacket(e.family, e.data);
         if (e.attach) { np.ct = e.attach.ct; np.ctinfo = e.attach.ctinfo; }
-        emitted.push(this.send(np));
+        emitted.push(this.send(np, e.oif));
       }
     }
     return {
       verdict: run.verdict, fate: run.fate, before: run.before, after: summarize(p), in: run.inName, out: run.outName,
-      ctstate: ctstateOf(p), conntrack: p.ct, steps: run.steps ?? NO_STEPS, logs: run.logs, emitted, packet: p, natRule,
+      ctstate: run.fate.kind === 'dropped' && run.fate.hook === 'receive' ? NEVER_TRACKED : ctstateOf(p), conntrack: p.ct, steps: run.steps ?? NO_STEPS, logs: run.logs, emitted, packet: p, natRule,
     };
   }
 
@@ -702,7 +781,7 @@ class RunContext implements PacketContext {
 
   emit(data: Uint8Array, family: 'ipv4' | 'ipv6', attach?: { ct: ConntrackEntry | null; ctinfo: number }): void {
     if (this.run.emitted === NO_EMITTED) this.run.emitted = [];
-    this.run.emitted.push({ data, family, ...(attach ? { attach } : {}) });
+    this.run.emitted.push({ data, family, ...(attach ? { attach } : {}), oif: this.run.pkt.inIface });
   }
 }
 
@@ -727,6 +806,34 @@ function decreaseTtl(pkt: Packet): void {
 
 /** The route answer of a packet `ip_route_input` delivers locally without a lookup (limited broadcast, all-hosts). */
 const LOCAL_BROADCAST = { type: 'broadcast' } as RouteResult;
+/** The route answer of an IPv6 packet to a multicast group the arrival device has joined. */
+const LOCAL_MULTICAST = { type: 'multicast' } as RouteResult;
+
+/**
+ * `ip_rcv_core`'s check natsim's decoding leaves: the IPv4 header checksum. A packet with a wrong
+ * one is dropped before PREROUTING; the reason, or null.
+ */
+function receiveCheck4(b: Uint8Array): string | null {
+  const hl = (b[0]! & 0x0f) * 4;
+  let sum = 0;
+  for (let i = 0; i < hl; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return sum === 0xffff ? null : `the IPv4 header checksum is wrong (0x${((b[10]! << 8) | b[11]!).toString(16).padStart(4, '0')})`;
+}
+
+/**
+ * `ip6_rcv_core`'s address checks on a packet from a device other than loopback, in its order:
+ * loopback source or destination, an interface-local (scope 1) or scope-0 multicast destination,
+ * a multicast source — refused before PREROUTING; the reason, or null. (IPv4-mapped sources pass:
+ * the check Linux 5.3 added was moved to TCP in 5.12.)
+ */
+function receiveCheck6(src: Words, dst: Words): string | null {
+  if (isLoopback6(src) || isLoopback6(dst)) return `the loopback address ::1 as ${isLoopback6(src) ? 'source' : 'destination'} of a packet from another node`;
+  if (isMulticast6(dst) && mcScope6(dst) === 1) return `interface-local multicast destination ${formatAddr('ipv6', dst)} from another node`;
+  if (isMulticast6(dst) && mcScope6(dst) === 0) return `multicast destination ${formatAddr('ipv6', dst)} of the reserved scope 0`;
+  if (isMulticast6(src)) return `multicast source ${formatAddr('ipv6', src)}`;
+  return null;
+}
 
 /**
  * What `ip_route_input` makes of an IPv4 packet's addresses before its route lookup, in its
@@ -898,7 +1005,8 @@ interface Run {
   before: PacketSummary;
   steps: PathStep[] | null;
   logs: string[];
-  emitted: { data: Uint8Array; family: 'ipv4' | 'ipv6'; attach?: { ct: ConntrackEntry | null; ctinfo: number } }[];
+  /** Packets the node sends because of this one; `oif`: the device the packet came in by (an ICMPv6 error to a link-local source keeps to it). */
+  emitted: { data: Uint8Array; family: 'ipv4' | 'ipv6'; attach?: { ct: ConntrackEntry | null; ctinfo: number }; oif: string | null }[];
   verdict: 'ACCEPT' | 'DROP';
   fate: Fate;
   inName: string | null;

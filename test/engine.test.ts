@@ -500,6 +500,105 @@ describe('the routing decision drops martians and what it cannot route (ip_route
   });
 });
 
+describe('what IPv4 and IPv6 input refuse before PREROUTING, and what routing does with the rest', () => {
+  const rules6 = `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n`;
+  const node6 = (linkLocal = false): Engine => new Engine({
+    ruleset: loadRuleset([{ text: rules6, file: 'm6.rules' }], { family: 'ipv6' }),
+    host: hostFromSpec({
+      interfaces: [
+        { name: 'lan0', addrs: ['2001:db8:10::1/64', ...(linkLocal ? ['fe80::1/64'] : [])] },
+        { name: 'wan0', addrs: ['2001:db8:20::1/64', ...(linkLocal ? ['fe80::2/64'] : [])] },
+      ],
+      routes: ['default via 2001:db8:20::2 dev wan0'],
+    }),
+    seed: 'm6',
+  });
+  const send6 = (e: Engine, src: string, dst: string) => e.receive(packet({ src, dst, proto: 17, sport: 5000, dport: 53 }), 'lan0');
+
+  it('ip6_rcv_core: loopback, interface-local and scope-0 multicast destinations and multicast sources never reach PREROUTING', () => {
+    const e = node6();
+    const cases: [string, string, string][] = [
+      ['::1', '2001:db8:30::5', 'loopback address ::1 as source'],
+      ['2001:db8:10::7', '::1', 'loopback address ::1 as destination'],
+      ['2001:db8:10::7', 'ff01::1', 'interface-local multicast destination ff01::1'],
+      ['2001:db8:10::7', 'ff00::1', 'reserved scope 0'],
+      ['ff02::5', '2001:db8:30::5', 'multicast source ff02::5'],
+    ];
+    for (const [src, dst, why] of cases) {
+      const r = send6(e, src, dst);
+      expect(r.fate, `${src} -> ${dst}`).toMatchObject({ kind: 'dropped', hook: 'receive' });
+      expect((r.fate as { by?: string }).by, `${src} -> ${dst}`).toContain(why);
+      expect(r.ctstate).toBe('no conntrack');
+    }
+    expect(saveRuleset(e.ruleset, { counters: true })).toContain(':PREROUTING ACCEPT [0:0]');
+  });
+
+  it('multicast after PREROUTING: the groups the device joined are delivered, others dropped (ip6_mc_input); an IPv4-mapped source is forwarded', () => {
+    const e = node6();
+    expect(send6(e, '2001:db8:10::7', 'ff02::1').fate).toEqual({ kind: 'delivered', iface: 'lan0' });
+    expect(send6(e, '2001:db8:10::7', 'ff02::2').fate).toEqual({ kind: 'delivered', iface: 'lan0' });
+    expect(send6(e, '2001:db8:10::7', 'ff05::2').fate).toEqual({ kind: 'delivered', iface: 'lan0' });
+    // lan0's solicited-node group (2001:db8:10::1), not wan0's (2001:db8:20::1 has the same low bits: 00:0001).
+    expect(send6(e, '2001:db8:10::7', 'ff02::1:ff00:1').fate).toEqual({ kind: 'delivered', iface: 'lan0' });
+    expect(send6(e, '2001:db8:10::7', 'ff02::1:ff00:2').fate).toMatchObject({ kind: 'dropped', hook: 'routing' });
+    expect((send6(e, '2001:db8:10::7', 'ff0e::1234').fate as { by?: string }).by).toContain('has not joined the group');
+    expect(send6(e, '::ffff:10.1.2.3', '2001:db8:30::5').fate).toEqual({ kind: 'forwarded', out: 'wan0' });
+    const saved = saveRuleset(e.ruleset, { counters: true });
+    expect(saved).toContain(':PREROUTING ACCEPT [7:');
+    expect(saved).toContain(':INPUT ACCEPT [4:');
+  });
+
+  it('ip6_forward: an unspecified source is not forwarded; a link-local one gets "beyond scope of source address" back through its own link', () => {
+    const e = node6(true);
+    expect((send6(e, '::', '2001:db8:30::5').fate as { by?: string }).by).toContain('source :: is not forwarded');
+    const r = send6(e, 'fe80::1234', '2001:db8:30::5');
+    expect(r.fate).toMatchObject({ kind: 'dropped', hook: 'routing' });
+    expect(r.emitted).toHaveLength(1);
+    const err = r.emitted[0]!;
+    expect(err.fate).toEqual({ kind: 'sent', out: 'lan0' });
+    expect(err.after).toMatchObject({ src: 'fe80::1', dst: 'fe80::1234' });
+    expect([err.packet.data[40], err.packet.data[41]]).toEqual([1, 2]);
+    // Without a route to the link-local source on that link (no fe80::/64 on lan0), no error at all.
+    expect(send6(node6(), 'fe80::1234', '2001:db8:30::5').emitted).toHaveLength(0);
+    // A link-local destination is routed only through the device it came in by.
+    expect(send6(e, '2001:db8:10::7', 'fe80::99').fate).toEqual({ kind: 'forwarded', out: 'lan0' });
+  });
+
+  it('no route: ICMPv6 "no route to destination" (ip6_pkt_discard); IPv4 net unreachable, limited per source (ip_error)', () => {
+    const r6 = node6().receive(packet({ src: '2001:db8:10::7', dst: 'fe80::99', proto: 17, sport: 5000, dport: 53 }), 'lan0');
+    expect(r6.fate).toMatchObject({ kind: 'dropped', by: 'no route to the destination' });
+    expect(r6.emitted.map((x) => [x.fate, x.after.dst, x.packet.data[40], x.packet.data[41]])).toEqual([[{ kind: 'sent', out: 'lan0' }, '2001:db8:10::7', 1, 0]]);
+    const e4 = new Engine({
+      ruleset: loadRuleset([{ text: rules6, file: 'm4.rules' }]),
+      host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'wan0', addrs: ['203.0.113.2/24'] }], routes: ['unreachable 198.51.100.0/24', 'prohibit 198.51.100.128/25', 'blackhole 192.0.2.0/24'] }),
+      seed: 'm4',
+    });
+    const at = (dst: string) => e4.receive(packet({ src: '192.168.1.10', dst, proto: 17, sport: 5000, dport: 53 }), 'lan0');
+    const codes = (r: ReturnType<typeof at>) => r.emitted.map((x) => [x.packet.data[20], x.packet.data[21]]);
+    expect(codes(at('10.9.9.9'))).toEqual([[3, 0]]);
+    expect(codes(at('198.51.100.5'))).toEqual([[3, 1]]);
+    // ip_error and icmp_send spend the source's tokens (5 s of burst, a second each): a third error in the same instant is not sent.
+    expect(codes(at('198.51.100.200'))).toEqual([]);
+    e4.advance(2000);
+    expect(codes(at('198.51.100.200'))).toEqual([[3, 13]]);
+    expect(codes(at('192.0.2.5'))).toEqual([]);
+  });
+
+  it('ip_rcv_core: an IPv4 header with a wrong checksum never reaches PREROUTING', () => {
+    const e = new Engine({
+      ruleset: loadRuleset([{ text: rules6, file: 'm4.rules' }]),
+      host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'wan0', addrs: ['203.0.113.2/24'] }], routes: ['default via 203.0.113.1 dev wan0'] }),
+      seed: 'm4',
+    });
+    const p = packet({ src: '192.168.1.10', dst: '198.51.100.5', proto: 17, sport: 5000, dport: 53 });
+    p.data[10] ^= 0x40;
+    const r = e.receive(decodePacket('ipv4', p.data), 'lan0');
+    expect(r.fate).toMatchObject({ kind: 'dropped', hook: 'receive' });
+    expect((r.fate as { by?: string }).by).toContain('IPv4 header checksum is wrong');
+    expect(saveRuleset(e.ruleset, { counters: true })).toContain(':PREROUTING ACCEPT [0:0]');
+  });
+});
+
 describe('what an ICMP error the node sends about a packet carries (nf_ct_attach)', () => {
   const node = (raw: string): Engine => new Engine({
     ruleset: loadRuleset([{ text: `*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${raw}COMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -p udp -j REJECT\nCOMMIT\n`, file: 'a.rules' }]),

@@ -64,6 +64,17 @@ describe('host from the short form', () => {
     expect(addrType(h, 'ipv4', v4('127.0.0.1'))).toBe('LOCAL');
     expect(addrType(h, 'ipv4', v4('10.244.0.255'))).toBe('BROADCAST');
   });
+  it('reads `ip -6 route` lines: a default route of the gateway\'s family, pref and onlink', () => {
+    const h6 = hostFromSpec({
+      interfaces: [{ name: 'eth0', addrs: ['2001:db8::2/64'] }],
+      routes: ['default via 2001:db8::1 dev eth0 proto static metric 1024 onlink pref medium', '-6 default via fe80::1 dev eth0'],
+    });
+    const six = h6.routes.filter((r) => r.family === 'ipv6' && r.prefixLen === 0);
+    expect(six).toHaveLength(2);
+    // The lower metric wins: the route through fe80::1 (metric 0) over the one with metric 1024.
+    expect(lookupRoute(h6, 'ipv6', [0x20010db9, 0, 0, 1])).toMatchObject({ dev: 'eth0', gateway: [0xfe800000, 0, 0, 1] });
+    expect(lookupRoute(h6, 'ipv4', v4('1.1.1.1'))).toBeNull();
+  });
   it('refuses bad routes with a reason', () => {
     expect(() => hostFromSpec({ interfaces: [], routes: ['10.0.0.0/8 gw 1.2.3.4'] })).toThrow(/unknown keyword "gw"/);
   });

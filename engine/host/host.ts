@@ -221,11 +221,16 @@ export function hostFromSpec(spec: HostSpec, file = 'host'): Host {
 /** One route in `ip route` syntax. */
 export function parseRouteText(text: string, file = 'host', i = 0): Route {
   const words = text.trim().split(/\s+/);
+  // `-6` (as `ip -6 route` takes it) anywhere: an IPv6 route.
+  const six = words.indexOf('-6');
+  if (six >= 0) words.splice(six, 1);
   let type: RouteType = 'unicast';
   if (['blackhole', 'unreachable', 'prohibit', 'local', 'broadcast', 'throw'].includes(words[0]!)) type = words.shift() as RouteType;
   const dstText = words.shift();
   if (dstText === undefined) throw bad(file, `route ${i}: empty`);
-  const family: Family = dstText.includes(':') || words.includes('-6') ? 'ipv6' : 'ipv4';
+  // The family from the destination, or (`default`) from the gateway, or `-6`.
+  const via = words.indexOf('via');
+  const family: Family = dstText.includes(':') || six >= 0 || (dstText === 'default' && via >= 0 && (words[via + 1] ?? '').includes(':')) ? 'ipv6' : 'ipv4';
   let dst: Words, prefixLen: number;
   if (dstText === 'default') { dst = family === 'ipv4' ? [0] : [0, 0, 0, 0]; prefixLen = 0; } else {
     const [a, len] = dstText.split('/');
@@ -236,13 +241,15 @@ export function parseRouteText(text: string, file = 'host', i = 0): Route {
   const r: Route = { family, table: 'main', type, dst, prefixLen, gateway: null, dev: null, prefsrc: null, metric: 0 };
   for (let k = 0; k < words.length; k += 2) {
     const key = words[k]!, val = words[k + 1];
+    // Flags without a value, as `ip route` prints them.
+    if (key === 'onlink' || key === 'linkdown' || key === 'dead') { k--; continue; }
     if (val === undefined) throw bad(file, `route "${text}": "${key}" needs a value`);
     if (key === 'via') r.gateway = needAddr(file, family, val, `route "${text}" via`);
     else if (key === 'dev') r.dev = val;
     else if (key === 'src') r.prefsrc = needAddr(file, family, val, `route "${text}" src`);
     else if (key === 'metric') r.metric = Number(val);
-    else if (key === 'proto' || key === 'scope' || key === 'table') continue;
-    else throw bad(file, `route "${text}": unknown keyword "${key}" (expected via, dev, src, metric)`);
+    else if (key === 'proto' || key === 'scope' || key === 'table' || key === 'pref' || key === 'expires') continue;
+    else throw bad(file, `route "${text}": unknown keyword "${key}" (expected via, dev, src, metric; proto, scope, table, pref and expires are read and ignored)`);
   }
   if (type === 'unicast' && r.dev === null && r.gateway === null) throw bad(file, `route "${text}": needs "dev IFACE" or "via GATEWAY"`);
   return r;
@@ -268,12 +275,17 @@ function matches(r: Route, family: Family, addr: Words): boolean {
 /** The tables `lookupRoute` consults, in order. */
 const ROUTE_TABLES = ['local', 'main'] as const;
 
-/** Route lookup as `fib_lookup`: the local table first, then the main table by longest prefix, then lowest metric. */
-export function lookupRoute(host: Host, family: Family, dst: Words): RouteResult | null {
+/**
+ * Route lookup as `fib_lookup`: the local table first, then the main table by longest prefix, then
+ * lowest metric. With `strictDev`, only routes through that device count (an IPv6 lookup with
+ * `RT6_LOOKUP_F_IFACE`, as the kernel makes for link-local destinations).
+ */
+export function lookupRoute(host: Host, family: Family, dst: Words, strictDev?: string): RouteResult | null {
   let best: Route | null = null;
   for (const table of ROUTE_TABLES) {
     for (const r of host.routes) {
       if (r.table !== table || !matches(r, family, dst)) continue;
+      if (strictDev !== undefined && r.dev !== strictDev) continue;
       if (!best || r.prefixLen > best.prefixLen || (r.prefixLen === best.prefixLen && r.metric < best.metric)) best = r;
     }
     if (best) break;

@@ -231,6 +231,39 @@ export function isZero(w: Words): boolean {
   return w.every((x) => x === 0);
 }
 
+/** IPv6 multicast (ff00::/8). */
+export function isMulticast6(a: Words): boolean {
+  return a[0]! >>> 24 === 0xff;
+}
+
+/** The scope of an IPv6 multicast address (`IPV6_ADDR_MC_SCOPE`: the low nibble of its second byte). */
+export function mcScope6(a: Words): number {
+  return (a[0]! >>> 16) & 0x0f;
+}
+
+/** IPv6 link-local unicast (fe80::/10). */
+export function isLinkLocal6(a: Words): boolean {
+  return (a[0]! & 0xffc00000) >>> 0 === 0xfe800000;
+}
+
+/** The IPv6 loopback address ::1. */
+export function isLoopback6(a: Words): boolean {
+  return a[0] === 0 && a[1] === 0 && a[2] === 0 && a[3] === 1;
+}
+
+/** The IPv6 unspecified address ::. */
+export function isAny6(a: Words): boolean {
+  return a[0] === 0 && a[1] === 0 && a[2] === 0 && a[3] === 0;
+}
+
+/**
+ * Whether an IPv6 destination is only meaningful on one interface (`rt6_need_strict`: link-local
+ * unicast, multicast, loopback): the kernel's route lookups for it keep to that interface.
+ */
+export function needsStrict6(a: Words): boolean {
+  return isLinkLocal6(a) || isMulticast6(a) || isLoopback6(a);
+}
+
 /** True when both addresses are equal. */
 export function wordsEqual(a: Words, b: Words): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

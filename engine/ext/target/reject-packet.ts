@@ -30,7 +30,7 @@ import { NatsimError, EXIT_OTHER } from '../../errors.js';
 import { CTINFO, IPS, isConfirmed } from '../../conntrack/entry.js';
 import type { TcpState } from '../../conntrack/tcp.js';
 import { addrType, lookupRoute, masqueradeSource, type Host } from '../../host/host.js';
-import { parseIPv4Strict, type Words } from '../../net/addr.js';
+import { isAny6, isLinkLocal6, isMulticast6, parseIPv4Strict, type Words } from '../../net/addr.js';
 import type { Packet } from '../../packet.js';
 import { finish, pseudoHeaderSum, sumBytes } from '../../wire/checksum.js';
 import { emitIpv4, writeU32 } from '../../wire/ipv4.js';
@@ -83,9 +83,13 @@ function peerAllow(st: IcmpRateState, key: string, now: number, timeout: number)
     p = { tokens: 0, last: now - 60 * HZ };
     st.peers.set(key, p);
   }
-  let token = p.tokens + (now - p.last);
-  p.last = now;
-  if (token > 6 * timeout) token = 6 * timeout;
+  let token = p.tokens;
+  // The cap applies only when time has passed (a stamp already current leaves the tokens as they are).
+  if (now !== p.last) {
+    token += now - p.last;
+    p.last = now;
+    if (token > 6 * timeout) token = 6 * timeout;
+  }
   let rc = false;
   if (token >= timeout) {
     token -= timeout;
@@ -93,6 +97,29 @@ function peerAllow(st: IcmpRateState, key: string, now: number, timeout: number)
   }
   p.tokens = token;
   return rc;
+}
+
+/**
+ * `ip_error`'s own limit on the "unreachable" errors the routing decision sends one source
+ * (net/ipv4/route.c): the source's inet_peer tokens — the same ones `icmp_send` spends next
+ * (`inet_peer_xrlim_allow`) — refilled by the jiffies passed up to `ip_rt_error_burst` (5 s) and
+ * spent `ip_rt_error_cost` (1 s) a message.
+ */
+export function ipErrorAllow(ctx: PacketContext, src: Words): boolean {
+  const st = icmpRateState(ctx);
+  const now = jiffies(ctx.now);
+  const key = `4:${src[0]}`;
+  let p = st.peers.get(key);
+  if (!p) {
+    p = { tokens: 0, last: now - 60 * HZ };
+    st.peers.set(key, p);
+  }
+  p.tokens += now - p.last;
+  if (p.tokens > 5 * HZ) p.tokens = 5 * HZ;
+  p.last = now;
+  if (p.tokens < HZ) return false;
+  p.tokens -= HZ;
+  return true;
 }
 
 /** Whether the kernel would have the checksum already verified or still partial (nothing to check). */
@@ -321,8 +348,6 @@ function selectSource6(host: Host, dev: string | null, dst: Words): Words | null
   return best?.addr ?? null;
 }
 
-function isMulticast6(a: Words): boolean { return a[0]! >>> 24 === 0xff; }
-function isAny6(a: Words): boolean { return a.every((w) => w === 0); }
 
 /** An ICMPv6 destination-unreachable for the IPv6 packet (`nf_send_unreach6` + `icmp6_send`), or null. */
 export function icmp6Unreach(pkt: Packet, code: number, ctx: PacketContext): Uint8Array | null {
@@ -361,7 +386,11 @@ export function icmp6Error(pkt: Packet, type: number, code: number, ctx: PacketC
     if (!globalAllow(st, now)) return null;
     applyRatelimit = true;
   }
-  const back = lookupRoute(ctx.host, 'ipv6', pkt.src);
+  // An error to a link-local source goes out of the device the packet came in by
+  // (`icmp6_iif`: the lookup keeps to it), or nowhere when no route there reaches the source.
+  const back = isLinkLocal6(pkt.src) && pkt.inIface !== null && pkt.inIface !== 'lo'
+    ? lookupRoute(ctx.host, 'ipv6', pkt.src, pkt.inIface)
+    : lookupRoute(ctx.host, 'ipv6', pkt.src);
   if (!back || !usable(back.type)) return null;
   const backDev = back.type === 'local' ? 'lo' : back.dev;
   let saddr: Words | null = local ? pkt.dst : back.prefsrc;
