@@ -52,6 +52,14 @@ export interface EngineOptions {
    * the ruleset's own objects either way.
    */
   compiled?: CompiledRuleset;
+  /**
+   * Take the checksums of received packets as already verified (default false), as the kernel
+   * takes a packet whose checksum the network card checked or will fill in (`CHECKSUM_UNNECESSARY`,
+   * `CHECKSUM_PARTIAL`): conntrack does not verify them (a wrong one is not INVALID), REJECT does
+   * not refuse to answer them, and a wrong IPv4 header checksum is not dropped on receipt. For
+   * captures taken where checksums are offloaded (on the sending host, on a pod's veth).
+   */
+  checksumsOffloaded?: boolean;
 }
 
 /** The addresses and ports of a packet at one point. */
@@ -151,6 +159,10 @@ export class Engine {
   private readonly routes = new Map<string, RouteResult | null>();
   /** The node's IPv4 routes laid out for lookups (made on first use). */
   private fib4: Fib4 | null = null;
+  /** `EngineOptions.checksumsOffloaded`. */
+  readonly checksumsOffloaded: boolean;
+  /** Received IPv4 packets dropped on receipt for a wrong header checksum (`ip_rcv_core`). */
+  headerChecksumDrops = 0;
   /** The last route looked up, by its destination array (see `route`). */
   private lastRouteDst: Words | null = null;
   private lastRoute: RouteResult | null = null;
@@ -188,7 +200,8 @@ export class Engine {
     } else {
       this.compiled = compileRuleset(o.ruleset);
     }
-    this.conntrack = new ConntrackTable(o.conntrack ?? {});
+    this.checksumsOffloaded = o.checksumsOffloaded ?? false;
+    this.conntrack = new ConntrackTable(this.checksumsOffloaded ? { checksum: false, ...o.conntrack } : o.conntrack ?? {});
     this.now = o.startMs ?? 0;
     this.trace = o.trace ?? false;
     this.generatedCode = o.generatedCode ?? true;
@@ -209,7 +222,7 @@ export class Engine {
     this.plan = plan;
     this.natTable = this.compiled.tables.get('nat');
     this.natEnv = { ct: this.conntrack, now: 0, random16: () => this.rng() & 0xffff };
-    this.ctx = new RunContext(this.ruleset.family, this.host, this.rng, this.shared);
+    this.ctx = new RunContext(this.ruleset.family, this.host, this.rng, this.shared, this.checksumsOffloaded);
   }
 
   /**
@@ -273,8 +286,9 @@ export class Engine {
     pkt.outIface = null;
     run.inName = inIface;
     // ip_rcv_core / ip6_rcv_core: what they refuse never reaches netfilter.
-    const refused = pkt.family === 'ipv4' ? receiveCheck4(pkt.data) : inIface === 'lo' ? null : receiveCheck6(pkt.src, pkt.dst);
+    const refused = pkt.family === 'ipv4' ? (this.checksumsOffloaded ? null : receiveCheck4(pkt.data)) : inIface === 'lo' ? null : receiveCheck6(pkt.src, pkt.dst);
     if (refused !== null) {
+      if (pkt.family === 'ipv4') this.headerChecksumDrops++;
       run.fate = { kind: 'dropped', hook: 'receive', by: refused };
       run.verdict = 'DROP';
       run.steps?.push({ kind: 'route', decision: `dropped on receipt, before PREROUTING: ${refused}` });
@@ -741,6 +755,7 @@ class RunContext implements PacketContext {
     readonly host: Host,
     private readonly rng: () => number,
     private readonly sharedState: Map<string, unknown>,
+    readonly checksumsOffloaded: boolean,
   ) {}
 
   /** Ready for a new run at virtual time `now`. */

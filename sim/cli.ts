@@ -195,6 +195,7 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
       .option('write', { describe: 'write the packets as they leave the node (.pcap or .pcapng; pcapng adds a comment naming the deciding rule)', type: 'string' })
       .option('write-dropped', { describe: 'also write the packets the node dropped', type: 'boolean', default: false })
       .option('as-captured', { describe: 'take every packet as the node receives it (a capture taken on the node); by default a reply the capture shows from the client\'s side (from a NATed connection\'s original destination) is replayed as the node gets it from the endpoint', type: 'boolean', default: false })
+      .option('offloaded-checksums', { describe: 'take the capture\'s checksums as correct, as the kernel takes those the network card checks or fills in: for a capture taken on the sending host or a pod\'s veth, where tcpdump shows them unfinished (by default a wrong one makes conntrack mark the packet INVALID, and a wrong IPv4 header checksum drops it on receipt)', type: 'boolean', default: false })
       .option('save-counters', { describe: 'write the ruleset with its counters, as iptables-save -c prints it', type: 'string' })
       .option('trace', { describe: 'print each packet\'s full path', type: 'boolean', default: false })
       .option('summary', { describe: 'print only the summary', type: 'boolean', default: false })
@@ -207,7 +208,7 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
     async (a) => {
       await runReplay({
         capture: a.capture as string, rules: a.rules as string[], ...(a.scenario ? { scenario: a.scenario } : {}), ...(a.host ? { host: a.host } : {}), ...(a.routes ? { routes: a.routes } : {}),
-        ifaceMap: a['iface-map'] as string[], direction: a.direction as 'in' | 'out' | 'auto', ...(a.write ? { write: a.write } : {}), writeDropped: a['write-dropped'], asCaptured: a['as-captured'],
+        ifaceMap: a['iface-map'] as string[], direction: a.direction as 'in' | 'out' | 'auto', ...(a.write ? { write: a.write } : {}), writeDropped: a['write-dropped'], asCaptured: a['as-captured'], offloadedChecksums: a['offloaded-checksums'],
         ...(a['save-counters'] ? { saveCounters: a['save-counters'] } : {}), ...(a['conntrack-max'] !== undefined ? { conntrackMax: conntrackMaxOption(a['conntrack-max']) } : {}), trace: a.trace, summary: a.summary, json: a.json, ndjson: a.ndjson, strict: a.strict, seed: a.seed,
       }, streams, colours(process.stdout, argv.includes('--no-color')));
     })

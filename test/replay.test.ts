@@ -125,6 +125,29 @@ describe('natsim replay on the seed node', () => {
     expect(bad.stderr).toContain('--conntrack-max 1.5: expected a whole number of entries');
   });
 
+  it('wrong checksums: INVALID and dropped on receipt as from the wire, with a summary note; --offloaded-checksums takes them as correct', () => {
+    const path = join(dir, 'offload.pcap');
+    const w = CaptureWriter.toFile(path, { format: 'pcap', linkType: LINKTYPE.ETHERNET });
+    for (let i = 0; i < 3; i++) {
+      const q = buildPacketBytes({ family: 'ipv4', src: [client], dst: [vip], proto: 17, sport: 42000 + i, dport: 53, payload: new Uint8Array([1, 2, 3]) });
+      // As tcpdump shows a sender's packet before the card fills the checksum in: the pseudo-header sum only.
+      if (i < 2) { q[26] ^= 0x5a; q[27] ^= 0xa5; }
+      if (i === 2) q[10] ^= 0x11;
+      w.write({ tsSec: 1_700_000_000, tsNsec: i * 1000, data: encapsulate(LINKTYPE.ETHERNET, 'ipv4', q), interface: 'eth0' });
+    }
+    w.close();
+    const strictRun = run([path, '--scenario', 'kube-seed']);
+    expect(strictRun.status).toBe(0);
+    const lines = (s: string): string[] => s.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l));
+    expect(lines(strictRun.stdout).map((l) => /\[([^\]]+)\]/.exec(l)![1])).toEqual(['INVALID', 'INVALID', 'no conntrack']);
+    expect(strictRun.stdout).toContain('checksums: 2 with a wrong TCP, UDP or ICMP checksum, which conntrack marked INVALID (nf_conntrack_checksum=1); 1 with a wrong IPv4 header checksum, dropped on receipt');
+    const trusted = run([path, '--scenario', 'kube-seed', '--offloaded-checksums']);
+    expect(lines(trusted.stdout).map((l) => /\[([^\]]+)\]/.exec(l)![1])).toEqual(['NEW,SNAT,DNAT', 'NEW,SNAT,DNAT', 'NEW,SNAT,DNAT']);
+    expect(trusted.stdout).not.toContain('checksums:');
+    const json = JSON.parse(run([path, '--scenario', 'kube-seed', '--json']).stdout) as { checksums: unknown };
+    expect(json.checksums).toEqual({ offloaded: false, wrongTransport: 2, wrongIpv4Header: 1 });
+  });
+
   it('a truncated capture is an error naming the packet and the byte offset, after the packets before it', () => {
     const bytes = readFileSync(pcap);
     const cut = join(dir, 'cut.pcap');

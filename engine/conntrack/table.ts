@@ -282,6 +282,8 @@ export interface ConntrackStats {
   clashResolve: number;
   /** Of `drop`: packets refused because the table was full and nothing could be early-dropped (not a kernel counter of its own). */
   tableFull: number;
+  /** Of `invalid`: packets whose transport checksum was wrong (`nf_conntrack_checksum`; not a kernel counter of its own). */
+  badChecksum: number;
 }
 
 /** An entry found by tuple, with the direction the tuple matched. */
@@ -583,7 +585,7 @@ export class ConntrackTable {
   /** `nf_conntrack_max`; 0 means unlimited, as in the kernel. */
   readonly max: number;
   /** Event counters. */
-  readonly stats: ConntrackStats = { found: 0, invalid: 0, insert: 0, insertFailed: 0, drop: 0, earlyDrop: 0, clashResolve: 0, tableFull: 0 };
+  readonly stats: ConntrackStats = { found: 0, invalid: 0, insert: 0, insertFailed: 0, drop: 0, earlyDrop: 0, clashResolve: 0, tableFull: 0, badChecksum: 0 };
   /**
    * The hash table, as the kernel's: each confirmed entry has two nodes, `2 * index + dir`
    * (`tuplehash[dir]`), found by hash in `nodeIndex`. A node is a record of `NODE` 32-bit words in
@@ -982,6 +984,7 @@ export class ConntrackTable {
 
   private invalid(reason: string): CtResult {
     this.stats.invalid++;
+    if (reason.includes('checksum')) this.stats.badChecksum++;
     return { kind: 'invalid', reason };
   }
 

@@ -77,6 +77,8 @@ export interface PacketContext {
   readonly now: number;
   /** The node the packet is on. */
   readonly host: Host;
+  /** Received packets' checksums count as already verified (`EngineOptions.checksumsOffloaded`); absent: false. */
+  readonly checksumsOffloaded?: boolean;
   /** A uniformly distributed unsigned 32-bit number from the engine's seeded generator. */
   random32(): number;
   /** The kernel's hotdrop: the packet is dropped at once (a header a match needs is unreadable). */

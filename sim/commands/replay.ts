@@ -42,6 +42,8 @@ export interface ReplayOptions extends NodeOptions {
   writeDropped: boolean;
   /** Take every packet literally (no client-side replies turned into the endpoint's). */
   asCaptured?: boolean;
+  /** Received packets' checksums count as verified (`EngineOptions.checksumsOffloaded`). */
+  offloadedChecksums?: boolean;
   json: boolean;
   ndjson: boolean;
   summary: boolean;
@@ -77,7 +79,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   const lines = !o.json && !o.summary && !o.ndjson;
   const decisions = lines || (o.write !== undefined && o.write.endsWith('.pcapng'));
   // The replay keeps no conntrack entry past its packet: the table may reuse early-dropped ones.
-  const engine = new Engine({ ruleset, host, seed: o.seed, trace: needSteps, decisions, conntrack: { recycleDropped: o.recycleEntries ?? true, ...(o.conntrackMax !== undefined ? { max: o.conntrackMax } : {}) } });
+  const engine = new Engine({ ruleset, host, seed: o.seed, trace: needSteps, decisions, checksumsOffloaded: o.offloadedChecksums ?? false, conntrack: { recycleDropped: o.recycleEntries ?? true, ...(o.conntrackMax !== undefined ? { max: o.conntrackMax } : {}) } });
   const map = new Map<string, string>();
   for (const m of o.ifaceMap) {
     const [from, to] = m.split('=');
@@ -231,7 +233,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
     // As JSON.stringify(…, null, 2) prints it, the conntrack lines (last) written in pieces.
     const now = engine.now;
     const count = engine.conntrack.listedCount(now);
-    const head = JSON.stringify({ packets, notIp, undecodable, translatedReplies, fates: Object.fromEntries(fates), mappingCount, mappings, conntrackTable: tableFigures(engine), conntrack: [] }, null, 2);
+    const head = JSON.stringify({ packets, notIp, undecodable, translatedReplies, fates: Object.fromEntries(fates), checksums: checksumFigures(engine), mappingCount, mappings, conntrackTable: tableFigures(engine), conntrack: [] }, null, 2);
     if (count === 0) { streams.out(head + '\n'); return; }
     out.write(head.slice(0, head.length - '[]\n}'.length) + '[\n');
     let i = 0;
@@ -247,6 +249,14 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   if (notIp) streams.out(`  not replayed: ${notIp} frames that are not IP of this ruleset's family (${[...notIpReasons].map(([k, n]) => `${k} ${n}`).join(', ')})\n`);
   if (undecodable) streams.out(`  not replayed: ${undecodable} packets whose IP header could not be decoded (--strict stops at the first)\n`);
   if (translatedReplies) streams.out(`  ${translatedReplies} replies captured on the client's side were replayed as the node receives them from their endpoints\n`);
+  const cf = checksumFigures(engine);
+  if (cf.wrongTransport > 0 || cf.wrongIpv4Header > 0) {
+    const what = [
+      cf.wrongTransport > 0 ? `${cf.wrongTransport.toLocaleString('en-US')} with a wrong TCP, UDP or ICMP checksum, which conntrack marked INVALID (nf_conntrack_checksum=1)` : '',
+      cf.wrongIpv4Header > 0 ? `${cf.wrongIpv4Header.toLocaleString('en-US')} with a wrong IPv4 header checksum, dropped on receipt` : '',
+    ].filter(Boolean).join('; ');
+    streams.out(`  checksums: ${what} — as the kernel treats such packets from the wire. A capture taken on the sending host or on a pod's veth shows checksums the network card had not filled in yet: --offloaded-checksums takes them as correct\n`);
+  }
   const tf = tableFigures(engine);
   if (tf.earlyDropped > 0 || tf.droppedFull > 0) {
     streams.out(`  conntrack table full (nf_conntrack_max ${tf.max.toLocaleString('en-US')}; --conntrack-max sets it): ${tf.earlyDropped.toLocaleString('en-US')} unassured entries early-dropped to make room, ${tf.droppedFull.toLocaleString('en-US')} packets dropped with no room\n`);
@@ -517,6 +527,11 @@ function captureSize(path: string): number | null {
 }
 
 /** What the conntrack table did during the replay (its `/proc/net/stat/nf_conntrack` counters). */
+/** Packets natsim found a wrong checksum in (none counted with --offloaded-checksums, which verifies none). */
+function checksumFigures(engine: Engine): { offloaded: boolean; wrongTransport: number; wrongIpv4Header: number } {
+  return { offloaded: engine.checksumsOffloaded, wrongTransport: engine.conntrack.stats.badChecksum, wrongIpv4Header: engine.headerChecksumDrops };
+}
+
 function tableFigures(engine: Engine): { max: number; entries: number; inserted: number; earlyDropped: number; droppedFull: number; insertFailed: number; clashResolved: number } {
   const t = engine.conntrack, st = t.stats;
   return {

@@ -36,7 +36,7 @@ import { finish, pseudoHeaderSum, sumBytes } from '../../wire/checksum.js';
 import { emitIpv4, writeU32 } from '../../wire/ipv4.js';
 import { emitIpv6 } from '../../wire/ipv6.js';
 import { fillL4Checksum } from '../../wire/transport.js';
-import type { HookName, PacketContext } from '../types.js';
+import type { PacketContext } from '../types.js';
 
 /** CONFIG_HZ of the kernel natsim follows. */
 export const HZ = 250;
@@ -123,8 +123,8 @@ export function ipErrorAllow(ctx: PacketContext, src: Words): boolean {
 }
 
 /** Whether the kernel would have the checksum already verified or still partial (nothing to check). */
-function csumUnnecessary(pkt: Packet, hook: HookName): boolean {
-  return hook === 'OUTPUT' || pkt.inIface === 'lo';
+function csumUnnecessary(pkt: Packet, ctx: PacketContext): boolean {
+  return ctx.hook === 'OUTPUT' || pkt.inIface === 'lo' || ctx.checksumsOffloaded === true;
 }
 
 function needBytes(pkt: Packet, what: string): void {
@@ -201,7 +201,7 @@ export function icmp4Error(pkt: Packet, type: number, code: number, ctx: PacketC
   const ihl = (b[0]! & 0x0f) * 4;
   if (pkt.fragOffset !== 0) return null;
   const proto = pkt.proto;
-  if (checkSum && !csumUnnecessary(pkt, ctx.hook) && verifyCsum(pkt, proto, ihl) && !ipv4ChecksumOk(pkt, proto, ihl)) return null;
+  if (checkSum && !csumUnnecessary(pkt, ctx) && verifyCsum(pkt, proto, ihl) && !ipv4ChecksumOk(pkt, proto, ihl)) return null;
   if (pkt.inIface !== null && pkt.link && (pkt.link.dst[0]! & 1)) return null;
   const dt = addrType(ctx.host, 'ipv4', pkt.dst);
   if (dt === 'BROADCAST' || dt === 'MULTICAST') return null;
@@ -291,7 +291,7 @@ export function tcpReset4(pkt: Packet, ctx: PacketContext): Uint8Array | null {
   if (pkt.fragOffset !== 0 || pkt.proto !== 6 || pkt.length - ihl < 20) return null;
   needBytes(pkt, 'answers with a reset and');
   if (b[ihl + 13]! & 0x04) return null;
-  if (!csumUnnecessary(pkt, ctx.hook) && !ipv4ChecksumOk(pkt, 6, ihl)) return null;
+  if (!csumUnnecessary(pkt, ctx) && !ipv4ChecksumOk(pkt, 6, ihl)) return null;
   const dt = addrType(ctx.host, 'ipv4', pkt.dst);
   if (dt === 'BROADCAST' || dt === 'MULTICAST') return null;
   const back = lookupRoute(ctx.host, 'ipv4', pkt.src);
@@ -362,7 +362,7 @@ export function icmp6Unreach(pkt: Packet, code: number, ctx: PacketContext): Uin
 export function icmp6Error(pkt: Packet, type: number, code: number, ctx: PacketContext, checkSum: boolean): Uint8Array | null {
   const b = pkt.data;
   const thoff = pkt.proto === 59 ? -1 : pkt.l4Offset;
-  if (checkSum && !csumUnnecessary(pkt, ctx.hook)) {
+  if (checkSum && !csumUnnecessary(pkt, ctx)) {
     if (thoff < 0 || thoff >= pkt.length || pkt.fragOffset !== 0) return null;
     if (verifyCsum(pkt, pkt.proto, thoff) && !ipv6ChecksumOk(pkt, pkt.proto, thoff)) return null;
   }
@@ -424,7 +424,7 @@ export function tcpReset6(pkt: Packet, ctx: PacketContext): Uint8Array | null {
   needBytes(pkt, 'answers with a reset and');
   const b = pkt.data;
   if (b[th + 13]! & 0x04) return null;
-  if (!csumUnnecessary(pkt, ctx.hook) && !ipv6ChecksumOk(pkt, 6, th)) return null;
+  if (!csumUnnecessary(pkt, ctx) && !ipv6ChecksumOk(pkt, 6, th)) return null;
   const back = lookupRoute(ctx.host, 'ipv6', pkt.src);
   if (!back || !usable(back.type)) return null;
   const out = new Uint8Array(60);
