@@ -311,6 +311,27 @@ export class Engine {
     return this.localAddrs4.has(a[0]! >>> 0);
   }
 
+  /**
+   * `fib_validate_source` for an IPv4 packet from `dev`: the reason it is a martian source, or null.
+   * rp_filter off: only a source that is one of the node's addresses. On: the route back to the
+   * source must exist and be unicast (a local or broadcast address is a martian), and in strict
+   * mode (1) leave by `dev`; in loose mode (2) any device will do (`__fib_validate_source`: its
+   * second lookup never fails), unless `dev` has no IPv4 address.
+   */
+  private validateSource4(src: Words, dev: string): string | null {
+    const rpf = this.host.rpFilter ?? 0;
+    if (rpf === 0) return this.isLocal4(src) ? 'martian source: the source is an address of this node' : null;
+    const back = this.route('ipv4', src);
+    const who = formatAddr('ipv4', src);
+    if (back === null || back.type === 'unreachable' || back.type === 'blackhole' || back.type === 'prohibit' || back.type === 'throw') return `martian source ${who}: no route back to it (rp_filter ${rpf})`;
+    if (back.type === 'local') return 'martian source: the source is an address of this node';
+    if (back.type !== 'unicast') return `martian source ${who}: the route back to it is of type ${back.type} (rp_filter ${rpf})`;
+    if (back.dev === dev) return null;
+    if (!this.host.interfaces.get(dev)?.addrs.some((a) => a.family === 'ipv4')) return `martian source ${who}: ${dev} has no IPv4 address (rp_filter ${rpf})`;
+    if (rpf === 1) return `martian source ${who}: the route back to it leaves by ${back.dev ?? 'no device'}, not ${dev} (rp_filter 1, strict)`;
+    return null;
+  }
+
   /** A received packet the routing decision drops for its addresses: a martian or an unrouted multicast (no ICMP is sent). */
   private martian(run: Run, why: string): void {
     run.fate = { kind: 'dropped', hook: 'routing', by: why };
@@ -428,9 +449,12 @@ export class Engine {
     // A link-local IPv6 destination is looked up on the arrival device only (RT6_LOOKUP_F_IFACE).
     const route = special === 'local' ? (v4 ? LOCAL_BROADCAST : LOCAL_MULTICAST) : !v4 && wire && isLinkLocal6(pkt.dst) ? lookupRoute(this.host, 'ipv6', pkt.dst, pkt.inIface!) : this.route(pkt.family, pkt.dst);
     // fib_validate_source, for local and broadcast delivery as for forwarding (below).
-    if (route && (route.type === 'local' || route.type === 'broadcast') && v4 && wire && pkt.src[0] !== 0 && this.isLocal4(pkt.src)) {
-      this.martian(run, 'martian source: the source is an address of this node');
-      return;
+    if (route && (route.type === 'local' || route.type === 'broadcast') && v4 && wire && pkt.src[0] !== 0) {
+      const bad = this.validateSource4(pkt.src, pkt.inIface!);
+      if (bad !== null) {
+        this.martian(run, bad);
+        return;
+      }
     }
     if (route && (route.type === 'local' || route.type === 'broadcast' || route === LOCAL_MULTICAST)) {
       const what = route.type === 'local' ? 'an address of this node' : v4 ? 'a broadcast address' : `a multicast group the node has joined on ${pkt.inIface}`;
@@ -450,9 +474,12 @@ export class Engine {
       run.verdict = 'DROP';
       return;
     }
-    if (pkt.family === 'ipv4' && pkt.inIface !== 'lo' && this.isLocal4(pkt.src)) {
-      this.martian(run, 'martian source: the source is an address of this node');
-      return;
+    if (v4 && wire) {
+      const bad = this.validateSource4(pkt.src, pkt.inIface!);
+      if (bad !== null) {
+        this.martian(run, bad);
+        return;
+      }
     }
     const out = route.dev ?? 'lo';
     // ip_forward / ip6_forward: a packet with no hop left dies here, before FORWARD, and its

@@ -500,6 +500,42 @@ describe('the routing decision drops martians and what it cannot route (ip_route
   });
 });
 
+describe('rp_filter (fib_validate_source)', () => {
+  const rules = `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n`;
+  const node = (rpFilter: 0 | 1 | 2): Engine => new Engine({
+    ruleset: loadRuleset([{ text: rules, file: 'rp.rules' }]),
+    host: hostFromSpec({
+      interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'wan0', addrs: ['203.0.113.2/24'] }, { name: 'dmz0' }],
+      routes: ['default via 203.0.113.1 dev wan0', 'blackhole 10.66.0.0/16'],
+      rpFilter,
+    }),
+    seed: 'rp',
+  });
+  const fate = (e: Engine, src: string, dst: string, dev = 'lan0') => {
+    const f = e.receive(packet({ src, dst, proto: 17, sport: 5000, dport: 53 }), dev).fate;
+    return f.kind === 'dropped' ? f.by : f.kind;
+  };
+  it('off: only the node\'s own addresses are martian sources; strict: the route back must leave by the arrival device; loose: it must exist', () => {
+    const cases: [string, string, string, string[]][] = [
+      // source, destination, device, fate with rp_filter 0, 1, 2
+      ['192.168.1.10', '198.51.100.5', 'lan0', ['forwarded', 'forwarded', 'forwarded']],
+      ['198.51.100.9', '192.168.1.10', 'lan0', ['forwarded', 'leaves by wan0, not lan0', 'forwarded']],
+      ['10.66.1.1', '198.51.100.5', 'lan0', ['forwarded', 'no route back', 'no route back']],
+      ['192.168.1.255', '198.51.100.5', 'lan0', ['forwarded', 'of type broadcast', 'of type broadcast']],
+      ['198.51.100.9', '192.168.1.1', 'lan0', ['delivered', 'leaves by wan0, not lan0', 'delivered']],
+      ['198.51.100.9', '192.168.1.10', 'dmz0', ['forwarded', 'dmz0 has no IPv4 address', 'dmz0 has no IPv4 address']],
+      ['203.0.113.2', '192.168.1.10', 'wan0', ['an address of this node', 'an address of this node', 'an address of this node']],
+    ];
+    for (const rpf of [0, 1, 2] as const) {
+      const e = node(rpf);
+      for (const [src, dst, dev, want] of cases) expect(fate(e, src, dst, dev), `rp_filter ${rpf}: ${src} -> ${dst} on ${dev}`).toContain(want[rpf]!);
+    }
+  });
+  it('the host form refuses other values', () => {
+    expect(() => hostFromSpec({ interfaces: [], rpFilter: 3 as 2 })).toThrow(/rpFilter 3: expected 0 \(off\), 1 \(strict\) or 2 \(loose\)/);
+  });
+});
+
 describe('what IPv4 and IPv6 input refuse before PREROUTING, and what routing does with the rest', () => {
   const rules6 = `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n`;
   const node6 = (linkLocal = false): Engine => new Engine({

@@ -58,6 +58,13 @@ export interface Host {
    * localhost NodePorts. Default false.
    */
   routeLocalnet?: boolean;
+  /**
+   * `net.ipv4.conf.{all,DEV}.rp_filter` (the larger of the two counts): 0 no reverse-path check
+   * (only a source that is an address of the node is a martian), 1 strict (the route back to the
+   * source must leave by the arrival device), 2 loose (there must be a route back). Default 0, as
+   * in a new network namespace; many distributions set 1 or 2 on the host.
+   */
+  rpFilter?: 0 | 1 | 2;
 }
 
 /** The result of a route lookup. */
@@ -182,6 +189,8 @@ export interface HostSpec {
   forwarding?: boolean;
   /** `net.ipv4.conf.all.route_localnet`; default false (see `Host.routeLocalnet`). */
   routeLocalnet?: boolean;
+  /** `net.ipv4.conf.all.rp_filter`: 0, 1 or 2; default 0 (see `Host.rpFilter`). */
+  rpFilter?: 0 | 1 | 2;
 }
 
 /** Build a host from the short form; connected routes are added for every address, as the kernel does. */
@@ -215,7 +224,8 @@ export function hostFromSpec(spec: HostSpec, file = 'host'): Host {
   for (const [i, text] of (spec.routes ?? []).entries()) routes.push(parseRouteText(text, file, i));
   routes.push(...localRoutes(interfaces.values()));
   const fwd = spec.forwarding ?? true;
-  return { interfaces, routes, forwarding: { ipv4: fwd, ipv6: fwd }, ...(spec.routeLocalnet ? { routeLocalnet: true } : {}) };
+  if (spec.rpFilter !== undefined && spec.rpFilter !== 0 && spec.rpFilter !== 1 && spec.rpFilter !== 2) throw bad(file, `rpFilter ${JSON.stringify(spec.rpFilter)}: expected 0 (off), 1 (strict) or 2 (loose)`);
+  return { interfaces, routes, forwarding: { ipv4: fwd, ipv6: fwd }, ...(spec.routeLocalnet ? { routeLocalnet: true } : {}), ...(spec.rpFilter ? { rpFilter: spec.rpFilter } : {}) };
 }
 
 /** One route in `ip route` syntax. */
