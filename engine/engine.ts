@@ -14,7 +14,7 @@ import { describeTuple, invertTuple } from './conntrack/tuple.js';
 import { NatsimError, EXIT_OTHER } from './errors.js';
 import { ACCEPT, DROP, type HookName, type PacketContext, type TargetVerdict } from './ext/types.js';
 import type { NatRange } from './ext/target/nat-range.js';
-import { attachedConntrack, icmp4Error, icmp6Error, ipErrorAllow } from './ext/target/reject-packet.js';
+import { attachedConntrack, icmp4Error, icmp6Error, ipErrorAllow, redirectAllow } from './ext/target/reject-packet.js';
 import { firstAddress, lookupRoute, masqueradeSource, type Host, type Route, type RouteResult } from './host/host.js';
 import { HOOK_OPS, type HookOp } from './hooks.js';
 import { icmpReplyTranslation, isRelatedIcmpError, natInitialized, natPacket, nullBinding, setupNat, type Manip } from './nat.js';
@@ -318,18 +318,36 @@ export class Engine {
    * mode (1) leave by `dev`; in loose mode (2) any device will do (`__fib_validate_source`: its
    * second lookup never fails), unless `dev` has no IPv4 address.
    */
-  private validateSource4(src: Words, dev: string): string | null {
+  private validateSource4(src: Words, dev: string, oif: string | null): string | number {
     const rpf = this.host.rpFilter ?? 0;
-    if (rpf === 0) return this.isLocal4(src) ? 'martian source: the source is an address of this node' : null;
+    // The quick check, unless rp_filter is on or the packet is to leave by its arrival device
+    // with redirects on (whether to send one depends on the full check's answer).
+    if (rpf === 0 && (oif !== dev || this.host.sendRedirects === false)) return this.isLocal4(src) ? 'martian source: the source is an address of this node' : 0;
     const back = this.route('ipv4', src);
     const who = formatAddr('ipv4', src);
-    if (back === null || back.type === 'unreachable' || back.type === 'blackhole' || back.type === 'prohibit' || back.type === 'throw') return `martian source ${who}: no route back to it (rp_filter ${rpf})`;
+    if (back === null || back.type === 'unreachable' || back.type === 'blackhole' || back.type === 'prohibit' || back.type === 'throw') {
+      return rpf === 0 ? 0 : `martian source ${who}: no route back to it (rp_filter ${rpf})`;
+    }
     if (back.type === 'local') return 'martian source: the source is an address of this node';
-    if (back.type !== 'unicast') return `martian source ${who}: the route back to it is of type ${back.type} (rp_filter ${rpf})`;
-    if (back.dev === dev) return null;
-    if (!this.host.interfaces.get(dev)?.addrs.some((a) => a.family === 'ipv4')) return `martian source ${who}: ${dev} has no IPv4 address (rp_filter ${rpf})`;
+    if (back.type !== 'unicast') return `martian source ${who}: the route back to it is of type ${back.type}${rpf ? ` (rp_filter ${rpf})` : ''}`;
+    // 1 when the source is on a link of the node (its route has no gateway: nexthop scope host).
+    if (back.dev === dev) return back.gateway === null ? 1 : 0;
+    if (!this.host.interfaces.get(dev)?.addrs.some((a) => a.family === 'ipv4')) return rpf === 0 ? 0 : `martian source ${who}: ${dev} has no IPv4 address (rp_filter ${rpf})`;
     if (rpf === 1) return `martian source ${who}: the route back to it leaves by ${back.dev ?? 'no device'}, not ${dev} (rp_filter 1, strict)`;
-    return null;
+    const onDev = lookupRoute(this.host, 'ipv4', src, dev);
+    return onDev !== null && onDev.type === 'unicast' && onDev.gateway === null ? 1 : 0;
+  }
+
+  /**
+   * `ip_rt_send_redirect` for a packet forwarded back out of the device it came in by, from a
+   * source on that link (`IPSKB_DOREDIRECT`): ICMP redirect for the host, naming the next hop,
+   * quoting the packet with its TTL already lowered; limited per source (`redirectAllow`).
+   */
+  private sendRedirect(pkt: Packet, route: RouteResult): void {
+    const ctx = this.ctx.reset('filter', 'FORWARD', undefined);
+    if (!redirectAllow(ctx, pkt.src)) return;
+    const gw = (route.gateway ?? pkt.dst)[0]!;
+    this.emitError(icmp4Error(pkt, 5, 1, ctx, false, gw), pkt);
   }
 
   /** A received packet the routing decision drops for its addresses: a martian or an unrouted multicast (no ICMP is sent). */
@@ -450,8 +468,8 @@ export class Engine {
     const route = special === 'local' ? (v4 ? LOCAL_BROADCAST : LOCAL_MULTICAST) : !v4 && wire && isLinkLocal6(pkt.dst) ? lookupRoute(this.host, 'ipv6', pkt.dst, pkt.inIface!) : this.route(pkt.family, pkt.dst);
     // fib_validate_source, for local and broadcast delivery as for forwarding (below).
     if (route && (route.type === 'local' || route.type === 'broadcast') && v4 && wire && pkt.src[0] !== 0) {
-      const bad = this.validateSource4(pkt.src, pkt.inIface!);
-      if (bad !== null) {
+      const bad = this.validateSource4(pkt.src, pkt.inIface!, null);
+      if (typeof bad === 'string') {
         this.martian(run, bad);
         return;
       }
@@ -474,14 +492,17 @@ export class Engine {
       run.verdict = 'DROP';
       return;
     }
+    const out = route.dev ?? 'lo';
+    let redirect = false;
     if (v4 && wire) {
-      const bad = this.validateSource4(pkt.src, pkt.inIface!);
-      if (bad !== null) {
-        this.martian(run, bad);
+      const valid = this.validateSource4(pkt.src, pkt.inIface!, out);
+      if (typeof valid === 'string') {
+        this.martian(run, valid);
         return;
       }
+      // __mkroute_input: back out of the arrival device, to a source on its link (shared_media on).
+      redirect = valid === 1 && out === pkt.inIface && this.host.sendRedirects !== false;
     }
-    const out = route.dev ?? 'lo';
     // ip_forward / ip6_forward: a packet with no hop left dies here, before FORWARD, and its
     // sender is told (ICMP time exceeded, rate-limited as every ICMP error); the others go on
     // with the TTL / hop limit one lower, which FORWARD and POSTROUTING see.
@@ -508,6 +529,7 @@ export class Engine {
       }
     }
     decreaseTtl(pkt);
+    if (redirect) this.sendRedirect(pkt, route);
     pkt.outIface = out;
     run.steps?.push({ kind: 'route', decision: `forward via ${route.gateway ? formatAddr(pkt.family, route.gateway) : 'a directly connected network'}`, out });
     if (!this.runHook(run, 'FORWARD')) return;
@@ -651,8 +673,11 @@ export class Engine {
       run.verdict = 'DROP';
       return false;
     }
-    if (r.entry !== pkt.ct) { pkt.ct = r.entry; pkt.ctinfo = r.ctinfo; }
-    if (!wasConfirmed) run.steps?.push({ kind: 'confirm', hook, result: r.entry === pkt.ct ? 'new entry confirmed (inserted in the table)' : 'merged into an existing entry' });
+    const merged = r.entry !== pkt.ct;
+    if (merged) { pkt.ct = r.entry; pkt.ctinfo = r.ctinfo; }
+    // A reply-direction packet (an error the node sends about a new connection: RELATED_REPLY)
+    // leaves the entry unconfirmed.
+    if (!wasConfirmed && (pkt.ct.status & IPS.CONFIRMED) !== 0) run.steps?.push({ kind: 'confirm', hook, result: merged ? 'merged into an existing entry' : 'new entry confirmed (inserted in the table)' });
     return true;
   }
 

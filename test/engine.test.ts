@@ -536,6 +536,52 @@ describe('rp_filter (fib_validate_source)', () => {
   });
 });
 
+describe('ICMP redirects (ip_rt_send_redirect)', () => {
+  const rules = `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n`;
+  const node = (sendRedirects?: boolean): Engine => new Engine({
+    ruleset: loadRuleset([{ text: rules, file: 'rd.rules' }]),
+    host: hostFromSpec({
+      interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'wan0', addrs: ['203.0.113.2/24'] }],
+      routes: ['default via 203.0.113.1 dev wan0', '10.50.0.0/16 via 192.168.1.254 dev lan0'],
+      ...(sendRedirects === undefined ? {} : { sendRedirects }),
+    }),
+    seed: 'rd',
+  });
+  const go = (e: Engine, src: string, dst: string) => e.receive(packet({ src, dst, proto: 17, sport: 5000, dport: 53, ttl: 9 }), 'lan0');
+  const redirects = (r: ReturnType<typeof go>) => r.emitted.map((x) => `${x.packet.data[20]}/${x.packet.data[21]} gw ${[...x.packet.data.subarray(24, 28)].join('.')} to ${x.after.dst} ttl-quoted ${x.packet.data[28 + 8]} ${x.fate.kind} ${x.ctstate}`);
+  it('back out of the arrival device to a source on its link: a host redirect naming the next hop, before FORWARD, then the packet goes on', () => {
+    const e = node();
+    const r = go(e, '192.168.1.10', '192.168.1.20');
+    expect(r.fate).toEqual({ kind: 'forwarded', out: 'lan0' });
+    expect(redirects(r)).toEqual(['5/1 gw 192.168.1.20 to 192.168.1.10 ttl-quoted 8 sent RELATED']);
+    expect(redirects(go(e, '192.168.1.11', '10.50.2.2'))).toEqual(['5/1 gw 192.168.1.254 to 192.168.1.11 ttl-quoted 8 sent RELATED']);
+    // A source behind a gateway, or another way out: none.
+    expect(redirects(go(e, '10.50.1.1', '192.168.1.20'))).toEqual([]);
+    expect(redirects(go(e, '192.168.1.10', '198.51.100.5'))).toEqual([]);
+    // The entry of the connection stays the packet's: confirmed once, by the packet itself.
+    expect(e.conntrack.count).toBe(4);
+  });
+  it('limited per source: the next after more than 40 ms, then 80 ms, … nine at most until 20 s of silence; none with send_redirects off', () => {
+    const e = node();
+    const sent: number[] = [];
+    for (let t = 0; t < 30_000; t += 10) {
+      if (go(e, '192.168.1.10', '192.168.1.20').emitted.length) sent.push(t);
+      e.advance(10);
+    }
+    // Jiffies of 4 ms: after k redirects the next waits more than 5 << k jiffies (40, 80, 160 ms),
+    // from the jiffy of the one before: 0 (jiffy 0), 50 (12 > 10), 140 (35 > 32), 310 (77 > 75).
+    expect(sent.slice(0, 4)).toEqual([0, 50, 140, 310]);
+    // Nine, and none more while the source keeps sending (each packet restarts the silence) …
+    expect(sent).toHaveLength(9);
+    // … until it has been quiet for more than ip_rt_redirect_silence (5 << 10 jiffies, 20.48 s).
+    e.advance(20_000);
+    expect(go(e, '192.168.1.10', '192.168.1.20').emitted).toHaveLength(0);
+    e.advance(20_500);
+    expect(go(e, '192.168.1.10', '192.168.1.20').emitted).toHaveLength(1);
+    expect(go(node(false), '192.168.1.10', '192.168.1.20').emitted).toHaveLength(0);
+  });
+});
+
 describe('what IPv4 and IPv6 input refuse before PREROUTING, and what routing does with the rest', () => {
   const rules6 = `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n`;
   const node6 = (linkLocal = false): Engine => new Engine({

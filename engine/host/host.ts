@@ -65,6 +65,12 @@ export interface Host {
    * in a new network namespace; many distributions set 1 or 2 on the host.
    */
   rpFilter?: 0 | 1 | 2;
+  /**
+   * `net.ipv4.conf.{all,DEV}.send_redirects` (either on counts): a packet forwarded back out of the
+   * device it came in by, from a source on that link, makes the node send the source an ICMP
+   * redirect (through OUTPUT and POSTROUTING). Default true, as in the kernel.
+   */
+  sendRedirects?: boolean;
 }
 
 /** The result of a route lookup. */
@@ -191,6 +197,8 @@ export interface HostSpec {
   routeLocalnet?: boolean;
   /** `net.ipv4.conf.all.rp_filter`: 0, 1 or 2; default 0 (see `Host.rpFilter`). */
   rpFilter?: 0 | 1 | 2;
+  /** `net.ipv4.conf.all.send_redirects`; default true (see `Host.sendRedirects`). */
+  sendRedirects?: boolean;
 }
 
 /** Build a host from the short form; connected routes are added for every address, as the kernel does. */
@@ -225,7 +233,7 @@ export function hostFromSpec(spec: HostSpec, file = 'host'): Host {
   routes.push(...localRoutes(interfaces.values()));
   const fwd = spec.forwarding ?? true;
   if (spec.rpFilter !== undefined && spec.rpFilter !== 0 && spec.rpFilter !== 1 && spec.rpFilter !== 2) throw bad(file, `rpFilter ${JSON.stringify(spec.rpFilter)}: expected 0 (off), 1 (strict) or 2 (loose)`);
-  return { interfaces, routes, forwarding: { ipv4: fwd, ipv6: fwd }, ...(spec.routeLocalnet ? { routeLocalnet: true } : {}), ...(spec.rpFilter ? { rpFilter: spec.rpFilter } : {}) };
+  return { interfaces, routes, forwarding: { ipv4: fwd, ipv6: fwd }, ...(spec.routeLocalnet ? { routeLocalnet: true } : {}), ...(spec.rpFilter ? { rpFilter: spec.rpFilter } : {}), ...(spec.sendRedirects === false ? { sendRedirects: false } : {}) };
 }
 
 /** One route in `ip route` syntax. */

@@ -46,12 +46,29 @@ export function jiffies(ms: number): number {
   return Math.floor(ms / (1000 / HZ));
 }
 
+/** A destination's `inet_peer`: the rate-limit tokens and stamp ICMP errors, `ip_error` and redirects share, and the redirects sent. */
+interface Peer {
+  tokens: number;
+  last: number;
+  redirects: number;
+}
+
 /** Rate-limit state of a namespace: the global ICMP credit and the per-destination peers. */
 export interface IcmpRateState {
   credit: number;
   /** Jiffies of the last refill; null before the first (the kernel's stamp is far in the past). */
   stamp: number | null;
-  peers: Map<string, { tokens: number; last: number }>;
+  peers: Map<string, Peer>;
+}
+
+/** The peer of `key`, made as `inet_getpeer` makes one (no tokens, stamped a minute ago). */
+function peerOf(st: IcmpRateState, key: string, now: number): Peer {
+  let p = st.peers.get(key);
+  if (!p) {
+    p = { tokens: 0, last: now - 60 * HZ, redirects: 0 };
+    st.peers.set(key, p);
+  }
+  return p;
 }
 
 /** The namespace's rate-limit state (shared by IPv4 and IPv6, as `net->ipv4.icmp_global_credit` is). */
@@ -78,11 +95,7 @@ function globalConsume(st: IcmpRateState, ctx: PacketContext): void {
 
 /** `inet_peer_xrlim_allow` for the peer `key` with `timeout` jiffies per message (burst 6). */
 function peerAllow(st: IcmpRateState, key: string, now: number, timeout: number): boolean {
-  let p = st.peers.get(key);
-  if (!p) {
-    p = { tokens: 0, last: now - 60 * HZ };
-    st.peers.set(key, p);
-  }
+  const p = peerOf(st, key, now);
   let token = p.tokens;
   // The cap applies only when time has passed (a stamp already current leaves the tokens as they are).
   if (now !== p.last) {
@@ -106,20 +119,40 @@ function peerAllow(st: IcmpRateState, key: string, now: number, timeout: number)
  * spent `ip_rt_error_cost` (1 s) a message.
  */
 export function ipErrorAllow(ctx: PacketContext, src: Words): boolean {
-  const st = icmpRateState(ctx);
   const now = jiffies(ctx.now);
-  const key = `4:${src[0]}`;
-  let p = st.peers.get(key);
-  if (!p) {
-    p = { tokens: 0, last: now - 60 * HZ };
-    st.peers.set(key, p);
-  }
+  const p = peerOf(icmpRateState(ctx), `4:${src[0]}`, now);
   p.tokens += now - p.last;
   if (p.tokens > 5 * HZ) p.tokens = 5 * HZ;
   p.last = now;
   if (p.tokens < HZ) return false;
   p.tokens -= HZ;
   return true;
+}
+
+/**
+ * `ip_rt_send_redirect`'s limit on the redirects sent to one source (net/ipv4/route.c): after
+ * `ip_rt_redirect_silence` (≈ 20 s) without one the count starts over (and the peer's ICMP tokens
+ * with it); the first goes at once, each next one only after `ip_rt_redirect_load << sent` jiffies,
+ * at most `ip_rt_redirect_number` (9) until a silence. Counts the redirect as sent when allowed.
+ */
+export function redirectAllow(ctx: PacketContext, src: Words): boolean {
+  const now = jiffies(ctx.now);
+  const p = peerOf(icmpRateState(ctx), `4:${src[0]}`, now);
+  const load = HZ / 50;
+  if (now > p.last + (load << 10)) {
+    p.tokens = 0;
+    p.redirects = 0;
+  }
+  if (p.redirects >= 9) {
+    p.last = now;
+    return false;
+  }
+  if (p.redirects === 0 || now > p.last + (load << p.redirects)) {
+    p.last = now;
+    p.redirects++;
+    return true;
+  }
+  return false;
 }
 
 /** Whether the kernel would have the checksum already verified or still partial (nothing to check). */
@@ -196,7 +229,7 @@ export function icmp4Unreach(pkt: Packet, code: number, ctx: PacketContext): Uin
  * (`nf_send_unreach`) checks the transport checksum first (`checkSum`); the stack's own errors
  * (ip_forward's "time exceeded") do not.
  */
-export function icmp4Error(pkt: Packet, type: number, code: number, ctx: PacketContext, checkSum: boolean): Uint8Array | null {
+export function icmp4Error(pkt: Packet, type: number, code: number, ctx: PacketContext, checkSum: boolean, info = 0): Uint8Array | null {
   const b = pkt.data;
   const ihl = (b[0]! & 0x0f) * 4;
   if (pkt.fragOffset !== 0) return null;
@@ -250,6 +283,7 @@ export function icmp4Error(pkt: Packet, type: number, code: number, ctx: PacketC
   }, out, 0, true);
   out[20] = type;
   out[21] = code;
+  writeU32(out, 24, info);
   out.set(b.subarray(0, dataLen), 28);
   fillL4Checksum('ipv4', 1, [0], [0], out, 20, out.length);
   return out;
