@@ -319,10 +319,10 @@ export class Engine {
    * second lookup never fails), unless `dev` has no IPv4 address.
    */
   private validateSource4(src: Words, dev: string, oif: string | null): string | number {
-    const rpf = this.host.rpFilter ?? 0;
+    const rpf = Math.max(this.host.rpFilter ?? 0, this.host.interfaces.get(dev)?.rpFilter ?? 0);
     // The quick check, unless rp_filter is on or the packet is to leave by its arrival device
     // with redirects on (whether to send one depends on the full check's answer).
-    if (rpf === 0 && (oif !== dev || this.host.sendRedirects === false)) return this.isLocal4(src) ? 'martian source: the source is an address of this node' : 0;
+    if (rpf === 0 && (oif !== dev || !this.sendsRedirects(dev))) return this.isLocal4(src) ? 'martian source: the source is an address of this node' : 0;
     const back = this.route('ipv4', src);
     const who = formatAddr('ipv4', src);
     if (back === null || back.type === 'unreachable' || back.type === 'blackhole' || back.type === 'prohibit' || back.type === 'throw') {
@@ -336,6 +336,11 @@ export class Engine {
     if (rpf === 1) return `martian source ${who}: the route back to it leaves by ${back.dev ?? 'no device'}, not ${dev} (rp_filter 1, strict)`;
     const onDev = lookupRoute(this.host, 'ipv4', src, dev);
     return onDev !== null && onDev.type === 'unicast' && onDev.gateway === null ? 1 : 0;
+  }
+
+  /** `IN_DEV_TX_REDIRECTS`: send_redirects of all or of the device is on. */
+  private sendsRedirects(dev: string): boolean {
+    return this.host.sendRedirects !== false || this.host.interfaces.get(dev)?.sendRedirects !== false;
   }
 
   /**
@@ -459,7 +464,7 @@ export class Engine {
     const pkt = run.pkt;
     const v4 = pkt.family === 'ipv4';
     const wire = pkt.inIface !== null && pkt.inIface !== 'lo';
-    const special = !wire ? null : v4 ? inputSpecial4(pkt.src[0]!, pkt.dst[0]!, this.host.routeLocalnet ?? false) : this.inputSpecial6(pkt.dst, pkt.inIface!);
+    const special = !wire ? null : v4 ? inputSpecial4(pkt.src[0]!, pkt.dst[0]!, this.host.routeLocalnet === true || this.host.interfaces.get(pkt.inIface!)?.routeLocalnet === true) : this.inputSpecial6(pkt.dst, pkt.inIface!);
     if (special !== null && special !== 'local') {
       this.martian(run, special);
       return;
@@ -501,7 +506,7 @@ export class Engine {
         return;
       }
       // __mkroute_input: back out of the arrival device, to a source on its link (shared_media on).
-      redirect = valid === 1 && out === pkt.inIface && this.host.sendRedirects !== false;
+      redirect = valid === 1 && out === pkt.inIface && this.sendsRedirects(out);
     }
     // ip_forward / ip6_forward: a packet with no hop left dies here, before FORWARD, and its
     // sender is told (ICMP time exceeded, rate-limited as every ICMP error); the others go on

@@ -77,6 +77,8 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
       .option('scenario', { describe: 'a built-in scenario (its ruleset and host model)', type: 'string' })
       .option('host', { describe: 'host model: `ip -j addr show` JSON, or natsim\'s {"interfaces": …} short form', type: 'string' })
       .option('routes', { describe: '`ip -j route show` JSON (with --host in ip -j form)', type: 'string' })
+      .option('sysctl', SYSCTL_OPTION)
+      .option('sysctl-file', SYSCTL_FILE_OPTION)
       .option('in', { describe: 'the interface the packet arrives on', type: 'string' })
       .option('local', { describe: 'the node itself sends the packet (OUTPUT path)', type: 'boolean', default: false })
       .option('src', { describe: 'source IP[:PORT] (the port defaults to 40000)', type: 'string', demandOption: true })
@@ -91,7 +93,7 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
       .example('$0 packet --rules node.rules --host addr.json --routes route.json --in eth0 --src 1.2.3.4:5555 --dst 10.0.0.1:80 --proto tcp --reply', 'a TCP SYN on a node snapshot, and its reply'),
     (a) => {
       runPacket({
-        rules: a.rules as string[], ...(a.scenario ? { scenario: a.scenario } : {}), ...(a.host ? { host: a.host } : {}), ...(a.routes ? { routes: a.routes } : {}),
+        rules: a.rules as string[], ...(a.scenario ? { scenario: a.scenario } : {}), ...(a.host ? { host: a.host } : {}), ...(a.routes ? { routes: a.routes } : {}), ...sysctlArgs(a),
         ...(a.in ? { in: a.in } : {}), local: a.local, src: a.src, dst: a.dst, proto: a.proto, count: a.count, reply: a.reply, json: a.json, seed: a.seed,
         ...(a['tcp-flags'] ? { tcpFlags: a['tcp-flags'] } : {}),
       }, streams, colours(process.stdout, argv.includes('--no-color')));
@@ -161,6 +163,8 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
       .option('scenario', { describe: 'a built-in scenario (its ruleset and host model)', type: 'string' })
       .option('host', { describe: 'host model: `ip -j addr show` JSON, or natsim\'s {"interfaces": …} short form', type: 'string' })
       .option('routes', { describe: '`ip -j route show` JSON (with --host in ip -j form)', type: 'string' })
+      .option('sysctl', SYSCTL_OPTION)
+      .option('sysctl-file', SYSCTL_FILE_OPTION)
       .option('to', { describe: 'destination IP:PORT', type: 'string' })
       .option('all-services', { describe: 'run flows to every service the ruleset defines (found from its nat rules) and print one row per service', type: 'boolean', default: false })
       .option('proto', { describe: 'udp, tcp or sctp', type: 'string', default: 'udp' })
@@ -178,7 +182,7 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
       .example('$0 flows --scenario kube-coredns-4 --all-services --count 20000', 'every service of the node, one row each'),
     (a) => {
       runFlowsCommand({
-        rules: a.rules as string[], ...(a.scenario ? { scenario: a.scenario } : {}), ...(a.host ? { host: a.host } : {}), ...(a.routes ? { routes: a.routes } : {}),
+        rules: a.rules as string[], ...(a.scenario ? { scenario: a.scenario } : {}), ...(a.host ? { host: a.host } : {}), ...(a.routes ? { routes: a.routes } : {}), ...sysctlArgs(a),
         ...(a.to ? { to: a.to } : {}), proto: a.proto, count: a.count, ...(a.from ? { from: a.from } : {}), ...(a.clients !== undefined ? { clients: a.clients } : {}),
         ...(a.in ? { in: a.in } : {}), local: a.local, packetsPerConnection: a['packets-per-connection'], reply: a.reply, interval: a.interval,
         seed: a.seed, json: a.json, allServices: a['all-services'],
@@ -190,6 +194,8 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
       .option('scenario', { describe: 'a built-in scenario (its ruleset and host model)', type: 'string' })
       .option('host', { describe: 'host model: `ip -j addr show` JSON, or natsim\'s {"interfaces": …} short form', type: 'string' })
       .option('routes', { describe: '`ip -j route show` JSON (with --host in ip -j form)', type: 'string' })
+      .option('sysctl', SYSCTL_OPTION)
+      .option('sysctl-file', SYSCTL_FILE_OPTION)
       .option('iface-map', { describe: 'CAPTURE_IF=NODE_IF: packets captured on CAPTURE_IF arrive on NODE_IF', type: 'string', array: true, default: [] as string[] })
       .option('direction', { describe: 'in: every packet arrives at the node; out: the node sends every packet; auto: sent when its source is the node\'s', choices: ['in', 'out', 'auto'] as const, default: 'auto' as const })
       .option('write', { describe: 'write the packets as they leave the node (.pcap or .pcapng; pcapng adds a comment naming the deciding rule)', type: 'string' })
@@ -207,7 +213,7 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
       .example('$0 replay dns.pcap --scenario kube-seed --write out.pcapng', 'DNS to the kube-dns cluster IP through the seed node'),
     async (a) => {
       await runReplay({
-        capture: a.capture as string, rules: a.rules as string[], ...(a.scenario ? { scenario: a.scenario } : {}), ...(a.host ? { host: a.host } : {}), ...(a.routes ? { routes: a.routes } : {}),
+        capture: a.capture as string, rules: a.rules as string[], ...(a.scenario ? { scenario: a.scenario } : {}), ...(a.host ? { host: a.host } : {}), ...(a.routes ? { routes: a.routes } : {}), ...sysctlArgs(a),
         ifaceMap: a['iface-map'] as string[], direction: a.direction as 'in' | 'out' | 'auto', ...(a.write ? { write: a.write } : {}), writeDropped: a['write-dropped'], asCaptured: a['as-captured'], offloadedChecksums: a['offloaded-checksums'],
         ...(a['save-counters'] ? { saveCounters: a['save-counters'] } : {}), ...(a['conntrack-max'] !== undefined ? { conntrackMax: conntrackMaxOption(a['conntrack-max']) } : {}), trace: a.trace, summary: a.summary, json: a.json, ndjson: a.ndjson, strict: a.strict, seed: a.seed,
       }, streams, colours(process.stdout, argv.includes('--no-color')));
@@ -242,6 +248,17 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
     }
   }
   return status;
+}
+
+/** `--sysctl`, as packet, flows and replay take it. */
+const SYSCTL_OPTION = { describe: 'a kernel setting of the node by its sysctl name, KEY=VALUE (repeatable): net.ipv4.ip_forward, net.ipv4.conf.{all,DEV}.{rp_filter,send_redirects,route_localnet}, net.netfilter.nf_conntrack_{max,checksum,tcp_loose,tcp_be_liberal,…,*_timeout*}', type: 'string', array: true, default: [] as string[] } as const;
+/** `--sysctl-file`. */
+const SYSCTL_FILE_OPTION = { describe: 'the node\'s settings as `sysctl -a` prints them (or a sysctl.conf); the ones natsim models are applied, the others counted in a note (repeatable; --sysctl wins)', type: 'string', array: true, default: [] as string[] } as const;
+
+/** The node options of `--sysctl` and `--sysctl-file`. */
+function sysctlArgs(a: { sysctl?: unknown; 'sysctl-file'?: unknown }): { sysctl?: string[]; sysctlFiles?: string[] } {
+  const s = (a.sysctl ?? []) as string[], f = (a['sysctl-file'] ?? []) as string[];
+  return { ...(s.length ? { sysctl: s } : {}), ...(f.length ? { sysctlFiles: f } : {}) };
 }
 
 /** `--conntrack-max`: a whole number from 0 (no limit) up. */

@@ -29,6 +29,12 @@ export interface Interface {
   up: boolean;
   /** Addresses in the order the kernel lists them (its `ifa_list`). */
   addrs: IfAddr[];
+  /** `net.ipv4.conf.DEV.route_localnet` (either this or the host's counts); absent: off. */
+  routeLocalnet?: boolean;
+  /** `net.ipv4.conf.DEV.rp_filter` (the larger of this and the host's counts); absent: 0. */
+  rpFilter?: 0 | 1 | 2;
+  /** `net.ipv4.conf.DEV.send_redirects` (either this or the host's counts); absent: on. */
+  sendRedirects?: boolean;
 }
 
 /** Kernel route types (`RTN_*`), as `ip route` names them. */
@@ -66,9 +72,10 @@ export interface Host {
    */
   rpFilter?: 0 | 1 | 2;
   /**
-   * `net.ipv4.conf.{all,DEV}.send_redirects` (either on counts): a packet forwarded back out of the
-   * device it came in by, from a source on that link, makes the node send the source an ICMP
-   * redirect (through OUTPUT and POSTROUTING). Default true, as in the kernel.
+   * `net.ipv4.conf.all.send_redirects` (it or the device's `Interface.sendRedirects` on counts:
+   * both default on, so both must be off to stop them): a packet forwarded back out of the device it
+   * came in by, from a source on that link, makes the node send the source an ICMP redirect
+   * (through OUTPUT and POSTROUTING).
    */
   sendRedirects?: boolean;
 }
@@ -197,7 +204,7 @@ export interface HostSpec {
   routeLocalnet?: boolean;
   /** `net.ipv4.conf.all.rp_filter`: 0, 1 or 2; default 0 (see `Host.rpFilter`). */
   rpFilter?: 0 | 1 | 2;
-  /** `net.ipv4.conf.all.send_redirects`; default true (see `Host.sendRedirects`). */
+  /** `net.ipv4.conf.{all,DEV}.send_redirects` for every interface; default true (see `Host.sendRedirects`). */
   sendRedirects?: boolean;
 }
 
@@ -220,7 +227,7 @@ export function hostFromSpec(spec: HostSpec, file = 'host'): Host {
     addrs.forEach((a, k) => {
       a.secondary = addrs.slice(0, k).some((b) => b.family === a.family && b.prefixLen === a.prefixLen && wordsEqual(applyMask(b.addr, maskFromLength(a.family, a.prefixLen)), applyMask(a.addr, maskFromLength(a.family, a.prefixLen))));
     });
-    const ifc: Interface = { name: s.name, index: i + 1, linkType: s.linkType ?? (s.name === 'lo' ? 'loopback' : 'ether'), mac: s.mac ? parseMac(s.mac) : null, up: true, addrs };
+    const ifc: Interface = { name: s.name, index: i + 1, linkType: s.linkType ?? (s.name === 'lo' ? 'loopback' : 'ether'), mac: s.mac ? parseMac(s.mac) : null, up: true, addrs, ...(spec.sendRedirects === false ? { sendRedirects: false } : {}) };
     if (s.mac && !ifc.mac) throw bad(file, `${s.name}: bad MAC address ${s.mac}`);
     interfaces.set(s.name, ifc);
     for (const a of addrs) {

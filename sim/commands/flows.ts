@@ -6,6 +6,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import seedrandom from 'seedrandom';
+import type { ConntrackConfig } from '../../engine/conntrack/table.js';
 import { Engine } from '../../engine/engine.js';
 import { compileRuleset, type CompiledRuleset } from '../../engine/compile.js';
 import { NatsimError, EXIT_BAD_INPUT } from '../../engine/errors.js';
@@ -22,6 +23,8 @@ import { loadNode, parseEndpoint, type NodeOptions } from './packet.js';
 
 /** Options of `natsim flows`. */
 export interface FlowsOptions extends NodeOptions {
+  /** Conntrack settings (from --sysctl): given to every engine the run makes. */
+  conntrack?: Partial<ConntrackConfig>;
   to?: string;
   proto: string;
   count: number;
@@ -98,7 +101,7 @@ function addOffset(base: Words, off: number): Words {
  */
 export function runFlows(rs: Ruleset, host: Host, o: FlowsOptions, dst: { addr: Words; port: number; family: Family }, proto: number, compiled?: CompiledRuleset): FlowsResult {
   const family = dst.family;
-  const engine = new Engine({ ruleset: rs, host, seed: o.seed, ...(compiled ? { compiled } : {}) });
+  const engine = new Engine({ ruleset: rs, host, seed: o.seed, ...(compiled ? { compiled } : {}), ...(o.conntrack ? { conntrack: o.conntrack } : {}) });
   const rng = seedrandom(`${o.seed}/clients`);
   const pool = clientPool(family, o.from, host, o.in);
   // Addresses as set keys: an IPv4 address as a small integer (no text per candidate), IPv6 as text.
@@ -200,7 +203,8 @@ export function runFlowsCommand(o: FlowsOptions, streams: Streams, c: ChalkInsta
   if (!Number.isInteger(o.count) || o.count < 1 || o.count > 10_000_000) throw new NatsimError('USAGE', `--count ${o.count}: expected a whole number from 1 to 10,000,000`, {}, EXIT_BAD_INPUT);
   if (!o.allServices && !o.to) throw new NatsimError('USAGE', 'say where the connections go: --to IP:PORT, or --all-services', {}, EXIT_BAD_INPUT);
   const first = o.to ? parseEndpoint(o.to, '--to') : null;
-  const { ruleset, host } = loadNode({ ...o, ...(first ? { family: first.family } : {}) }, streams);
+  const { ruleset, host, conntrack } = loadNode({ ...o, ...(first ? { family: first.family } : {}) }, streams);
+  o.conntrack = conntrack;
   if (!o.local && !o.in) o.in = [...host.interfaces.keys()].find((n) => n !== 'lo');
   if (!o.allServices) {
     const r = runFlows(ruleset, host, o, first!, protoNum);

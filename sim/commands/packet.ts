@@ -15,6 +15,8 @@ import { displayName, readInput } from '../io.js';
 import { formatPath, pathJson } from '../path-report.js';
 import { loadScenario } from '../scenario.js';
 import { loadInputs } from './rules.js';
+import { applySysctls, ignoredNote, parseSysctlArg, readSysctlFile } from '../sysctl.js';
+import type { ConntrackConfig } from '../../engine/conntrack/table.js';
 import type { Streams } from '../cli.js';
 
 /** Options of `natsim packet`. */
@@ -94,13 +96,17 @@ export interface NodeOptions {
   routes?: string;
   in?: string;
   family?: Family;
+  /** `--sysctl KEY=VALUE` settings, applied after the files' (a later one wins). */
+  sysctl?: string[];
+  /** `--sysctl-file` files (`sysctl -a` output or sysctl.conf), in order. */
+  sysctlFiles?: string[];
 }
 
 /**
  * The node of a command: its ruleset (files and/or a scenario) and host model (--host/--routes,
  * else the scenario's, else the minimal host natsim assumes, said on stderr).
  */
-export function loadNode(o: NodeOptions, streams: Streams): { ruleset: Ruleset; host: Host } {
+export function loadNode(o: NodeOptions, streams: Streams): { ruleset: Ruleset; host: Host; conntrack: Partial<ConntrackConfig> } {
   const ruleset = loadInputs({ files: o.rules, ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.family ? { family: o.family } : {}) });
   let host = loadHost(o.host, o.routes);
   if (!host && o.scenario) host = loadScenario(o.scenario).host;
@@ -109,7 +115,12 @@ export function loadNode(o: NodeOptions, streams: Streams): { ruleset: Ruleset; 
     host = a.host;
     streams.err(`natsim: note: ${a.note}\n`);
   }
-  return { ruleset, host };
+  const settings = [...(o.sysctlFiles ?? []).flatMap(readSysctlFile), ...(o.sysctl ?? []).map(parseSysctlArg)];
+  if (settings.length === 0) return { ruleset, host, conntrack: {} };
+  const applied = applySysctls(host, settings);
+  const note = ignoredNote(applied.ignored);
+  if (note) streams.err(note);
+  return { ruleset, host: applied.host, conntrack: applied.conntrack };
 }
 
 /** Run `natsim packet`. */
@@ -125,8 +136,8 @@ export function runPacket(o: PacketOptions, streams: Streams, c: ChalkInstance):
     // A client's ephemeral port when none is given.
     if (src.port === 0) src.port = DEFAULT_SOURCE_PORT;
   }
-  const { ruleset: rs, host } = loadNode({ ...o, family: o.family ?? src.family }, streams);
-  const engine = new Engine({ ruleset: rs, host, seed: o.seed, trace: true });
+  const { ruleset: rs, host, conntrack } = loadNode({ ...o, family: o.family ?? src.family }, streams);
+  const engine = new Engine({ ruleset: rs, host, seed: o.seed, trace: true, conntrack });
   const family = rs.family;
   const icmpProto = family === 'ipv4' ? 1 : 58;
   const realProto = proto === 1 || proto === 58 ? icmpProto : proto;

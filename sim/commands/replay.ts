@@ -71,7 +71,7 @@ const OUT_CHUNK = 1 << 16;
 /** Run `natsim replay`. */
 export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInstance): Promise<void> {
   capYoungGeneration();
-  const { ruleset, host } = loadNode(o, streams);
+  const { ruleset, host, conntrack } = loadNode(o, streams);
   const family = ruleset.family;
   // The path is recorded only when something shows it (--trace, --ndjson); the lines and the
   // writer's comments need only the deciding rule, which the engine then records.
@@ -79,7 +79,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   const lines = !o.json && !o.summary && !o.ndjson;
   const decisions = lines || (o.write !== undefined && o.write.endsWith('.pcapng'));
   // The replay keeps no conntrack entry past its packet: the table may reuse early-dropped ones.
-  const engine = new Engine({ ruleset, host, seed: o.seed, trace: needSteps, decisions, checksumsOffloaded: o.offloadedChecksums ?? false, conntrack: { recycleDropped: o.recycleEntries ?? true, ...(o.conntrackMax !== undefined ? { max: o.conntrackMax } : {}) } });
+  const engine = new Engine({ ruleset, host, seed: o.seed, trace: needSteps, decisions, checksumsOffloaded: o.offloadedChecksums ?? false, conntrack: { ...conntrack, recycleDropped: o.recycleEntries ?? true, ...(o.conntrackMax !== undefined ? { max: o.conntrackMax } : {}) } });
   const map = new Map<string, string>();
   for (const m of o.ifaceMap) {
     const [from, to] = m.split('=');
