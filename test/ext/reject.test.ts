@@ -97,6 +97,24 @@ describe('REJECT (IPv4) ICMP errors', () => {
   });
 });
 
+describe('REJECT (IPv6) rate limit', () => {
+  it('6 errors to one destination at once, then one per 100 ms whatever the route\'s prefix (net.ipv6.icmp.ratelimit, Linux 6.18.44)', () => {
+    const c = ctx6('INPUT');
+    const mk = (src: string) => packet({ src, dst: '2001:db8::1', proto: 17, sport: 1, dport: 2, in: 'eth0' });
+    const burst = (src: string, n: number): number => {
+      let sent = 0;
+      for (let i = 0; i < n; i++) { c.emitted.length = 0; runRule('-j REJECT', mk(src), c); sent += c.emitted.length; }
+      return sent;
+    };
+    // 2001:db8::7 is on eth0's /64; before upstream 0201eedb69b2 that prefix gave 250 ms.
+    expect(burst('2001:db8::7', 7)).toBe(6);
+    c.now = 100;
+    expect(burst('2001:db8::7', 3)).toBe(1);
+    c.now = 700;
+    expect(burst('2001:db8::7', 7)).toBe(6);
+  });
+});
+
 describe('REJECT (IPv4) tcp-reset', () => {
   it('answers a SYN with RST+ACK, ack = seq + 1, DF, id 0, window 0', () => {
     const p = packet({ src: '198.51.100.7', dst: '192.0.2.1', proto: 6, sport: 40000, dport: 22, tcpFlags: 0x02, seq: 1000, in: 'eth0' });

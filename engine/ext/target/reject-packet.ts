@@ -16,8 +16,10 @@
  *   connection is set to CLOSE (`nf_ct_set_closing`, 10 s).
  * - ICMP rate limits: the namespace-wide token bucket (`icmp_global_allow`, 1000/s, burst 50, with
  *   the random 0..2 credit consumption) and the per-destination bucket (`inet_peer_xrlim_allow`,
- *   1 s per message with a burst of 6; IPv6 divides the interval by wider route prefixes), both
- *   skipped for loopback, on a virtual jiffies clock with CONFIG_HZ=250.
+ *   `net.ipv4.icmp_ratelimit` 1 s and `net.ipv6.icmp.ratelimit` 100 ms per message, burst 6 —
+ *   measured on Linux 6.18.44, which has upstream 0201eedb69b2: before it IPv6 had 1 s, shorter
+ *   for wider route prefixes), both skipped for loopback, on a virtual jiffies clock with
+ *   CONFIG_HZ=250.
  *
  * Assumptions where natsim has no model: the checksum state (`ip_summed`) is taken as "to verify"
  * for packets that arrived on a non-loopback device and "already good" for packets the node sends
@@ -433,8 +435,9 @@ export function icmp6Error(pkt: Packet, type: number, code: number, ctx: PacketC
   if (applyRatelimit) {
     const loop = backDev === 'lo' || ctx.host.interfaces.get(backDev ?? '')?.linkType === 'loopback';
     if (!loop) {
-      const plen = back.route.prefixLen;
-      const tmo = plen < 128 ? HZ >> ((128 - plen) >> 5) : HZ;
+      // net.ipv6.icmp.ratelimit: 100 ms per message since Linux 6.19 and 6.18.y (upstream
+      // 0201eedb69b2, which also ended the shorter interval for wider route prefixes).
+      const tmo = HZ / 10;
       if (!peerAllow(st, `6:${pkt.src.join(':')}`, now, tmo)) return null;
     }
     globalConsume(st, ctx);
