@@ -171,6 +171,13 @@ export interface CompiledRuleset {
   source: Ruleset;
   /** The rules' runtime states that change as packets pass (see `resetRuleState`). */
   mutable: { init: (state: any) => any; state: any; rt: any }[];
+  /**
+   * Whether connection tracking runs for the family: some rule, in any table, has an extension
+   * whose checkentry takes the namespace's conntrack (`needsConntrack`); and whether
+   * defragmentation runs (with conntrack, or for socket/TPROXY alone).
+   */
+  conntrack: boolean;
+  defrag: boolean;
   /** The engine's hook plan as generated code (engine.ts, `hookFunctions`), without and with decisions recorded, made on first use. */
   hookCode?: unknown;
   recordingHookCode?: unknown;
@@ -248,12 +255,18 @@ export function compileRuleset(rs: Ruleset): CompiledRuleset {
   const keep = (ext: MatchExtension<any, any> | TargetExtension<any, any>, state: unknown, rt: unknown): void => {
     if (ext.mutableRuntime && ext.init && typeof rt === 'object' && rt !== null) mutable.push({ init: ext.init, state, rt });
   };
+  let conntrack = false, defrag = false;
+  const needs = (ext: MatchExtension<any, any> | TargetExtension<any, any>, state: unknown): void => {
+    const n = ext.needsConntrack;
+    if (n === true || (typeof n === 'function' && n(state))) conntrack = true;
+    if (ext.needsDefrag) defrag = true;
+  };
   for (const t of tables.values()) {
     for (const e of t.entries) {
       if (e.kind !== 'rule') continue;
-      for (const m of e.matches) keep(m.ext, m.state, m.rt);
-      if (e.target.kind === 'ext') keep(e.target.ext, e.target.state, e.target.rt);
+      for (const m of e.matches) { keep(m.ext, m.state, m.rt); needs(m.ext, m.state); }
+      if (e.target.kind === 'ext') { keep(e.target.ext, e.target.state, e.target.rt); needs(e.target.ext, e.target.state); }
     }
   }
-  return { family: rs.family, tables, source: rs, mutable };
+  return { family: rs.family, tables, source: rs, mutable, conntrack, defrag: defrag || conntrack };
 }

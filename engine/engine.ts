@@ -130,7 +130,7 @@ export function ctstateOf(p: Packet): string {
   return CTSTATE_WORDS[state * 4 + ((p.ct.status >>> 4) & 3)]!;
 }
 
-/** The conntrack state shown for a packet refused before PREROUTING (conntrack never saw it). */
+/** The conntrack state shown for a packet conntrack never saw (refused before PREROUTING, or no rule has conntrack running). */
 const NEVER_TRACKED = 'no conntrack';
 
 /** `ctstateOf`'s answers, by state (NEW, RELATED, ESTABLISHED) · 4 + the SNAT/DNAT bits. */
@@ -214,6 +214,10 @@ export class Engine {
       for (const op of HOOK_OPS[hook]) {
         // Without a nat table its hooks are not registered at all (iptable_nat not loaded).
         if (op.kind === 'nat' && !this.compiled.tables.has('nat')) continue;
+        // Conntrack (and with it defragmentation) runs only while some rule holds it
+        // (`nf_ct_netns_get`); without it the nat hooks let every packet pass untraversed.
+        if (!this.compiled.conntrack && (op.kind === 'conntrack' || op.kind === 'confirm' || op.kind === 'nat')) continue;
+        if (!this.compiled.defrag && op.kind === 'defrag') continue;
         if (op.kind !== 'table') { plan[hook].push(new PlannedOp(op, null)); continue; }
         const t = this.compiled.tables.get(op.table);
         if (t && t.hookEntry.has(hook)) plan[hook].push(new PlannedOp(op, t));
@@ -582,7 +586,7 @@ export class Engine {
     }
     return {
       verdict: run.verdict, fate: run.fate, before: run.before, after: summarize(p), in: run.inName, out: run.outName,
-      ctstate: run.fate.kind === 'dropped' && run.fate.hook === 'receive' ? NEVER_TRACKED : ctstateOf(p), conntrack: p.ct, steps: run.steps ?? NO_STEPS, logs: run.logs, emitted, packet: p, natRule,
+      ctstate: !this.compiled.conntrack || (run.fate.kind === 'dropped' && run.fate.hook === 'receive') ? NEVER_TRACKED : ctstateOf(p), conntrack: p.ct, steps: run.steps ?? NO_STEPS, logs: run.logs, emitted, packet: p, natRule,
     };
   }
 

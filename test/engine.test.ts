@@ -536,8 +536,72 @@ describe('rp_filter (fib_validate_source)', () => {
   });
 });
 
+describe('connection tracking runs only while a rule needs it (nf_ct_netns_get)', () => {
+  const node = (extra: string): Engine => new Engine({
+    ruleset: loadRuleset([{ text: `*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -p udp\n-A FORWARD -m length --length 0:100\n${extra}COMMIT\n`, file: 'ct.rules' }]),
+    host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'wan0', addrs: ['203.0.113.2/24'] }], routes: ['default via 203.0.113.1 dev wan0'] }),
+    seed: 'ct',
+  });
+  /** A 120-byte UDP datagram from the client in two fragments (80 + 40 bytes of IP payload). */
+  const fragments = (): Packet[] => {
+    const whole = packet({ src: '192.168.1.10', dst: '198.51.100.5', proto: 17, sport: 5000, dport: 53, payload: new Uint8Array(112) }).data;
+    const frag = (off: number, len: number, more: boolean): Packet => {
+      const b = new Uint8Array(20 + len);
+      b.set(whole.subarray(0, 20)); b.set(whole.subarray(20 + off, 20 + off + len), 20);
+      b[2] = (20 + len) >> 8; b[3] = (20 + len) & 0xff;
+      const fo = (off / 8) | (more ? 0x2000 : 0);
+      b[6] = fo >> 8; b[7] = fo & 0xff; b[10] = 0; b[11] = 0;
+      let sum = 0;
+      for (let i = 0; i < 20; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+      b[10] = (~sum >> 8) & 0xff; b[11] = ~sum & 0xff;
+      return decodePacket('ipv4', b);
+    };
+    return [frag(0, 80, true), frag(80, 40, false)];
+  };
+  it('without one: no entries, the nat table never traversed, fragments seen one by one', () => {
+    const e = node('');
+    const r = e.receive(packet({ src: '192.168.1.10', dst: '198.51.100.5', proto: 17, sport: 5000, dport: 53 }), 'lan0');
+    expect(r.fate).toEqual({ kind: 'forwarded', out: 'wan0' });
+    expect(r.ctstate).toBe('no conntrack');
+    expect(e.conntrack.count).toBe(0);
+    for (const f of fragments()) expect(e.receive(f, 'lan0').fate).toEqual({ kind: 'forwarded', out: 'wan0' });
+    const saved = saveRuleset(e.ruleset, { counters: true });
+    expect(saved).toContain(':PREROUTING ACCEPT [0:0]');
+    expect(saved).toContain(':POSTROUTING ACCEPT [0:0]');
+    // 1 datagram + 2 fragments of 100 and 60 bytes (-p udp matches a later fragment too: ip_tables compares the header's protocol).
+    expect(saved).toContain('[3:189] -A FORWARD -p udp');
+    expect(saved).toContain('[3:189] -A FORWARD -m length --length 0:100');
+  });
+  it('with one, in any table (a conntrack, state, connmark or NAT extension, CT but --notrack): tracked, defragmented, nat traversed', () => {
+    for (const extra of ['-A INPUT -m state --state INVALID\n', '-A OUTPUT -m connmark --mark 1\n']) {
+      const e = node(extra);
+      const r = e.receive(packet({ src: '192.168.1.10', dst: '198.51.100.5', proto: 17, sport: 5000, dport: 53 }), 'lan0');
+      expect(r.ctstate).toBe('NEW');
+      expect(e.conntrack.count).toBe(1);
+      const [a, b] = fragments();
+      expect(e.receive(a!, 'lan0').fate.kind).toBe('held');
+      expect(e.receive(b!, 'lan0').fate).toEqual({ kind: 'forwarded', out: 'wan0' });
+      const saved = saveRuleset(e.ruleset, { counters: true });
+      // The nat table for the connection's first packet (the reassembled datagram is of the same connection).
+      expect(saved).toContain(':POSTROUTING ACCEPT [1:29]');
+      // FORWARD saw the datagram and the reassembled one (29 + 140 bytes).
+      expect(saved).toContain('[2:169] -A FORWARD -p udp');
+    }
+    const raw = (t: string) => new Engine({
+      ruleset: loadRuleset([{ text: `*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING ${t}\nCOMMIT\n`, file: 'raw.rules' }]),
+      host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }], routes: ['default via 192.168.1.254 dev lan0'] }),
+      seed: 'raw',
+    }).compiled.conntrack;
+    expect(raw('-j CT --notrack')).toBe(false);
+    expect(raw('-j NOTRACK')).toBe(false);
+    expect(raw('-j CT --zone 1')).toBe(true);
+  });
+});
+
 describe('ICMP redirects (ip_rt_send_redirect)', () => {
-  const rules = `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n`;
+  // A conntrack rule, so that connections are tracked (the redirect is RELATED to the packet's).
+  const rules = `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -m conntrack --ctstate NEW\nCOMMIT\n`;
   const node = (sendRedirects?: boolean): Engine => new Engine({
     ruleset: loadRuleset([{ text: rules, file: 'rd.rules' }]),
     host: hostFromSpec({
@@ -683,7 +747,7 @@ describe('what IPv4 and IPv6 input refuse before PREROUTING, and what routing do
 
 describe('what an ICMP error the node sends about a packet carries (nf_ct_attach)', () => {
   const node = (raw: string): Engine => new Engine({
-    ruleset: loadRuleset([{ text: `*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${raw}COMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -p udp -j REJECT\nCOMMIT\n`, file: 'a.rules' }]),
+    ruleset: loadRuleset([{ text: `*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${raw}COMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -m state --state NEW,INVALID\n-A FORWARD -p udp -j REJECT\nCOMMIT\n`, file: 'a.rules' }]),
     host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'wan0', addrs: ['203.0.113.2/24'] }], routes: ['default via 203.0.113.1 dev wan0'] }),
     seed: 'a',
   });

@@ -134,6 +134,16 @@ interface ExtensionBase<S> {
   save(state: S, family: Family): string;
   /** Further kernel checks at commit (checkentry); return a message to refuse the table. */
   check?(state: S, ctx: CheckContext): string | null;
+  /**
+   * Its checkentry takes a reference on the namespace's connection tracking for the family
+   * (`nf_ct_netns_get`): while any rule of the family has such an extension, conntrack (with
+   * defragmentation) runs on every packet; while none has, it does not run at all and the nat
+   * table is never traversed (`nf_nat_inet_fn` lets packets without a conntrack pass). A
+   * function where it depends on the options (CT with `--notrack` takes none).
+   */
+  readonly needsConntrack?: boolean | ((state: S) => boolean);
+  /** Its checkentry enables defragmentation only (`nf_defrag_ipv4_enable`/`_ipv6_enable`: socket, TPROXY). */
+  readonly needsDefrag?: boolean;
 }
 
 /** A match extension (`-m name`). */

@@ -3,7 +3,8 @@
  * xt_connmark.c `connmark_mt`). A packet without a conntrack (INVALID, UNTRACKED) never matches,
  * even with `!`. Parsing and saving are the mark match's.
  */
-import { markMaskMatch } from './mark.js';
+import type { MatchExtension } from '../types.js';
+import { markMaskMatch, type MarkMatchState } from './mark.js';
 
 /** The connmark match: the connection's mark. */
-export const connmark = markMaskMatch('connmark', (pkt) => (pkt.ct !== null ? pkt.ct.mark : null));
+export const connmark: MatchExtension<MarkMatchState> = { ...markMaskMatch('connmark', (pkt) => (pkt.ct !== null ? pkt.ct.mark : null)), needsConntrack: true };

@@ -194,6 +194,7 @@ export function conntrackMatch(s: ConntrackState, pkt: Packet, ctx: PacketContex
 
 /** The conntrack match. */
 export const conntrack: MatchExtension<ConntrackState> = {
+  needsConntrack: true,
   kind: 'match',
   name: 'conntrack',
   options: [

@@ -20,6 +20,7 @@ export interface SocketState { flags: number }
 
 /** The socket match. */
 export const socket: MatchExtension<SocketState> = {
+  needsDefrag: true,
   kind: 'match',
   name: 'socket',
   options: [

@@ -15,6 +15,7 @@ export interface StateState { mask: number; invert: boolean; given: boolean }
 
 /** The state match. */
 export const state: MatchExtension<StateState> = {
+  needsConntrack: true,
   kind: 'match',
   name: 'state',
   options: [{ name: 'state', args: 1, invert: true }],

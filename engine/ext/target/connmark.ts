@@ -35,6 +35,7 @@ export interface ConnmarkTargetState {
 
 /** The CONNMARK target. */
 export const CONNMARK: TargetExtension<ConnmarkTargetState> = {
+  needsConntrack: true,
   kind: 'target',
   name: 'CONNMARK',
   options: [

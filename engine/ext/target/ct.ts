@@ -91,6 +91,7 @@ export function untrack(pkt: Packet): void {
 
 /** The CT target. */
 export const CT: TargetExtension<CtState> = {
+  needsConntrack: (s) => !s.notrack,
   kind: 'target',
   name: 'CT',
   options: [

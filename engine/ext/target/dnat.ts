@@ -11,6 +11,7 @@ interface DnatState { range: NatRange; given: boolean }
 
 /** The DNAT target. */
 export const DNAT: TargetExtension<DnatState> = {
+  needsConntrack: true,
   kind: 'target',
   name: 'DNAT',
   options: [{ name: 'to-destination', args: 1 }, NAT_FLAG_OPTIONS.random, NAT_FLAG_OPTIONS.persistent],

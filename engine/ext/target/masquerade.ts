@@ -10,6 +10,7 @@ interface MasqueradeState { range: NatRange }
 
 /** The MASQUERADE target. */
 export const MASQUERADE: TargetExtension<MasqueradeState> = {
+  needsConntrack: true,
   kind: 'target',
   name: 'MASQUERADE',
   options: [{ name: 'to-ports', args: 1 }, NAT_FLAG_OPTIONS.random, NAT_FLAG_OPTIONS['random-fully']],

@@ -15,6 +15,7 @@ interface NetmapState { base: Words; mask: Words; given: boolean }
 
 /** The NETMAP target. */
 export const NETMAP: TargetExtension<NetmapState> = {
+  needsConntrack: true,
   kind: 'target',
   name: 'NETMAP',
   options: [{ name: 'to', args: 1 }],

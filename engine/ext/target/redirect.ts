@@ -10,6 +10,7 @@ interface RedirectState { range: NatRange }
 
 /** The REDIRECT target. */
 export const REDIRECT: TargetExtension<RedirectState> = {
+  needsConntrack: true,
   kind: 'target',
   name: 'REDIRECT',
   options: [{ name: 'to-ports', args: 1 }, NAT_FLAG_OPTIONS.random],

@@ -11,6 +11,7 @@ interface SnatState { range: NatRange; given: boolean }
 
 /** The SNAT target. */
 export const SNAT: TargetExtension<SnatState> = {
+  needsConntrack: true,
   kind: 'target',
   name: 'SNAT',
   options: [

@@ -35,6 +35,7 @@ function needServicePort(ctx: ParseContext, text: string): number {
 
 /** The TPROXY target. */
 export const TPROXY: TargetExtension<TproxyState> = {
+  needsDefrag: true,
   kind: 'target',
   name: 'TPROXY',
   options: [
