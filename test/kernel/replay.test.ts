@@ -27,38 +27,22 @@
  * Each case gets a node of its own (namespaces built anew), so that nothing an earlier case left
  * in the kernel (ICMP rate-limit tokens per address, packets waiting for a neighbour that never
  * answers) reaches it. REPLAY_DEBUG=PREFIX writes the kernel's `iptables-save -c` of each case to
- * PREFIX-SEED-CASE.
+ * PREFIX-SEED-CASE (and, next to it, the case's rules and capture and what each side sent: see
+ * replay/common.ts). The per-case flow (shared with the IPv6 suite, replay6.test.ts) is in
+ * replay/common.ts; this file gives the IPv4 node, fragments, addresses and capture.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPacketBytes } from '../../engine/packet.js';
 import { parseIPv4Strict } from '../../engine/net/addr.js';
-import { main } from '../../sim/cli.js';
-import { assembleCapture } from '../../sim/bench/capture.js';
 import { encapsulate, LINKTYPE } from '../../sim/capture/link.js';
-import { CaptureWriter } from '../../sim/capture/writer.js';
 import { loadCorpusFiles } from './corpus-files.js';
-import { extractFragments, generateRuleset, rngFor, type Fragment, type Rng } from './generate.js';
-import { emptyTables, splitTables } from './oracle.js';
-import { parseConntrack, readConntrack, type CtEntry } from './packet/collect.js';
-import { buildTopology, kernelSkipReason, run, type HostModel, type Topology } from './packet/topology.js';
-import { record } from './report.js';
-import { activeSeeds } from './seeds.js';
+import { extractFragments, type Fragment, type Rng } from './generate.js';
+import type { HostModel } from './packet/topology.js';
+import { defineReplaySuite, NODE_MAC, pick, trafficFragments, WAN_MAC, WAN_MAC_BYTES, type ReplayCapture } from './replay/common.js';
 
-const NO_TCPREPLAY = run('sh', ['-c', 'command -v tcpreplay']).status !== 0 ? 'tcpreplay is not installed' : null;
-// Where the kernel suite must run (CI), a missing tcpreplay fails the case instead of skipping it.
-const SKIP = kernelSkipReason() ?? (process.env.NATSIM_KERNEL_REQUIRED ? null : NO_TCPREPLAY);
 /** Packets per capture. */
 const PACKETS = 300;
 /** Cases per seed (each its own rules and capture). */
 const VARIANTS = 4;
-/** The MAC address the capture's frames are sent to: lan0's (the capture writer's default). */
-const NODE_MAC = '02:00:00:00:00:01';
-/** wan0's MAC address, which the answers from the far side are sent to. */
-const WAN_MAC = '02:00:00:00:00:03';
-const WAN_MAC_BYTES = Uint8Array.of(2, 0, 0, 0, 0, 3);
 
 const MODEL: HostModel = {
   name: 'replay-router',
@@ -165,17 +149,6 @@ const TRAFFIC_FRAGMENTS: readonly [Fragment['kind'], string, string | null, stri
   ['target', '-j REJECT --reject-with tcp-reset', '-p tcp', 'filter', ['INPUT', 'FORWARD', 'OUTPUT']],
 ];
 
-function trafficFragments(): Fragment[] {
-  return TRAFFIC_FRAGMENTS.map(([kind, text, proto, table, chains]) => ({
-    kind, text, proto, family: 'ipv4', table: table ?? 'filter', chains: new Set(chains ?? []), free: table === null,
-    from: 'replay.test.ts', ext: /^-(?:m|j) (\S+)/.exec(text)![1]!,
-  }));
-}
-
-function pick<T>(rng: Rng, a: readonly T[]): T {
-  return a[Math.floor(rng() * a.length)]!;
-}
-
 /** Addresses for -s/-d: one of the capture's, or a network around one. */
 function addresses(sources: readonly string[]): (rng: Rng) => string {
   return (rng) => {
@@ -190,7 +163,7 @@ function iface(rng: Rng): string {
 }
 
 /** The random capture of a seed: Ethernet frames to lan0, 1 ms apart. */
-function randomCapture(rng: Rng, sources: readonly string[]): { forward: Uint8Array[]; replies: Uint8Array[]; followups: Uint8Array[] } {
+function randomCapture(rng: Rng, sources: readonly string[]): ReplayCapture {
   const flows = Array.from({ length: 24 }, () => {
     const seq = Math.floor(rng() * 2 ** 32);
     return {
@@ -302,164 +275,36 @@ function randomCapture(rng: Rng, sources: readonly string[]): { forward: Uint8Ar
   return { forward: frames, replies, followups };
 }
 
-/** Frames as a classic pcap, 1 ms apart from `first` ms on. */
-function pcapOf(frames: readonly Uint8Array[], first = 0): Uint8Array {
-  return assembleCapture('pcap', frames.length, (k) => frames[k]!, (k) => 1_700_000_000 * 1e6 + (first + k) * 1000, () => {});
-}
-
-/** Packets an interface of the node has received. */
-function rxPackets(topo: Topology, dev: string): number {
-  const m = /RX:[^\n]*\n\s*\d+\s+(\d+)/.exec(topo.exec(topo.node, 'ip', ['-s', 'link', 'show', dev]).stdout);
-  if (!m) throw new Error(`no RX counters on ${dev}`);
-  return Number(m[1]);
-}
-
-/**
- * A conntrack entry without its timeout, as one comparable line. A source port (or ICMP id) NAT
- * changed is shown as `*`: when the original one is taken, or out of the range, a source manip
- * searches from a random offset (the kernel's own draw; natsim's is seeded), so only the fact
- * that it changed is compared. A destination manip searches from offset 0 (no --random here):
- * its port is compared as it is.
- */
-function ctKey(e: CtEntry): string {
-  const t = (x: CtEntry['orig']): string => `${x.src}>${x.dst} ${x.sport ?? ''}>${x.dport ?? ''} ${x.type ?? ''}/${x.code ?? ''}/${x.id ?? ''}`;
-  const r = { ...e.reply };
-  if (r.dport !== e.orig.sport) r.dport = '*' as unknown as number;
-  if (r.id !== e.orig.id) r.id = '*' as unknown as number;
-  return `${e.proto} ${e.state ?? '-'} ${t(e.orig)} | ${t(r)} [${e.flags.filter((f) => f !== 'OFFLOAD').sort().join(',')}] mark=${e.mark}`;
-}
-
-const kernelDescribe = (title: string, fn: () => void) => describe.skipIf(SKIP !== null)(SKIP ? `${title} — skipped: ${SKIP}` : title, fn);
-
-kernelDescribe('capture replay: tcpreplay into the kernel and natsim replay agree', () => {
-  let topo: Topology;
-  let scratch: string;
-  const { files } = loadCorpusFiles();
+defineReplaySuite({
+  title: 'capture replay: tcpreplay into the kernel and natsim replay agree',
+  family: 'ipv4',
+  file: 'test/kernel/replay.test.ts',
+  report: 'replay',
+  caseId: (seed, variant) => `seed ${seed} case ${variant}`,
+  purpose: (variant) => `replay ${variant}`,
+  debugName: (seed, variant) => `${seed}-${variant}`,
+  packets: PACKETS,
+  // A packet every millisecond, the batches one after the other (the kernel: 300 ms pauses).
+  timing: { packetUs: 1000, batchGapMs: 0, waitMs: 300 },
+  variants: VARIANTS,
+  model: MODEL,
+  host: HOST,
   // The corpus's usable fragments, and this traffic's three times over (they match far more often).
-  const tf = trafficFragments();
-  const frags = [...extractFragments(files.flatMap((f) => f.cases)).filter(usable), ...tf, ...tf, ...tf];
-
-  beforeAll(() => {
-    if (NO_TCPREPLAY) throw new Error(`${NO_TCPREPLAY} (Debian package tcpreplay)`);
-    scratch = mkdtempSync(join(tmpdir(), 'natsim-replay-'));
-    writeFileSync(join(scratch, 'empty.rules'), '*filter\nCOMMIT\n');
-    writeFileSync(join(scratch, 'host.json'), JSON.stringify(HOST));
-  });
-  /**
-   * A new node for each case: the kernel keeps state no flush reaches (ICMP rate-limit tokens per
-   * address in its inet_peer cache, packets waiting for a neighbour that never answers), which
-   * would carry from one case into the next.
-   */
-  const freshNode = (): void => {
-    topo?.destroy();
-    topo = buildTopology(MODEL, scratch);
-    const ex = (ns: string, cmd: string, args: string[]): void => {
-      const r = topo.exec(ns, cmd, args);
-      if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-    };
-    ex(topo.node, 'ip', ['link', 'set', 'lan0', 'address', NODE_MAC]);
-    ex(topo.node, 'ip', ['link', 'set', 'wan0', 'address', WAN_MAC]);
+  fragments: () => {
+    const { files } = loadCorpusFiles();
+    const tf = trafficFragments('ipv4', 'replay.test.ts', TRAFFIC_FRAGMENTS);
+    return [...extractFragments(files.flatMap((f) => f.cases)).filter(usable), ...tf, ...tf, ...tf];
+  },
+  sources: randomSources,
+  address: addresses,
+  iface,
+  capture: randomCapture,
+  prepareNode(topo, ex) {
     // No redirects (a DNAT back out of lan0 would make one); the sink's neighbour entry fixed, so
     // that no ARP exchange is pending while the capture plays.
     for (const k of ['all', 'default', 'lan0', 'wan0']) ex(topo.node, 'sysctl', ['-qw', `net.ipv4.conf.${k}.send_redirects=0`]);
     const sinkMac = /link\/ether (\S+)/.exec(topo.exec(topo.neighbours.get('sink')!, 'ip', ['link', 'show', 'eth0']).stdout)?.[1];
     if (!sinkMac) throw new Error('no MAC address on the sink');
     ex(topo.node, 'ip', ['neigh', 'replace', '10.20.0.2', 'lladdr', sinkMac, 'dev', 'wan0', 'nud', 'permanent']);
-  };
-  afterAll(() => {
-    topo?.destroy();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  });
-
-  for (const seed of activeSeeds()) for (let variant = 1; variant <= VARIANTS; variant++) {
-    const id = `seed ${seed} case ${variant}`;
-    it(`${id}: ${PACKETS} random packets through random rules in every table`, async () => {
-      const rng = rngFor(seed, `replay ${variant}`);
-      const sources = randomSources(rng);
-      const address = addresses(sources);
-      freshNode();
-      const node = topo.node;
-      const r0 = topo.exec(node, 'iptables-legacy-restore', ['-w'], emptyTables(['raw', 'mangle', 'nat', 'filter']));
-      if (r0.status !== 0) throw new Error(r0.stderr);
-      // Each table's rules, less any rule the kernel refuses (the generator combines fragments
-      // freely; judging that is the ruleset suite's business) — the node keeps them restored.
-      let text = '';
-      for (const table of ['raw', 'mangle', 'nat', 'filter']) {
-        const g = generateRuleset(rngFor(seed, `replay ${variant} ${table}`), 'ipv4', table, frags, { rules: 16, address, iface });
-        // Only the filter table drops by policy or unconditionally, so that packets get that far.
-        if (table !== 'filter') for (const c of g.policies.keys()) g.policies.set(c, 'ACCEPT');
-        const keep = new Set(g.rules.map((_, i) => i).filter((i) => table === 'filter' || g.rules[i]!.text !== '-j DROP'));
-        for (let tries = 0; ; tries++) {
-          const t = g.render(keep);
-          const r = topo.exec(node, 'iptables-legacy-restore', ['-w', '--noflush'], t);
-          if (r.status === 0) { text += t; break; }
-          const line = Number(/line:? (\d+)/.exec(r.stderr)?.[1] ?? 0);
-          const bad = [...keep].find((i) => `-A ${g.rules[i]!.chain} ${g.rules[i]!.text}` === t.split('\n')[line - 1]);
-          if (bad === undefined || tries > 30) throw new Error(`${id}: ${table} refused: ${r.stderr}`);
-          keep.delete(bad);
-        }
-      }
-      const { forward, replies, followups } = randomCapture(rng, sources);
-      const base = join(scratch, `seed-${seed}-${variant}`);
-      // The kernel gets the sides from their interfaces, one batch after the other (client, far
-      // side, client); natsim one pcapng holding all in the same order, each packet on its
-      // interface (lan0, wan0).
-      const phases = [['client', 'lan0', forward], ['sink', 'wan0', replies], ['client', 'lan0', followups]] as const;
-      let k = 0;
-      const cap = `${base}.pcapng`;
-      const w = CaptureWriter.toFile(cap, { format: 'pcapng', resolution: 'us', interfaces: ['lan0', 'wan0'] });
-      phases.forEach(([, iface, frames], i) => {
-        writeFileSync(`${base}-${i}.pcap`, pcapOf(frames, k));
-        for (const frame of frames) w.write({ tsSec: 1_700_000_000, tsNsec: k++ * 1_000_000, data: frame, interface: iface });
-      });
-      w.close();
-      const rules = `${base}.rules`;
-      writeFileSync(rules, text);
-
-      // The kernel: the client's side played into lan0, the far side's into wan0, the client's again.
-      const rxBefore = rxPackets(topo, 'lan0'), wanBefore = rxPackets(topo, 'wan0');
-      for (const [i, [who, , frames]] of phases.entries()) {
-        if (frames.length === 0) continue;
-        const played = topo.exec(topo.neighbours.get(who)!, 'tcpreplay', ['-q', '--topspeed', '-i', 'eth0', `${base}-${i}.pcap`]);
-        if (played.status !== 0) throw new Error(`tcpreplay: ${played.stderr}`);
-        // Let the packets through (the veth hands them over at once; a little time for softirqs).
-        await new Promise((r) => setTimeout(r, 300));
-      }
-      const kSave = topo.exec(node, 'iptables-legacy-save', ['-c']).stdout;
-      // Every frame reached the node (the test is void otherwise; the sink's own ARP answer
-      // and any neighbour probe are not IP, so wan0 may count a few more).
-      expect(rxPackets(topo, 'lan0') - rxBefore).toBe(PACKETS + followups.length);
-      expect(rxPackets(topo, 'wan0') - wanBefore).toBeGreaterThanOrEqual(replies.length);
-      const kCt = readConntrack(topo).entries;
-      if (process.env.REPLAY_DEBUG) writeFileSync(`${process.env.REPLAY_DEBUG}-${seed}-${variant}`, kSave);
-      const hit = [...kSave.matchAll(/^\[(\d+):\d+\] -A /gm)];
-      console.log(`${id}: ${hit.filter((m) => m[1] !== '0').length} of ${hit.length} rules matched packets; ${kCt.length} conntrack entries (${kCt.filter((e) => e.flags.includes('ASSURED')).length} assured; TCP states ${[...new Set(kCt.map((e) => e.state).filter((x) => x))].join(' ') || 'none'})`);
-
-      // natsim: the same node, rules and capture.
-      const counters = `${base}.counters`;
-      let out = '', err = '';
-      const status = await main(['replay', cap, '--rules', rules, '--host', join(scratch, 'host.json'), '--direction', 'in', '--iface-map', 'lan0=lan0', '--iface-map', 'wan0=wan0', '--as-captured', '--json', '--save-counters', counters, '--no-color'],
-        { out: (s) => { out += s; }, err: (s) => { err += s; } });
-      expect(status, err).toBe(0);
-      const nCt = parseConntrack((JSON.parse(out) as { conntrack: string[] }).conntrack.join('\n'));
-      const nSave = readFileSync(counters, 'utf8');
-
-      const problems: string[] = [];
-      const kt = splitTables(kSave), nt = splitTables(nSave);
-      for (const [table, k] of kt) {
-        if (!['raw', 'mangle', 'nat', 'filter'].includes(table)) continue;
-        const kl = k.split('\n'), nl = (nt.get(table) ?? '').split('\n');
-        for (let i = 0; i < Math.max(kl.length, nl.length); i++) {
-          if (kl[i] !== nl[i]) { problems.push(`${table}: kernel "${kl[i] ?? ''}" natsim "${nl[i] ?? ''}"`); if (problems.length > 8) break; }
-        }
-      }
-      const kc = kCt.map(ctKey).sort(), nc = nCt.map(ctKey).sort();
-      const onlyK = kc.filter((x) => !nc.includes(x)), onlyN = nc.filter((x) => !kc.includes(x));
-      for (const x of onlyK.slice(0, 6)) problems.push(`conntrack, kernel only: ${x}`);
-      for (const x of onlyN.slice(0, 6)) problems.push(`conntrack, natsim only: ${x}`);
-      const detail = problems.join('\n');
-      record({ suite: 'replay', id, agreed: problems.length === 0, ...(detail ? { detail } : {}), repro: `node scripts/test-kernel.mjs test/kernel/replay.test.ts --seed ${seed} -t '${id}:'` });
-      expect(detail).toBe('');
-    });
-  }
+  },
 });

@@ -1,8 +1,10 @@
 /**
  * What the kernel did, read back after a run: the node's `iptables-legacy-save -c` counters
- * (per chain policy and per rule) and its `conntrack -L` entries, parsed into plain records
- * (tuples, TCP state, flags, timeout) that natsim's engine can be compared with.
+ * (per chain policy and per rule) and its `conntrack -L` entries (`ip6tables-legacy-save -c` and
+ * `conntrack -L -f ipv6` for IPv6), parsed into plain records (tuples, TCP state, flags, timeout)
+ * that natsim's engine can be compared with.
  */
+import type { Family } from '../../../engine/net/addr.js';
 import type { Topology } from './topology.js';
 
 /** Packet and byte counters of one rule, with the rule text as iptables-save printed it. */
@@ -51,10 +53,11 @@ export function parseSaveCounters(text: string): TableCounters[] {
   return tables;
 }
 
-/** Reads the node's counters with `iptables-legacy-save -c`. */
-export function readCounters(topo: Topology): TableCounters[] {
-  const r = topo.exec(topo.node, 'iptables-legacy-save', ['-c']);
-  if (r.status !== 0) throw new Error(`iptables-legacy-save -c: ${r.stderr}`);
+/** Reads the node's counters with `iptables-legacy-save -c` (`ip6tables-legacy-save -c` for IPv6). */
+export function readCounters(topo: Topology, family: Family = 'ipv4'): TableCounters[] {
+  const tool = family === 'ipv6' ? 'ip6tables-legacy-save' : 'iptables-legacy-save';
+  const r = topo.exec(topo.node, tool, ['-c']);
+  if (r.status !== 0) throw new Error(`${tool} -c: ${r.stderr}`);
   return parseSaveCounters(r.stdout);
 }
 
@@ -138,10 +141,11 @@ export function parseConntrack(text: string): CtEntry[] {
   return text.split('\n').filter((l) => l.trim() && !l.startsWith('conntrack v')).map(parseConntrackLine);
 }
 
-/** Reads the node's conntrack table; also returns the summary count from stderr. */
-export function readConntrack(topo: Topology): { entries: CtEntry[]; summary: number | null } {
-  const r = topo.exec(topo.node, 'conntrack', ['-L']);
-  if (r.status !== 0) throw new Error(`conntrack -L: ${r.stderr}`);
+/** Reads the node's conntrack table of a family (`conntrack -L [-f ipv6]`); also returns the summary count from stderr. */
+export function readConntrack(topo: Topology, family: Family = 'ipv4'): { entries: CtEntry[]; summary: number | null } {
+  const args = family === 'ipv6' ? ['-L', '-f', 'ipv6'] : ['-L'];
+  const r = topo.exec(topo.node, 'conntrack', args);
+  if (r.status !== 0) throw new Error(`conntrack ${args.join(' ')}: ${r.stderr}`);
   const m = /(\d+) flow entries have been shown/.exec(r.stderr);
   return { entries: parseConntrack(r.stdout), summary: m ? Number(m[1]) : null };
 }

@@ -8,6 +8,14 @@
  * it into network namespaces named `natsim-p-<pid>-<run>-<name>`, joined by veth pairs created
  * directly inside those namespaces, and restores the ruleset with iptables-legacy-restore.
  *
+ * IPv6 is off in every namespace unless the model opts in (`ipv6: true`): then addresses and
+ * routes may be IPv6 too (added with `nodad`), the node forwards IPv6 when it forwards at all, and
+ * everything that would make a namespace send packets of its own is off or over before the build
+ * returns — router solicitations, router advertisements taken, duplicate address detection,
+ * link-local addresses (`addr_gen_mode` none: the interfaces carry only the model's addresses),
+ * and the MLD reports interfaces send when they come up (their retransmission interval is cut to
+ * 10 ms, and `settle` waits until the node has received and sent nothing for a while).
+ *
  * Safety: the model is checked before anything is created. Neighbours route only to the node;
  * the node routes only to neighbour addresses (never out of the sandbox); no link touches the
  * root namespace. Every namespace is deleted by `destroy()`, on SIGINT/SIGTERM or process exit
@@ -17,6 +25,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { parseIPv6 } from '../../../engine/net/addr.js';
 
 /** A route of the node: a destination (`default` or a CIDR) through a neighbour's address. */
 export interface RouteModel {
@@ -76,6 +85,11 @@ export interface HostModel {
   rules: string[];
   /** Restore the files after the first with --noflush. */
   noflush?: boolean;
+  /**
+   * Keep IPv6 on (default off everywhere): addresses, gateways and routes may then be IPv6, and
+   * the namespaces are kept from sending anything of their own (see the module comment).
+   */
+  ipv6?: boolean;
   node: NodeModel;
   neighbours: NeighbourModel[];
 }
@@ -106,9 +120,40 @@ export function parseCidr(text: string): { addr: number; len: number; net: numbe
   return { addr, len, net: (addr & mask) >>> 0, ip: m[1]! };
 }
 
-function inSubnet(ip: number, cidr: { net: number; len: number }): boolean {
-  const mask = cidr.len === 0 ? 0 : (0xffffffff << (32 - cidr.len)) >>> 0;
-  return ((ip & mask) >>> 0) === cidr.net;
+/** An address of either family as one number (IPv4 in 32 bits, IPv6 in 128), for the model checks. */
+interface AnyAddr {
+  v6: boolean;
+  value: bigint;
+}
+
+/** Parses an IPv4 or IPv6 address (no prefix), or null. */
+function parseAnyIp(text: string): AnyAddr | null {
+  const v4 = parseIpv4(text);
+  if (v4 !== null) return { v6: false, value: BigInt(v4) };
+  const w = text.includes(':') ? parseIPv6(text) : null;
+  if (!w) return null;
+  return { v6: true, value: w.reduce((a, x) => (a << 32n) | BigInt(x >>> 0), 0n) };
+}
+
+/** Parses `address/len` of either family, or null. */
+function parseAnyCidr(text: string): (AnyAddr & { len: number }) | null {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(text);
+  if (!m) return null;
+  const a = parseAnyIp(m[1]!);
+  const len = Number(m[2]);
+  if (!a || len > (a.v6 ? 128 : 32)) return null;
+  return { ...a, len };
+}
+
+function inSubnet(ip: AnyAddr, cidr: AnyAddr & { len: number }): boolean {
+  if (ip.v6 !== cidr.v6) return false;
+  const shift = BigInt((cidr.v6 ? 128 : 32) - cidr.len);
+  return ip.value >> shift === cidr.value >> shift;
+}
+
+/** A key for an address of either family (a map key). */
+function addrKey(a: AnyAddr): string {
+  return `${a.v6 ? 6 : 4}:${a.value}`;
 }
 
 const IFNAME = /^[A-Za-z][A-Za-z0-9_.-]{0,14}$/;
@@ -118,7 +163,10 @@ const NSNAME = /^[a-z][a-z0-9]{0,15}$/;
 export function checkHostModel(m: HostModel): string[] {
   const bad: string[] = [];
   const node = m.node;
-  const nodeAddrs: { ip: number; cidr: NonNullable<ReturnType<typeof parseCidr>> }[] = [];
+  const nodeAddrs: (AnyAddr & { len: number })[] = [];
+  const v6 = (what: string, a: AnyAddr): void => {
+    if (a.v6 && !m.ipv6) bad.push(`${what}: an IPv6 address needs \`ipv6: true\` on the model`);
+  };
   const names = new Set<string>();
   const ifnames = new Set<string>();
   const addIf = (n: string) => {
@@ -129,24 +177,25 @@ export function checkHostModel(m: HostModel): string[] {
   for (const i of [...node.interfaces, ...node.bridges]) {
     addIf(i.name);
     for (const a of i.addresses) {
-      const c = parseCidr(a);
+      const c = parseAnyCidr(a);
       if (!c) bad.push(`${i.name}: bad address ${a}`);
-      else nodeAddrs.push({ ip: c.addr, cidr: c });
+      else { v6(`${i.name} ${a}`, c); nodeAddrs.push(c); }
     }
   }
   for (const b of node.bridges) for (const p of b.ports) addIf(p);
   if (m.neighbours.length === 0 || m.neighbours.length > MAX_NEIGHBOURS) bad.push(`a model has 1 to ${MAX_NEIGHBOURS} neighbours`);
-  const neighbourIps = new Map<number, string>();
+  const neighbourIps = new Map<string, string>();
   const usedIf = new Map<string, string>();
   for (const n of m.neighbours) {
     if (!NSNAME.test(n.name) || n.name === 'node') bad.push(`neighbour name ${JSON.stringify(n.name)}: use 1-16 lowercase letters and digits, not "node"`);
     if (names.has(n.name)) bad.push(`neighbour ${n.name} is defined twice`);
     names.add(n.name);
-    const c = parseCidr(n.address);
-    const gw = parseIpv4(n.gateway);
+    const c = parseAnyCidr(n.address);
+    const gw = parseAnyIp(n.gateway);
     if (!c) { bad.push(`${n.name}: bad address ${n.address}`); continue; }
-    neighbourIps.set(c.addr, n.name);
-    if (gw === null || !nodeAddrs.some((a) => a.ip === gw)) bad.push(`${n.name}: gateway ${n.gateway} is not an address of the node`);
+    v6(`${n.name} ${n.address}`, c);
+    neighbourIps.set(addrKey(c), n.name);
+    if (gw === null || !nodeAddrs.some((a) => a.v6 === gw.v6 && a.value === gw.value)) bad.push(`${n.name}: gateway ${n.gateway} is not an address of the node`);
     else if (!inSubnet(gw, c)) bad.push(`${n.name}: gateway ${n.gateway} is not on ${n.address}`);
     const bridge = node.bridges.find((b) => b.name === n.attach);
     const iface = node.interfaces.find((i) => i.name === n.attach);
@@ -169,9 +218,11 @@ export function checkHostModel(m: HostModel): string[] {
   for (const i of node.interfaces) if (!usedIf.has(i.name)) bad.push(`interface ${i.name} has no neighbour (every node interface is a veth to one)`);
   for (const b of node.bridges) for (const p of b.ports) if (!usedIf.has(p)) bad.push(`bridge port ${p} has no neighbour`);
   for (const r of node.routes) {
-    if (r.to !== 'default' && !parseCidr(r.to)) bad.push(`route ${r.to}: bad destination`);
-    const via = parseIpv4(r.via);
-    if (via === null || !neighbourIps.has(via)) bad.push(`route ${r.to} via ${r.via}: a node route must go through a neighbour's address`);
+    const to = r.to === 'default' ? null : parseAnyCidr(r.to);
+    if (r.to !== 'default' && !to) bad.push(`route ${r.to}: bad destination`);
+    const via = parseAnyIp(r.via);
+    if (via === null || !neighbourIps.has(addrKey(via))) bad.push(`route ${r.to} via ${r.via}: a node route must go through a neighbour's address`);
+    else if (to && to.v6 !== via.v6) bad.push(`route ${r.to} via ${r.via}: the gateway is of the other family`);
   }
   if (m.rules.length === 0) bad.push('a model restores at least one ruleset file');
   return bad;
@@ -297,6 +348,63 @@ export function kernelSkipReason(): string | null {
   return null;
 }
 
+/**
+ * The IPv6 settings (`net.ipv6.conf.{all,default}.*`) of an IPv6 model's namespaces: no duplicate
+ * address detection (whose probes are Neighbour Solicitations), no router solicitations and no
+ * router advertisements taken, no link-local address (`addr_gen_mode` 1, none), and the MLD
+ * reports an interface sends when it comes up and joins its groups retransmitted after 10 ms
+ * instead of up to 1 s (v2) or 10 s (v1), so that they are over at once. (There is no switch that
+ * stops those reports: `settle` waits for them.)
+ */
+const IPV6_QUIET: readonly [string, string][] = [
+  ['disable_ipv6', '0'], ['accept_dad', '0'], ['accept_ra', '0'], ['router_solicitations', '0'], ['addr_gen_mode', '1'],
+  ['mldv2_unsolicited_report_interval', '10'], ['mldv1_unsolicited_report_interval', '10'],
+];
+
+/** The node's IPv6 statistics (`/proc/net/snmp6`), by name. */
+export function readSnmp6(topo: Topology): Map<string, number> {
+  const r = topo.exec(topo.node, 'cat', ['/proc/net/snmp6']);
+  if (r.status !== 0) throw new Error(`reading /proc/net/snmp6 in ${topo.node}: ${r.stderr.trim()}`);
+  return new Map(r.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((w) => w.length === 2).map(([k, v]) => [k!, Number(v)]));
+}
+
+/** The node's IPv6 packet counters (received, sent, unroutable, ICMPv6 sent), as one string. */
+function ipv6Activity(topo: Topology): string {
+  const m = readSnmp6(topo);
+  return ['Ip6InReceives', 'Ip6OutRequests', 'Ip6OutNoRoutes', 'Icmp6OutMsgs'].map((k) => m.get(k) ?? '?').join(' ');
+}
+
+/** ICMPv6 messages a node sends of its own accord (not errors about a packet): ND, RS/RA, redirects, MLD, echo. */
+const OWN_ICMP6 = ['NeighborSolicits', 'NeighborAdvertisements', 'RouterSolicits', 'RouterAdvertisements', 'Redirects', 'MLDv2Reports',
+  'GroupMembQueries', 'GroupMembResponses', 'GroupMembReductions', 'Echos', 'EchoReplies'].map((k) => `Icmp6Out${k}`);
+
+/**
+ * The ICMPv6 messages of its own the node has sent so far (those of `OWN_ICMP6` that are not
+ * zero, `Name=N …`): compare two readings to see that it sent none in between.
+ */
+export function ownIcmp6(topo: Topology): string {
+  const m = readSnmp6(topo);
+  return OWN_ICMP6.filter((k) => m.get(k)).map((k) => `${k}=${m.get(k)}`).join(' ');
+}
+
+/**
+ * Waits until the node has neither received nor sent an IPv6 packet for `quietMs` (what the
+ * links' coming up set off — MLD reports of the node and of its neighbours — is over), so that
+ * counters restored after this start from a quiet node; throws after `timeoutMs`.
+ */
+export function settle(topo: Topology, quietMs = 300, timeoutMs = 5000): void {
+  const start = Date.now();
+  let last = ipv6Activity(topo);
+  let since = Date.now();
+  for (;;) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    const now = ipv6Activity(topo);
+    if (now !== last) { last = now; since = Date.now(); }
+    else if (Date.now() - since >= quietMs) return;
+    if (Date.now() - start > timeoutMs) throw new Error(`${topo.node} is not quiet after ${timeoutMs} ms (IPv6 in/out/no-route/ICMPv6 out: ${now})`);
+  }
+}
+
 function sysctl(topoExec: Topology['exec'], ns: string, key: string, value: string): void {
   const r = topoExec(ns, 'sysctl', ['-qw', `${key}=${value}`]);
   if (r.status !== 0) throw new Error(`sysctl ${key}=${value} in ${ns}: ${r.stderr.trim()}`);
@@ -328,17 +436,29 @@ export function buildTopology(model: HostModel, dir: string): Topology {
     for (const ns of mine) {
       must('ip', ['netns', 'add', ns]);
       liveNamespaces.add(ns);
-      // No IPv6 on test links (no ND/MLD noise), loopback up.
-      sysctl(exec, ns, 'net.ipv6.conf.all.disable_ipv6', '1');
-      sysctl(exec, ns, 'net.ipv6.conf.default.disable_ipv6', '1');
+      if (model.ipv6) {
+        // Before any link exists (links copy `default`): nothing of the namespace's own.
+        for (const k of ['all', 'default']) for (const [key, value] of IPV6_QUIET) sysctl(exec, ns, `net.ipv6.conf.${k}.${key}`, value);
+      } else {
+        // No IPv6 on test links (no ND/MLD noise).
+        sysctl(exec, ns, 'net.ipv6.conf.all.disable_ipv6', '1');
+        sysctl(exec, ns, 'net.ipv6.conf.default.disable_ipv6', '1');
+      }
       ipn(ns, 'link', 'set', 'lo', 'up');
     }
     const node = model.node;
     sysctl(exec, nodeNs, 'net.ipv4.ip_forward', node.forwarding ? '1' : '0');
+    // `all` sets `default` too, before the links exist: they come up forwarding (and join the
+    // all-routers group then, not later).
+    if (model.ipv6) sysctl(exec, nodeNs, 'net.ipv6.conf.all.forwarding', node.forwarding ? '1' : '0');
+    const addAddr = (ns: string, a: string, dev: string): void => {
+      if (a.includes(':')) ipn(ns, 'addr', 'add', a, 'dev', dev, 'nodad');
+      else ipn(ns, 'addr', 'add', a, 'dev', dev);
+    };
     for (const b of node.bridges) {
       // Multicast snooping off: a bridge coming up would otherwise send IGMP that nat counts.
       ipn(nodeNs, 'link', 'add', b.name, 'type', 'bridge', 'mcast_snooping', '0', 'mcast_querier', '0');
-      for (const a of b.addresses) ipn(nodeNs, 'addr', 'add', a, 'dev', b.name);
+      for (const a of b.addresses) addAddr(nodeNs, a, b.name);
     }
     if (run('test', ['-e', '/proc/sys/net/bridge/bridge-nf-call-iptables']).status === 0) {
       sysctl(exec, nodeNs, 'net.bridge.bridge-nf-call-iptables', node.bridgeNfCallIptables ? '1' : '0');
@@ -357,10 +477,10 @@ export function buildTopology(model: HostModel, dir: string): Topology {
         ipn(nodeNs, 'link', 'set', nodeEnd, 'type', 'bridge_slave', 'hairpin', bridge.hairpin ? 'on' : 'off');
       } else {
         const iface = node.interfaces.find((i) => i.name === n.attach)!;
-        for (const a of iface.addresses) ipn(nodeNs, 'addr', 'add', a, 'dev', nodeEnd);
+        for (const a of iface.addresses) addAddr(nodeNs, a, nodeEnd);
       }
       ipn(nodeNs, 'link', 'set', nodeEnd, 'up');
-      ipn(ns, 'addr', 'add', n.address, 'dev', 'eth0');
+      addAddr(ns, n.address, 'eth0');
       ipn(ns, 'link', 'set', 'eth0', 'up');
       ipn(ns, 'route', 'add', 'default', 'via', n.gateway, 'dev', 'eth0');
     }
@@ -373,6 +493,7 @@ export function buildTopology(model: HostModel, dir: string): Topology {
       const r = exec(nodeNs, 'iptables-legacy-restore', args, text);
       if (r.status !== 0) throw new Error(`iptables-legacy-restore ${file}: ${r.stderr.trim()}`);
     });
+    if (model.ipv6) settle(topo);
   } catch (e) {
     topo.destroy();
     throw e;

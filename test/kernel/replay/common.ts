@@ -1,0 +1,321 @@
+/**
+ * The capture-replay oracle's per-case flow, shared by the IPv4 suite (replay.test.ts) and the
+ * IPv6 one (replay6.test.ts): a fresh node per case, the case's random rules restored table by
+ * table (less any rule the kernel refuses), the capture played into the node with tcpreplay in
+ * three batches (the client's side into lan0, the far side's answers into wan0, the client's
+ * follow-ups into lan0), the same packets replayed by `natsim replay --as-captured`, and the
+ * kernel's `iptables-save -c` and `conntrack -L` compared with natsim's line by line. A suite
+ * gives what differs between the families: the node, its per-case setup, the fragments, the
+ * addresses, the capture and its timing.
+ *
+ * REPLAY_DEBUG=PREFIX keeps each case's evidence as PREFIX-NAME (the suite names the case): the
+ * kernel's save at PREFIX-NAME, the rules and capture natsim replayed (`.rules`, `.pcapng`), what
+ * natsim sent (`-natsim-out.pcapng`) and, with tcpdump installed, what the node sent out of lan0
+ * and wan0 (`-lan0-out.pcap`, `-wan0-out.pcap`, captured in the neighbours).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Family } from '../../../engine/net/addr.js';
+import { main } from '../../../sim/cli.js';
+import { assembleCapture } from '../../../sim/bench/capture.js';
+import { CaptureWriter } from '../../../sim/capture/writer.js';
+import { generateRuleset, rngFor, type Fragment, type Rng } from '../generate.js';
+import { emptyTables, splitTables } from '../oracle.js';
+import { parseConntrack, readConntrack, type CtEntry } from '../packet/collect.js';
+import { buildTopology, kernelSkipReason, ownIcmp6, run, settle, trackChild, type HostModel, type Topology } from '../packet/topology.js';
+import { record } from '../report.js';
+import { activeSeeds } from '../seeds.js';
+
+const NO_TCPREPLAY = run('sh', ['-c', 'command -v tcpreplay']).status !== 0 ? 'tcpreplay is not installed' : null;
+// Where the kernel suite must run (CI), a missing tcpreplay fails the case instead of skipping it.
+const SKIP = kernelSkipReason() ?? (process.env.NATSIM_KERNEL_REQUIRED ? null : NO_TCPREPLAY);
+
+/** The MAC address the capture's frames are sent to: lan0's (the capture writer's default). */
+export const NODE_MAC = '02:00:00:00:00:01';
+/** wan0's MAC address, which the answers from the far side are sent to. */
+export const WAN_MAC = '02:00:00:00:00:03';
+export const WAN_MAC_BYTES = Uint8Array.of(2, 0, 0, 0, 0, 3);
+/** The tables every case restores rules into. */
+const TABLES = ['raw', 'mangle', 'nat', 'filter'];
+
+/** A capture's three batches of Ethernet frames. */
+export interface ReplayCapture {
+  /** The client's side, played into lan0. */
+  forward: Uint8Array[];
+  /** The far side's answers, played into wan0. */
+  replies: Uint8Array[];
+  /** The client going on with the flows that were answered, into lan0. */
+  followups: Uint8Array[];
+}
+
+/** Runs a command in a namespace of the topology; throws with its stderr when it fails. */
+export type NodeExec = (ns: string, cmd: string, args: string[]) => void;
+
+/** What a family's suite gives the shared flow. */
+export interface ReplaySuite {
+  /** The describe block's title. */
+  title: string;
+  family: Family;
+  /** This suite's file, for the reproduction command. */
+  file: string;
+  /** The report's suite name. */
+  report: string;
+  /** A case's id (`seed S case N`); its test is named `ID: … random packets …`. */
+  caseId(seed: number, variant: number): string;
+  /** The purpose of a case's PRNG (`replay N`); its tables' PRNGs append ` TABLE`. */
+  purpose(variant: number): string;
+  /** What REPLAY_DEBUG=PREFIX names a case's kernel save after PREFIX (`-SEED-CASE`). */
+  debugName(seed: number, variant: number): string;
+  /** Packets of the client's first batch. */
+  packets: number;
+  /**
+   * The batches' timing: natsim's capture has a packet every `packetUs` µs and each batch
+   * `batchGapMs` ms later than the last left off; the kernel gets each batch at tcpreplay's top
+   * speed and `waitMs` to let it through before the next.
+   */
+  timing: { packetUs: number; batchGapMs: number; waitMs: number };
+  /** Cases per seed. */
+  variants: number;
+  /** The node and its neighbours (the node's rules are restored per case). */
+  model: HostModel;
+  /** The same node for natsim (`--host`). */
+  host: unknown;
+  /** The fragments rules are made of. */
+  fragments: () => Fragment[];
+  /** The case's client sources (drawn first from the case's PRNG). */
+  sources(rng: Rng): string[];
+  /** Addresses for -s/-d, given the sources. */
+  address(sources: readonly string[]): (rng: Rng) => string;
+  /** Interfaces for -i/-o. */
+  iface(rng: Rng): string;
+  /** The capture (drawn from the case's PRNG after the rules). */
+  capture(rng: Rng, sources: readonly string[]): ReplayCapture;
+  /** The family's setup of a fresh node, after its MAC addresses are set. */
+  prepareNode(topo: Topology, ex: NodeExec, sources: readonly string[]): void;
+}
+
+/** One of `a`, uniformly. */
+export function pick<T>(rng: Rng, a: readonly T[]): T {
+  return a[Math.floor(rng() * a.length)]!;
+}
+
+/** Traffic fragments ([kind, text, protocol it needs, table and hooks (null: any)]) as Fragments of a family. */
+export function trafficFragments(family: Family, from: string, list: readonly (readonly [Fragment['kind'], string, string | null, string | null, string[] | null])[]): Fragment[] {
+  return list.map(([kind, text, proto, table, chains]) => ({
+    kind, text, proto, family, table: table ?? 'filter', chains: new Set(chains ?? []), free: table === null,
+    from, ext: /^-(?:m|j) (\S+)/.exec(text)![1]!,
+  }));
+}
+
+/** Frames as a classic pcap, 1 ms apart from `first` ms on. */
+function pcapOf(frames: readonly Uint8Array[], first = 0): Uint8Array {
+  return assembleCapture('pcap', frames.length, (k) => frames[k]!, (k) => 1_700_000_000 * 1e6 + (first + k) * 1000, () => {});
+}
+
+/** Packets an interface of the node has received. */
+function rxPackets(topo: Topology, dev: string): number {
+  const m = /RX:[^\n]*\n\s*\d+\s+(\d+)/.exec(topo.exec(topo.node, 'ip', ['-s', 'link', 'show', dev]).stdout);
+  if (!m) throw new Error(`no RX counters on ${dev}`);
+  return Number(m[1]);
+}
+
+/**
+ * A conntrack entry without its timeout, as one comparable line. A source port (or ICMP id) NAT
+ * changed is shown as `*`: when the original one is taken, or out of the range, a source manip
+ * searches from a random offset (the kernel's own draw; natsim's is seeded), so only the fact
+ * that it changed is compared. A destination manip searches from offset 0 (no --random here):
+ * its port is compared as it is.
+ */
+export function ctKey(e: CtEntry): string {
+  const t = (x: CtEntry['orig']): string => `${x.src}>${x.dst} ${x.sport ?? ''}>${x.dport ?? ''} ${x.type ?? ''}/${x.code ?? ''}/${x.id ?? ''}`;
+  const r = { ...e.reply };
+  if (r.dport !== e.orig.sport) r.dport = '*' as unknown as number;
+  if (r.id !== e.orig.id) r.id = '*' as unknown as number;
+  return `${e.proto} ${e.state ?? '-'} ${t(e.orig)} | ${t(r)} [${e.flags.filter((f) => f !== 'OFFLOAD').sort().join(',')}] mark=${e.mark}`;
+}
+
+/** A vitest name pattern (`-t`, a regular expression) matching exactly this text. */
+function namePattern(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * With REPLAY_DEBUG: tcpdump in a neighbour namespace, writing what the node sends it (frames
+ * from lan0's or wan0's MAC) to `file`; resolves once it listens. Stop it with `stopDump`.
+ */
+async function startDump(topo: Topology, who: string, file: string): Promise<ChildProcess | null> {
+  if (run('sh', ['-c', 'command -v tcpdump']).status !== 0) return null;
+  const child = spawn('ip', ['netns', 'exec', topo.neighbours.get(who)!, 'tcpdump', '-i', 'eth0', '-U', '-n', '-w', file, `ether src ${NODE_MAC} or ether src ${WAN_MAC}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  trackChild(child);
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, 2000);
+    child.stderr!.on('data', (d: Buffer) => { if (/listening on/.test(String(d))) { clearTimeout(t); resolve(); } });
+    child.once('exit', () => { clearTimeout(t); resolve(); });
+  });
+  return child;
+}
+
+async function stopDump(child: ChildProcess | null): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGINT');
+  await done;
+}
+
+const kernelDescribe = (title: string, fn: () => void) => describe.skipIf(SKIP !== null)(SKIP ? `${title} — skipped: ${SKIP}` : title, fn);
+
+/** Defines a suite's cases: one per active seed and variant. */
+export function defineReplaySuite(suite: ReplaySuite): void {
+  const v6 = suite.family === 'ipv6';
+  const restoreTool = v6 ? 'ip6tables-legacy-restore' : 'iptables-legacy-restore';
+  const saveTool = v6 ? 'ip6tables-legacy-save' : 'iptables-legacy-save';
+  kernelDescribe(suite.title, () => {
+    let topo: Topology;
+    let scratch: string;
+    const frags = suite.fragments();
+
+    beforeAll(() => {
+      if (NO_TCPREPLAY) throw new Error(`${NO_TCPREPLAY} (Debian package tcpreplay)`);
+      scratch = mkdtempSync(join(tmpdir(), 'natsim-replay-'));
+      writeFileSync(join(scratch, 'empty.rules'), '*filter\nCOMMIT\n');
+      writeFileSync(join(scratch, 'host.json'), JSON.stringify(suite.host));
+    });
+    /**
+     * A new node for each case: the kernel keeps state no flush reaches (ICMP rate-limit tokens per
+     * address in its inet_peer cache, packets waiting for a neighbour that never answers), which
+     * would carry from one case into the next.
+     */
+    const freshNode = (sources: readonly string[]): void => {
+      topo?.destroy();
+      topo = buildTopology(suite.model, scratch);
+      const ex: NodeExec = (ns, cmd, args) => {
+        const r = topo.exec(ns, cmd, args);
+        if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+      };
+      ex(topo.node, 'ip', ['link', 'set', 'lan0', 'address', NODE_MAC]);
+      ex(topo.node, 'ip', ['link', 'set', 'wan0', 'address', WAN_MAC]);
+      suite.prepareNode(topo, ex, sources);
+      // Whatever the setup set off is over before the rules (and their counters) are restored.
+      if (v6) settle(topo);
+    };
+    afterAll(() => {
+      topo?.destroy();
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
+    });
+
+    for (const seed of activeSeeds()) for (let variant = 1; variant <= suite.variants; variant++) {
+      const id = suite.caseId(seed, variant);
+      it(`${id}: ${suite.packets} random packets through random rules in every table`, async () => {
+        const rng = rngFor(seed, suite.purpose(variant));
+        const sources = suite.sources(rng);
+        const address = suite.address(sources);
+        freshNode(sources);
+        const node = topo.node;
+        const r0 = topo.exec(node, restoreTool, ['-w'], emptyTables(TABLES));
+        if (r0.status !== 0) throw new Error(r0.stderr);
+        // Each table's rules, less any rule the kernel refuses (the generator combines fragments
+        // freely; judging that is the ruleset suite's business) — the node keeps them restored.
+        let text = '';
+        for (const table of TABLES) {
+          const g = generateRuleset(rngFor(seed, `${suite.purpose(variant)} ${table}`), suite.family, table, frags, { rules: 16, address, iface: suite.iface });
+          // Only the filter table drops by policy or unconditionally, so that packets get that far.
+          if (table !== 'filter') for (const c of g.policies.keys()) g.policies.set(c, 'ACCEPT');
+          const keep = new Set(g.rules.map((_, i) => i).filter((i) => table === 'filter' || g.rules[i]!.text !== '-j DROP'));
+          for (let tries = 0; ; tries++) {
+            const t = g.render(keep);
+            const r = topo.exec(node, restoreTool, ['-w', '--noflush'], t);
+            if (r.status === 0) { text += t; break; }
+            const line = Number(/line:? (\d+)/.exec(r.stderr)?.[1] ?? 0);
+            const bad = [...keep].find((i) => `-A ${g.rules[i]!.chain} ${g.rules[i]!.text}` === t.split('\n')[line - 1]);
+            if (bad === undefined || tries > 30) throw new Error(`${id}: ${table} refused: ${r.stderr}`);
+            keep.delete(bad);
+          }
+        }
+        const { forward, replies, followups } = suite.capture(rng, sources);
+        const base = join(scratch, `seed-${seed}-${variant}`);
+        // The kernel gets the sides from their interfaces, one batch after the other (client, far
+        // side, client); natsim one pcapng holding all in the same order, each packet on its
+        // interface (lan0, wan0).
+        const phases = [['client', 'lan0', forward], ['sink', 'wan0', replies], ['client', 'lan0', followups]] as const;
+        let k = 0;
+        const cap = `${base}.pcapng`;
+        const w = CaptureWriter.toFile(cap, { format: 'pcapng', resolution: 'us', interfaces: ['lan0', 'wan0'] });
+        const { packetUs, batchGapMs, waitMs } = suite.timing;
+        phases.forEach(([, iface, frames], i) => {
+          writeFileSync(`${base}-${i}.pcap`, pcapOf(frames, k));
+          for (const frame of frames) {
+            const ns = i * batchGapMs * 1_000_000 + k++ * packetUs * 1000;
+            w.write({ tsSec: 1_700_000_000 + Math.floor(ns / 1e9), tsNsec: ns % 1e9, data: frame, interface: iface });
+          }
+        });
+        w.close();
+        const rules = `${base}.rules`;
+        // natsim takes the family from ip6tables-save's header line (restore skips `#` lines).
+        writeFileSync(rules, (v6 ? '# Generated by ip6tables-save v1.8.9\n' : '') + text);
+
+        // The kernel: the client's side played into lan0, the far side's into wan0, the client's again.
+        const debug = process.env.REPLAY_DEBUG ? `${process.env.REPLAY_DEBUG}-${suite.debugName(seed, variant)}` : null;
+        const dumps = debug ? [await startDump(topo, 'client', `${debug}-lan0-out.pcap`), await startDump(topo, 'sink', `${debug}-wan0-out.pcap`)] : [];
+        const rxBefore = rxPackets(topo, 'lan0'), wanBefore = rxPackets(topo, 'wan0');
+        const ownBefore = v6 ? ownIcmp6(topo) : '';
+        for (const [i, [who, , frames]] of phases.entries()) {
+          if (frames.length === 0) continue;
+          const played = topo.exec(topo.neighbours.get(who)!, 'tcpreplay', ['-q', '--topspeed', '-i', 'eth0', `${base}-${i}.pcap`]);
+          if (played.status !== 0) throw new Error(`tcpreplay: ${played.stderr}`);
+          // Let the packets through (the veth hands them over at once; a little time for softirqs),
+          // and the pause before the next batch.
+          await new Promise((r) => setTimeout(r, i === phases.length - 1 ? Math.min(waitMs, 300) : waitMs));
+        }
+        const kSave = topo.exec(node, saveTool, ['-c']).stdout;
+        for (const d of dumps) await stopDump(d);
+        // Every frame reached the node (the test is void otherwise; the sink's own ARP answer
+        // and any neighbour probe are not IP, so wan0 may count a few more).
+        expect(rxPackets(topo, 'lan0') - rxBefore).toBe(suite.packets + followups.length);
+        expect(rxPackets(topo, 'wan0') - wanBefore).toBeGreaterThanOrEqual(replies.length);
+        // The node sent nothing of its own accord (Neighbour Solicitations, MLD reports, echo
+        // replies…), which its OUTPUT and POSTROUTING chains would have counted: that would be the
+        // test node's doing, not natsim's.
+        if (v6) expect(ownIcmp6(topo), 'ICMPv6 the node sent of its own (a test topology problem, not a natsim difference)').toBe(ownBefore);
+        const kCt = readConntrack(topo, suite.family).entries;
+        if (debug) {
+          // The kernel's save, the case's rules and capture, and (below) what natsim sends.
+          writeFileSync(debug, kSave);
+          copyFileSync(rules, `${debug}.rules`);
+          copyFileSync(cap, `${debug}.pcapng`);
+        }
+        const hit = [...kSave.matchAll(/^\[(\d+):\d+\] -A /gm)];
+        console.log(`${id}: ${hit.filter((m) => m[1] !== '0').length} of ${hit.length} rules matched packets; ${kCt.length} conntrack entries (${kCt.filter((e) => e.flags.includes('ASSURED')).length} assured; TCP states ${[...new Set(kCt.map((e) => e.state).filter((x) => x))].join(' ') || 'none'})`);
+
+        // natsim: the same node, rules and capture.
+        const counters = `${base}.counters`;
+        let out = '', err = '';
+        const status = await main(['replay', cap, '--rules', rules, '--host', join(scratch, 'host.json'), '--direction', 'in', '--iface-map', 'lan0=lan0', '--iface-map', 'wan0=wan0', '--as-captured', '--json', '--save-counters', counters, '--no-color', ...(debug ? ['--write', `${debug}-natsim-out.pcapng`] : [])],
+          { out: (s) => { out += s; }, err: (s) => { err += s; } });
+        expect(status, err).toBe(0);
+        const nCt = parseConntrack((JSON.parse(out) as { conntrack: string[] }).conntrack.join('\n'));
+        const nSave = readFileSync(counters, 'utf8');
+
+        const problems: string[] = [];
+        // Every table either side lists (a table with no rules and no counts is left out).
+        const kt = splitTables(kSave), nt = splitTables(nSave);
+        for (const table of new Set([...kt.keys(), ...nt.keys()])) {
+          if (!TABLES.includes(table)) continue;
+          const kl = (kt.get(table) ?? '').split('\n'), nl = (nt.get(table) ?? '').split('\n');
+          for (let i = 0; i < Math.max(kl.length, nl.length); i++) {
+            if (kl[i] !== nl[i]) { problems.push(`${table}: kernel "${kl[i] ?? ''}" natsim "${nl[i] ?? ''}"`); if (problems.length > 8) break; }
+          }
+        }
+        const kc = kCt.map(ctKey).sort(), nc = nCt.map(ctKey).sort();
+        const onlyK = kc.filter((x) => !nc.includes(x)), onlyN = nc.filter((x) => !kc.includes(x));
+        for (const x of onlyK.slice(0, 6)) problems.push(`conntrack, kernel only: ${x}`);
+        for (const x of onlyN.slice(0, 6)) problems.push(`conntrack, natsim only: ${x}`);
+        const detail = problems.join('\n');
+        record({ suite: suite.report, id, agreed: problems.length === 0, ...(detail ? { detail } : {}), repro: `node scripts/test-kernel.mjs ${suite.file} --seed ${seed} -t '${namePattern(id)}:'` });
+        expect(detail).toBe('');
+      });
+    }
+  });
+}
