@@ -352,11 +352,25 @@ export class Engine {
    * source on that link (`IPSKB_DOREDIRECT`): ICMP redirect for the host, naming the next hop,
    * quoting the packet with its TTL already lowered; limited per source (`redirectAllow`).
    */
-  private sendRedirect(pkt: Packet, route: RouteResult): void {
+  private sendRedirect(run: Run, route: RouteResult): void {
+    const pkt = run.pkt;
     const ctx = this.ctx.reset('filter', 'FORWARD', undefined);
     if (!redirectAllow(ctx, pkt.src)) return;
     const gw = (route.gateway ?? pkt.dst)[0]!;
-    this.emitError(icmp4Error(pkt, 5, 1, ctx, false, gw), pkt);
+    const data = icmp4Error(pkt, 5, 1, ctx, false, gw);
+    if (data === null) return;
+    // It goes out now, through OUTPUT and POSTROUTING, before the packet goes on to FORWARD (its
+    // connection not confirmed yet, its source NAT not bound: what the nat hook judges it by).
+    run.steps?.push({ kind: 'route', decision: `back out of ${pkt.inIface}, to a source on its link: the node sends an ICMP redirect (next hop ${formatIPv4(gw >>> 0)})` });
+    const natRule = ctx.natRule;
+    const np = decodePacket('ipv4', data);
+    const attach = attachedConntrack(pkt);
+    if (attach) { np.ct = attach.ct; np.ctinfo = attach.ctinfo; }
+    const r = this.send(np, pkt.inIface);
+    // The shared context is the packet's again.
+    ctx.begin(run, this.now);
+    ctx.natRule = natRule;
+    (run.sent ??= []).push(r);
   }
 
   /** A received packet the routing decision drops for its addresses: a martian or an unrouted multicast (no ICMP is sent). */
@@ -538,7 +552,7 @@ export class Engine {
       }
     }
     decreaseTtl(pkt);
-    if (redirect) this.sendRedirect(pkt, route);
+    if (redirect) this.sendRedirect(run, route);
     pkt.outIface = out;
     run.steps?.push({ kind: 'route', decision: `forward via ${route.gateway ? formatAddr(pkt.family, route.gateway) : 'a directly connected network'}`, out });
     if (!this.runHook(run, 'FORWARD')) return;
@@ -560,7 +574,7 @@ export class Engine {
 
   private newRun(pkt: Packet): Run {
     const run: Run = {
-      pkt, before: summarize(pkt), steps: this.trace ? [] : null, logs: NO_LOGS, emitted: NO_EMITTED,
+      pkt, before: summarize(pkt), steps: this.trace ? [] : null, logs: NO_LOGS, emitted: NO_EMITTED, sent: null,
       verdict: 'ACCEPT', fate: NOT_PROCESSED, inName: null, outName: null,
       ctx: null!,
     };
@@ -574,9 +588,9 @@ export class Engine {
     const p = run.pkt;
     // Read before the packets this one made run (they share the context).
     const natRule = run.steps !== null || this.decisions ? run.ctx.natRule : null;
-    let emitted = NO_RESULTS;
+    let emitted = run.sent ?? NO_RESULTS;
     if (run.emitted.length > 0) {
-      emitted = [];
+      if (emitted === NO_RESULTS) emitted = [];
       for (let k = 0; k < run.emitted.length; k++) {
         const e = run.emitted[k]!;
         const np = decodePacket(e.family, e.data);
@@ -728,6 +742,15 @@ export class Engine {
     const ctinfo = pkt.ctinfo as TrackedCtInfo;
     const before = run.steps ? summarize(pkt) : null;
     if (isRelatedIcmpError(pkt, ctinfo)) {
+      // nf_nat_icmp_reply_translation: "redirects on non-null nats must be dropped" — and while
+      // NAT is not finished (both manips bound) it assumes one and drops too: a redirect passes
+      // only for a connection whose bindings are both done and both null.
+      const done = IPS.SRC_NAT_DONE | IPS.DST_NAT_DONE;
+      if (pkt.family === 'ipv4' && pkt.l4.kind === 'icmp' && pkt.l4.h.type === 5 && ((e.status & done) !== done || (e.status & (IPS.SRC_NAT | IPS.DST_NAT)) !== 0)) {
+        run.fate = { kind: 'dropped', hook, by: `nat: an ICMP redirect about a connection ${(e.status & done) !== done ? 'whose NAT is not finished' : 'with NAT'} (nf_nat_icmp_reply_translation drops it)` };
+        run.verdict = 'DROP';
+        return false;
+      }
       if (icmpReplyTranslation(pkt, e, ctinfo, manip) && run.steps) run.steps.push({ kind: 'nat', hook, manip, what: 'icmp-related', reply: ctinfo === CTINFO.RELATED_REPLY, before: before!, after: summarize(pkt) });
       return true;
     }
@@ -1083,6 +1106,8 @@ interface Run {
   logs: string[];
   /** Packets the node sends because of this one; `oif`: the device the packet came in by (an ICMPv6 error to a link-local source keeps to it). */
   emitted: { data: Uint8Array; family: 'ipv4' | 'ipv6'; attach?: { ct: ConntrackEntry | null; ctinfo: number }; oif: string | null }[];
+  /** Packets the node sent while this one was on its way (a redirect, before FORWARD), with their results; null: none. */
+  sent: PacketResult[] | null;
   verdict: 'ACCEPT' | 'DROP';
   fate: Fate;
   inName: string | null;

@@ -625,6 +625,25 @@ describe('ICMP redirects (ip_rt_send_redirect)', () => {
     // The entry of the connection stays the packet's: confirmed once, by the packet itself.
     expect(e.conntrack.count).toBe(4);
   });
+  it('with a nat table: sent before the packet reaches FORWARD, and dropped by the nat hook until both bindings are done and null (nf_nat_icmp_reply_translation)', () => {
+    const nat = (pre: string) => new Engine({
+      ruleset: loadRuleset([{ text: `*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n${pre}COMMIT\n${rules}`, file: 'rdn.rules' }]),
+      host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'wan0', addrs: ['203.0.113.2/24'] }], routes: ['default via 203.0.113.1 dev wan0'] }),
+      seed: 'rdn',
+    });
+    const e = nat('');
+    const first = go(e, '192.168.1.10', '192.168.1.20');
+    // The connection's first packet: its source binding not made yet when the redirect goes out.
+    expect(first.emitted.map((x) => x.fate)).toEqual([{ kind: 'dropped', hook: 'OUTPUT', by: 'nat: an ICMP redirect about a connection whose NAT is not finished (nf_nat_icmp_reply_translation drops it)' }]);
+    e.advance(100);
+    // A later packet of it: both bindings done, both null — the redirect leaves.
+    expect(go(e, '192.168.1.10', '192.168.1.20').emitted.map((x) => x.fate)).toEqual([{ kind: 'sent', out: 'lan0' }]);
+    // A DNATed connection: never.
+    const d = nat('-A PREROUTING -d 192.168.1.20/32 -j DNAT --to-destination 192.168.1.30\n');
+    go(d, '192.168.1.10', '192.168.1.20');
+    d.advance(100);
+    expect((go(d, '192.168.1.10', '192.168.1.20').emitted[0]!.fate as { by: string }).by).toContain('with NAT');
+  });
   it('limited per source: the next after more than 40 ms, then 80 ms, … nine at most until 20 s of silence; none with send_redirects off', () => {
     const e = node();
     const sent: number[] = [];

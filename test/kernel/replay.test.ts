@@ -75,15 +75,25 @@ const HOST = {
 function randomSources(rng: Rng): string[] {
   return Array.from({ length: 5 }, () => `10.10.${Math.floor(rng() * 256)}.${2 + Math.floor(rng() * 250)}`);
 }
-const DESTINATIONS = ['10.30.0.5', '10.30.1.7', '192.0.2.10', '198.51.100.77', '203.0.113.9', '10.40.2.2'];
+/**
+ * Where the client's flows go: through the default route, or (10.10.200.200) back out of lan0 —
+ * a redirect when send_redirects is on — or to a host on wan0's link (10.20.0.77). Some cases
+ * route 10.40/16, 203.0.113/24 and 198.51.100.64/26 to unreachable, prohibit and blackhole
+ * routes (`nodeSettings`), which answer with ICMP errors or nothing.
+ */
+const DESTINATIONS = ['10.30.0.5', '10.30.1.7', '192.0.2.10', '198.51.100.77', '203.0.113.9', '10.40.2.2', '10.10.200.200', '10.20.0.77'];
 /**
  * Destinations the routing decision treats specially, for a few flows: all-hosts and the limited
  * broadcast are delivered to the node (whose stack answers neither: no port unreachable for a
  * broadcast, echo requests to one ignored), another group is dropped (no multicast routing).
  */
 const SPECIAL_DESTINATIONS = ['224.0.0.1', '239.1.2.3', '255.255.255.255'];
-/** Sources the routing decision refuses (martians: unspecified, loopback, multicast, the node's own) or, since Linux 5.3, takes (0.1.2.3). */
-const SPECIAL_SOURCES = ['0.0.0.0', '0.1.2.3', '127.0.0.5', '224.0.0.9', '10.10.0.1'];
+/**
+ * Sources the routing decision refuses (martians: unspecified, loopback, multicast, the node's
+ * own) or, since Linux 5.3, takes (0.1.2.3); 10.20.0.77 is on wan0's link, a martian on lan0 to
+ * rp_filter 1 (as is 0.1.2.3, whose route back is the default route).
+ */
+const SPECIAL_SOURCES = ['0.0.0.0', '0.1.2.3', '127.0.0.5', '224.0.0.9', '10.10.0.1', '10.20.0.77'];
 const PORTS = [22, 53, 80, 443, 8080, 1024, 33000, 65535];
 
 /** Corpus fragments usable here (see the module comment). */
@@ -242,6 +252,13 @@ function randomCapture(rng: Rng, sources: readonly string[]): ReplayCapture {
       if (f.peerNext < 0) f.peerNext = 0;
     }
   }
+  // A host on wan0's link starting flows of its own through the node and back out of wan0 (to
+  // the default route's gateway, or its own link): a redirect when send_redirects is on.
+  for (let n = Math.floor(rng() * 6); n > 0; n--) {
+    const dst = pick(rng, ['10.30.0.5', '192.0.2.10', '10.20.0.88', '10.10.200.200']);
+    const bytes = buildPacketBytes({ src: [parseIPv4Strict('10.20.0.77')!], dst: [parseIPv4Strict(dst)!], proto: 17, sport: 4000 + n, dport: pick(rng, PORTS), ttl: 2 + Math.floor(rng() * 100), ipId: Math.floor(rng() * 65536) });
+    replies.push(encapsulate(LINKTYPE.ETHERNET, 'ipv4', bytes, { ethernet: { dst: WAN_MAC_BYTES, src: Uint8Array.of(2, 0, 0, 0, 0, 5) } }));
+  }
   // The client again, to the flows that were answered: TCP going on from the answer (ACK, data,
   // FIN, now and then a number off), more UDP, another echo request — connections that saw both
   // directions and then more (ASSURED, ESTABLISHED and on through the TCP states).
@@ -275,6 +292,22 @@ function randomCapture(rng: Rng, sources: readonly string[]): ReplayCapture {
   return { forward: frames, replies, followups };
 }
 
+/**
+ * A case's node settings, as `sysctl -w` sets them in the node and `--sysctl` tells natsim:
+ * rp_filter off, strict or loose (all's and lan0's combine as their larger), send_redirects on
+ * everywhere (the kernel's default), off everywhere, or off for all but on for lan0 (either on
+ * counts); in half the cases the reject routes (see DESTINATIONS).
+ */
+function nodeSettings(rng: Rng): { sysctl: string[]; routes: string[] } {
+  const redirects = pick(rng, [[1, 1, 1], [0, 0, 0], [0, 1, 0], [0, 0, 1]] as const);
+  const sysctl = [
+    `net.ipv4.conf.all.rp_filter=${pick(rng, [0, 0, 1, 2])}`, `net.ipv4.conf.lan0.rp_filter=${pick(rng, [0, 0, 1, 2])}`,
+    ...(['all', 'lan0', 'wan0'] as const).map((k, i) => `net.ipv4.conf.${k}.send_redirects=${redirects[i]}`),
+  ];
+  const routes = rng() < 0.5 ? ['unreachable 10.40.0.0/16', 'prohibit 203.0.113.0/24', 'blackhole 198.51.100.64/26'] : [];
+  return { sysctl, routes };
+}
+
 defineReplaySuite({
   title: 'capture replay: tcpreplay into the kernel and natsim replay agree',
   family: 'ipv4',
@@ -284,8 +317,10 @@ defineReplaySuite({
   purpose: (variant) => `replay ${variant}`,
   debugName: (seed, variant) => `${seed}-${variant}`,
   packets: PACKETS,
-  // A packet every millisecond, the batches one after the other (the kernel: 300 ms pauses).
-  timing: { packetUs: 1000, batchGapMs: 0, waitMs: 300 },
+  // As the kernel gets them: each batch at once (tcpreplay's top speed plays 300 packets in a few
+  // milliseconds, within a jiffy or two: natsim's packets 1 µs apart), the batches 700 ms apart —
+  // so that the rate limits of ICMP errors and redirects see the same clock on both sides.
+  timing: { packetUs: 1, batchGapMs: 700, waitMs: 700 },
   variants: VARIANTS,
   model: MODEL,
   host: HOST,
@@ -299,12 +334,18 @@ defineReplaySuite({
   address: addresses,
   iface,
   capture: randomCapture,
-  prepareNode(topo, ex) {
-    // No redirects (a DNAT back out of lan0 would make one); the sink's neighbour entry fixed, so
-    // that no ARP exchange is pending while the capture plays.
-    for (const k of ['all', 'default', 'lan0', 'wan0']) ex(topo.node, 'sysctl', ['-qw', `net.ipv4.conf.${k}.send_redirects=0`]);
-    const sinkMac = /link\/ether (\S+)/.exec(topo.exec(topo.neighbours.get('sink')!, 'ip', ['link', 'show', 'eth0']).stdout)?.[1];
-    if (!sinkMac) throw new Error('no MAC address on the sink');
-    ex(topo.node, 'ip', ['neigh', 'replace', '10.20.0.2', 'lladdr', sinkMac, 'dev', 'wan0', 'nud', 'permanent']);
+  prepareNode(topo, ex, sources) {
+    // Fixed neighbour entries for every address the node sends to, so that no ARP exchange is
+    // pending while the capture plays and what it sends leaves (a REPLAY_DEBUG capture shows it):
+    // the sink and the hosts on wan0's link; the client's sources and 10.10.200.200 on lan0.
+    const macOf = (who: string): string => {
+      const mac = /link\/ether (\S+)/.exec(topo.exec(topo.neighbours.get(who)!, 'ip', ['link', 'show', 'eth0']).stdout)?.[1];
+      if (!mac) throw new Error(`no MAC address on the ${who}`);
+      return mac;
+    };
+    const sinkMac = macOf('sink'), clientMac = macOf('client');
+    for (const a of ['10.20.0.2', '10.20.0.77', '10.20.0.88']) ex(topo.node, 'ip', ['neigh', 'replace', a, 'lladdr', sinkMac, 'dev', 'wan0', 'nud', 'permanent']);
+    for (const a of [...sources, '10.10.200.200']) ex(topo.node, 'ip', ['neigh', 'replace', a, 'lladdr', clientMac, 'dev', 'lan0', 'nud', 'permanent']);
   },
+  nodeSettings,
 });

@@ -95,6 +95,12 @@ export interface ReplaySuite {
   capture(rng: Rng, sources: readonly string[]): ReplayCapture;
   /** The family's setup of a fresh node, after its MAC addresses are set. */
   prepareNode(topo: Topology, ex: NodeExec, sources: readonly string[]): void;
+  /**
+   * A case's node settings, drawn from a PRNG of their own (the rules' and capture's draws stay
+   * as they were): sysctls (`KEY=VALUE`, set in the node after `prepareNode`, and given to natsim
+   * as `--sysctl`) and routes (`ip route add` words, added to the node and to natsim's host).
+   */
+  nodeSettings?(rng: Rng): { sysctl: string[]; routes: string[] };
 }
 
 /** One of `a`, uniformly. */
@@ -181,7 +187,6 @@ export function defineReplaySuite(suite: ReplaySuite): void {
       if (NO_TCPREPLAY) throw new Error(`${NO_TCPREPLAY} (Debian package tcpreplay)`);
       scratch = mkdtempSync(join(tmpdir(), 'natsim-replay-'));
       writeFileSync(join(scratch, 'empty.rules'), '*filter\nCOMMIT\n');
-      writeFileSync(join(scratch, 'host.json'), JSON.stringify(suite.host));
     });
     /**
      * A new node for each case: the kernel keeps state no flush reaches (ICMP rate-limit tokens per
@@ -214,6 +219,15 @@ export function defineReplaySuite(suite: ReplaySuite): void {
         const address = suite.address(sources);
         freshNode(sources);
         const node = topo.node;
+        const settings = suite.nodeSettings?.(rngFor(seed, `${suite.purpose(variant)} node`)) ?? { sysctl: [], routes: [] };
+        for (const kv of settings.sysctl) {
+          const r = topo.exec(node, 'sysctl', ['-qw', kv]);
+          if (r.status !== 0) throw new Error(`sysctl ${kv}: ${r.stderr}`);
+        }
+        for (const route of settings.routes) {
+          const r = topo.exec(node, 'ip', [...(v6 ? ['-6'] : []), 'route', 'add', ...route.split(' ')]);
+          if (r.status !== 0) throw new Error(`ip route add ${route}: ${r.stderr}`);
+        }
         const r0 = topo.exec(node, restoreTool, ['-w'], emptyTables(TABLES));
         if (r0.status !== 0) throw new Error(r0.stderr);
         // Each table's rules, less any rule the kernel refuses (the generator combines fragments
@@ -287,12 +301,16 @@ export function defineReplaySuite(suite: ReplaySuite): void {
           copyFileSync(cap, `${debug}.pcapng`);
         }
         const hit = [...kSave.matchAll(/^\[(\d+):\d+\] -A /gm)];
-        console.log(`${id}: ${hit.filter((m) => m[1] !== '0').length} of ${hit.length} rules matched packets; ${kCt.length} conntrack entries (${kCt.filter((e) => e.flags.includes('ASSURED')).length} assured; TCP states ${[...new Set(kCt.map((e) => e.state).filter((x) => x))].join(' ') || 'none'})`);
+        console.log(`${id}: ${hit.filter((m) => m[1] !== '0').length} of ${hit.length} rules matched packets; ${kCt.length} conntrack entries (${kCt.filter((e) => e.flags.includes('ASSURED')).length} assured; TCP states ${[...new Set(kCt.map((e) => e.state).filter((x) => x))].join(' ') || 'none'})${settings.sysctl.length || settings.routes.length ? `; node ${[...settings.sysctl, ...settings.routes].join(', ')}` : ''}`);
 
         // natsim: the same node, rules and capture.
         const counters = `${base}.counters`;
         let out = '', err = '';
-        const status = await main(['replay', cap, '--rules', rules, '--host', join(scratch, 'host.json'), '--direction', 'in', '--iface-map', 'lan0=lan0', '--iface-map', 'wan0=wan0', '--as-captured', '--json', '--save-counters', counters, '--no-color', ...(debug ? ['--write', `${debug}-natsim-out.pcapng`] : [])],
+        // The node model with the case's routes, and its sysctls.
+        const hostFile = `${base}.host.json`;
+        const host = suite.host as { routes?: string[] };
+        writeFileSync(hostFile, JSON.stringify({ ...host, routes: [...(host.routes ?? []), ...settings.routes] }));
+        const status = await main(['replay', cap, '--rules', rules, '--host', hostFile, ...settings.sysctl.flatMap((kv) => ['--sysctl', kv]), '--direction', 'in', '--iface-map', 'lan0=lan0', '--iface-map', 'wan0=wan0', '--as-captured', '--json', '--save-counters', counters, '--no-color', ...(debug ? ['--write', `${debug}-natsim-out.pcapng`] : [])],
           { out: (s) => { out += s; }, err: (s) => { err += s; } });
         expect(status, err).toBe(0);
         const nCt = parseConntrack((JSON.parse(out) as { conntrack: string[] }).conntrack.join('\n'));
