@@ -125,6 +125,23 @@ describe('natsim replay on the seed node', () => {
     expect(bad.stderr).toContain('--conntrack-max 1.5: expected a whole number of entries');
   });
 
+  it('--write also writes what the node itself sent (an ICMP time exceeded for a TTL-1 query), named in its comment', () => {
+    const path = join(dir, 'ttl1.pcap');
+    const w = CaptureWriter.toFile(path, { format: 'pcap', linkType: LINKTYPE.ETHERNET });
+    const q = buildPacketBytes({ family: 'ipv4', src: [client], dst: [vip], proto: 17, sport: 43000, dport: 53, ttl: 1, payload: new Uint8Array([1, 2, 3]) });
+    w.write({ tsSec: 1_700_000_000, tsNsec: 0, data: encapsulate(LINKTYPE.ETHERNET, 'ipv4', q), interface: 'eth0' });
+    w.close();
+    const written = join(dir, 'ttl1-out.pcapng');
+    expect(run([path, '--scenario', 'kube-seed', '--write', written]).status).toBe(0);
+    const recs = [...readCaptureBuffer(readFileSync(written))];
+    expect(recs).toHaveLength(1);
+    expect(recs[0]!.comment).toBe('sent by the node because of packet 1');
+    expect(recs[0]!.interface.name).toBe('eth0');
+    const f = decodeLink(recs[0]!.interface.linkType, recs[0]!.captured, recs[0]!.originalLength);
+    if (f.kind !== 'ip') throw new Error('not ip');
+    expect([f.datagram[9], f.datagram[20], f.datagram[21]]).toEqual([1, 11, 0]);
+  });
+
   it('wrong checksums: INVALID and dropped on receipt as from the wire, with a summary note; --offloaded-checksums takes them as correct', () => {
     const path = join(dir, 'offload.pcap');
     const w = CaptureWriter.toFile(path, { format: 'pcap', linkType: LINKTYPE.ETHERNET });

@@ -207,6 +207,8 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
             ...(decided ? { comment: decided } : {}),
           });
         }
+        // What the node itself sent because of the packet (ICMP errors, resets, redirects) leaves it too.
+        if (writer && r.emitted.length) writeEmitted(writer, r.emitted, rec.tsSec, rec.tsNsec, ethernetHeader, o.writeDropped, rec.index);
         if (o.ndjson) out.write(JSON.stringify({ index: rec.index, time: times.format(rec.tsSec, rec.tsNsec), ...(pathJson(r, family, engine.now) as object) }) + '\n');
         else if (lines) {
           const decided = decidingRule(r, rules);
@@ -460,6 +462,21 @@ function addrHash(addr: Words): number {
   for (let i = 0; i < addr.length; i++) h = Math.imul(h ^ addr[i]!, 0x85ebca6b) ^ (h >>> 15);
   h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35);
   return (h ^ (h >>> 16)) & 0x1ffff;
+}
+
+/**
+ * Writes the packets the node sent because of capture packet `index` (and those they made in
+ * turn) that left it — all of them with `--write-dropped` — stamped with its time, each with a
+ * comment saying what it is.
+ */
+function writeEmitted(writer: CaptureWriter, rs: readonly PacketResult[], tsSec: number, tsNsec: number, prefix: Uint8Array, dropped: boolean, index: number): void {
+  for (const e of rs) {
+    if (e.fate.kind === 'sent' || e.fate.kind === 'forwarded' || dropped) {
+      const fate = e.fate.kind === 'dropped' ? `, dropped (${e.fate.hook}: ${e.fate.by})` : '';
+      writer.write({ tsSec, tsNsec, prefix, data: e.packet.data, interface: e.out ?? 'node', comment: `sent by the node because of packet ${index + 1}${fate}` });
+    }
+    if (e.emitted.length) writeEmitted(writer, e.emitted, tsSec, tsNsec, prefix, dropped, index);
+  }
 }
 
 /** `ruleText` of each rule once (rules do not change during a replay). */
