@@ -303,6 +303,9 @@ export class Engine {
     return this.finish(run);
   }
 
+  /** Whether rp_filter is on for all or any interface (the host model does not change while the engine runs); null until asked. */
+  private rpFilterSet: boolean | null = null;
+
   /** The node's IPv4 addresses (every interface's, lo's 127.0.0.1 too), for `isLocal4`. */
   private localAddrs4: Set<number> | null = null;
 
@@ -323,6 +326,10 @@ export class Engine {
    * second lookup never fails), unless `dev` has no IPv4 address.
    */
   private validateSource4(src: Words, dev: string, oif: string | null): string | number {
+    // The common case first, without a lookup: rp_filter off everywhere, leaving by another device.
+    if (oif !== dev && !(this.rpFilterSet ??= (this.host.rpFilter ?? 0) > 0 || [...this.host.interfaces.values()].some((i) => (i.rpFilter ?? 0) > 0))) {
+      return this.isLocal4(src) ? 'martian source: the source is an address of this node' : 0;
+    }
     const rpf = Math.max(this.host.rpFilter ?? 0, this.host.interfaces.get(dev)?.rpFilter ?? 0);
     // The quick check, unless rp_filter is on or the packet is to leave by its arrival device
     // with redirects on (whether to send one depends on the full check's answer).
