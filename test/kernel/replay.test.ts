@@ -34,10 +34,9 @@
 import { buildPacketBytes } from '../../engine/packet.js';
 import { parseIPv4Strict } from '../../engine/net/addr.js';
 import { encapsulate, LINKTYPE } from '../../sim/capture/link.js';
-import { loadCorpusFiles } from './corpus-files.js';
-import { extractFragments, type Fragment, type Rng } from './generate.js';
+import type { Fragment, Rng } from './generate.js';
 import type { HostModel } from './packet/topology.js';
-import { defineReplaySuite, NODE_MAC, pick, trafficFragments, WAN_MAC, WAN_MAC_BYTES, type ReplayCapture } from './replay/common.js';
+import { defineReplaySuite, macOf, NODE_MAC, pick, suiteFragments, WAN_MAC, WAN_MAC_BYTES, type ReplayCapture } from './replay/common.js';
 
 /** Packets per capture. */
 const PACKETS = 300;
@@ -324,12 +323,7 @@ defineReplaySuite({
   variants: VARIANTS,
   model: MODEL,
   host: HOST,
-  // The corpus's usable fragments, and this traffic's three times over (they match far more often).
-  fragments: () => {
-    const { files } = loadCorpusFiles();
-    const tf = trafficFragments('ipv4', 'replay.test.ts', TRAFFIC_FRAGMENTS);
-    return [...extractFragments(files.flatMap((f) => f.cases)).filter(usable), ...tf, ...tf, ...tf];
-  },
+  fragments: () => suiteFragments('ipv4', 'replay.test.ts', usable, TRAFFIC_FRAGMENTS),
   sources: randomSources,
   address: addresses,
   iface,
@@ -338,12 +332,7 @@ defineReplaySuite({
     // Fixed neighbour entries for every address the node sends to, so that no ARP exchange is
     // pending while the capture plays and what it sends leaves (a REPLAY_DEBUG capture shows it):
     // the sink and the hosts on wan0's link; the client's sources and 10.10.200.200 on lan0.
-    const macOf = (who: string): string => {
-      const mac = /link\/ether (\S+)/.exec(topo.exec(topo.neighbours.get(who)!, 'ip', ['link', 'show', 'eth0']).stdout)?.[1];
-      if (!mac) throw new Error(`no MAC address on the ${who}`);
-      return mac;
-    };
-    const sinkMac = macOf('sink'), clientMac = macOf('client');
+    const sinkMac = macOf(topo, 'sink'), clientMac = macOf(topo, 'client');
     for (const a of ['10.20.0.2', '10.20.0.77', '10.20.0.88']) ex(topo.node, 'ip', ['neigh', 'replace', a, 'lladdr', sinkMac, 'dev', 'wan0', 'nud', 'permanent']);
     for (const a of [...sources, '10.10.200.200']) ex(topo.node, 'ip', ['neigh', 'replace', a, 'lladdr', clientMac, 'dev', 'lan0', 'nud', 'permanent']);
   },

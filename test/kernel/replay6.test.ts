@@ -33,10 +33,9 @@
 import { buildPacketBytes, type PacketSpec } from '../../engine/packet.js';
 import { parseIPv6 } from '../../engine/net/addr.js';
 import { encapsulate, LINKTYPE } from '../../sim/capture/link.js';
-import { loadCorpusFiles } from './corpus-files.js';
-import { extractFragments, type Fragment, type Rng } from './generate.js';
-import type { HostModel, Topology } from './packet/topology.js';
-import { defineReplaySuite, NODE_MAC, pick, trafficFragments, WAN_MAC, WAN_MAC_BYTES, type ReplayCapture } from './replay/common.js';
+import type { Fragment, Rng } from './generate.js';
+import type { HostModel } from './packet/topology.js';
+import { defineReplaySuite, macOf, NODE_MAC, pick, suiteFragments, WAN_MAC, WAN_MAC_BYTES, type ReplayCapture } from './replay/common.js';
 
 /** Packets of the client's first batch. */
 const PACKETS = 300;
@@ -327,13 +326,6 @@ function randomCapture(rng: Rng, sources: readonly string[]): ReplayCapture {
   return { forward: frames, replies, followups };
 }
 
-/** A namespace's eth0 MAC address. */
-function macOf(topo: Topology, who: string): string {
-  const mac = /link\/ether (\S+)/.exec(topo.exec(topo.neighbours.get(who)!, 'ip', ['link', 'show', 'eth0']).stdout)?.[1];
-  if (!mac) throw new Error(`no MAC address on the ${who}`);
-  return mac;
-}
-
 defineReplaySuite({
   title: 'capture replay (IPv6): tcpreplay into the kernel and natsim replay agree',
   family: 'ipv6',
@@ -347,12 +339,7 @@ defineReplaySuite({
   variants: VARIANTS,
   model: MODEL,
   host: HOST,
-  // The corpus's usable fragments, and this traffic's three times over (they match far more often).
-  fragments: () => {
-    const { files } = loadCorpusFiles();
-    const tf = trafficFragments('ipv6', 'replay6.test.ts', TRAFFIC_FRAGMENTS);
-    return [...extractFragments(files.flatMap((f) => f.cases)).filter(usable), ...tf, ...tf, ...tf];
-  },
+  fragments: () => suiteFragments('ipv6', 'replay6.test.ts', usable, TRAFFIC_FRAGMENTS),
   sources: randomSources,
   address: addresses,
   iface,

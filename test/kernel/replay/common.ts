@@ -22,7 +22,8 @@ import type { Family } from '../../../engine/net/addr.js';
 import { main } from '../../../sim/cli.js';
 import { assembleCapture } from '../../../sim/bench/capture.js';
 import { CaptureWriter } from '../../../sim/capture/writer.js';
-import { generateRuleset, rngFor, type Fragment, type Rng } from '../generate.js';
+import { loadCorpusFiles } from '../corpus-files.js';
+import { extractFragments, generateRuleset, rngFor, type Fragment, type Rng } from '../generate.js';
 import { emptyTables, splitTables } from '../oracle.js';
 import { parseConntrack, readConntrack, type CtEntry } from '../packet/collect.js';
 import { buildTopology, kernelSkipReason, ownIcmp6, run, settle, trackChild, type HostModel, type Topology } from '../packet/topology.js';
@@ -106,6 +107,23 @@ export interface ReplaySuite {
 /** One of `a`, uniformly. */
 export function pick<T>(rng: Rng, a: readonly T[]): T {
   return a[Math.floor(rng() * a.length)]!;
+}
+
+/**
+ * A suite's fragments: the corpus's that `usable` keeps, and its traffic's own (`traffic`, see
+ * `trafficFragments`) three times over (they match far more often).
+ */
+export function suiteFragments(family: Family, from: string, usable: (f: Fragment) => boolean, traffic: Parameters<typeof trafficFragments>[2]): Fragment[] {
+  const { files } = loadCorpusFiles();
+  const tf = trafficFragments(family, from, traffic);
+  return [...extractFragments(files.flatMap((f) => f.cases)).filter(usable), ...tf, ...tf, ...tf];
+}
+
+/** The MAC address of a neighbour's eth0. */
+export function macOf(topo: Topology, who: string): string {
+  const mac = /link\/ether (\S+)/.exec(topo.exec(topo.neighbours.get(who)!, 'ip', ['link', 'show', 'eth0']).stdout)?.[1];
+  if (!mac) throw new Error(`no MAC address on the ${who}`);
+  return mac;
 }
 
 /** Traffic fragments ([kind, text, protocol it needs, table and hooks (null: any)]) as Fragments of a family. */
