@@ -47,4 +47,9 @@ describe('home-router.pcapng on the home router', () => {
   it('a connection to the router itself is delivered (INPUT policy ACCEPT)', () => {
     expect(l[6]).toMatch(/tcp 203\.0\.113\.9:55556 → 198\.51\.100\.2:22 delivered \[NEW\]$/);
   });
+
+  it('the port forward\'s expected split is computed for its connection as it arrived (on wan0, from its client): all to 192.168.1.10:8080', () => {
+    expect(r.stdout).toContain('connections to 198.51.100.2:80 per endpoint (expected as for the first, arriving on wan0 from 203.0.113.9)');
+    expect(r.stdout).toMatch(/192\.168\.1\.10:8080 +1 +100\.00% +100\.00% +1 /);
+  });
 });

@@ -9,13 +9,13 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { Engine, type PacketResult } from '../../engine/engine.js';
-import { NatsimError, EXIT_BAD_INPUT } from '../../engine/errors.js';
+import { NatsimError, EXIT_BAD_INPUT, EXIT_OTHER } from '../../engine/errors.js';
 import type { ConntrackEntry } from '../../engine/conntrack/entry.js';
 import { formatConntrackLine, writeConntrackLines } from '../../engine/conntrack/format.js';
 import { tupleDst, tupleOf } from '../../engine/conntrack/table.js';
 import { makeTuple } from '../../engine/conntrack/tuple.js';
 import { manipPacket } from '../../engine/nat.js';
-import { formatAddr, wordsEqual, type Family, type Words } from '../../engine/net/addr.js';
+import { formatAddr, parseIPv4Strict, parseIPv6, wordsEqual, type Family, type Words } from '../../engine/net/addr.js';
 import { decodePacket, type Packet } from '../../engine/packet.js';
 import type { Rule } from '../../engine/ruleset/model.js';
 import { ruleText, saveRuleset } from '../../engine/ruleset/save.js';
@@ -271,14 +271,20 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
     for (const m of mappings.slice(0, 20)) streams.out(`  ${m}\n`);
     if (mappingCount > 20) streams.out(`  … and ${mappingCount - 20} more (--json lists the first ${MAX_MAPPINGS})\n`);
   }
-  for (const [svc, observed] of services.observed()) {
+  for (const [svc, observed, first, ins] of services.observed()) {
     const [proto, rest] = svc.split('/');
     const dst = rest!.slice(0, rest!.lastIndexOf(':'));
     const port = Number(rest!.slice(rest!.lastIndexOf(':') + 1));
-    const addr = family === 'ipv4' ? [Number(dst.split('.').reduce((a, b) => a * 256 + Number(b), 0))] : null;
-    if (!addr) continue;
-    streams.out(c.bold(`\nconnections to ${dst}:${port} per endpoint`) + '\n');
-    const exp = expectSplit(ruleset, host, { family, proto: Number(proto), dst: addr, dport: port }, engine.compiled);
+    const addr = family === 'ipv4' ? parseIPv4Strict(dst) : null;
+    const words = addr !== null ? [addr] : parseIPv6(dst.replace(/^\[|\]$/g, ''));
+    const src = family === 'ipv4' ? parseIPv4Strict(first.src) : null;
+    const srcWords = src !== null ? [src] : parseIPv6(first.src.replace(/^\[|\]$/g, ''));
+    if (!words || !srcWords) throw new NatsimError('INTERNAL', `replay: service ${svc} or its client ${first.src} is not an address`, {}, EXIT_OTHER);
+    // The expected split as for the service's first connection: its arrival, its client.
+    const where = first.in === null ? 'sent by the node' : `arriving on ${first.in}`;
+    const more = ins.size > 1 ? `; its connections came in by ${[...ins].map((i) => i ?? 'the node itself').join(', ')}` : '';
+    streams.out(c.bold(`\nconnections to ${endpointKey(dst, port)} per endpoint`) + c.dim(` (expected as for the first, ${where} from ${first.src}${more})`) + '\n');
+    const exp = expectSplit(ruleset, host, { family, proto: Number(proto), dst: words, dport: port, src: srcWords, sport: first.sport, ...(first.in === null ? { local: true } : { inIface: first.in }) }, engine.compiled);
     streams.out(formatSplit(compareSplit(observed, exp), c) + '\n');
   }
   // The whole table as `conntrack -L` lists it, every entry (it can hold 262,144), counted in the heading.
@@ -355,6 +361,11 @@ class OutBuffer {
   }
 }
 
+/** An endpoint as `natsim flows` and `expect` name it: `ip:port`, `[ip]:port` for IPv6. */
+function endpointKey(addr: string, port: number): string {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
 /**
  * Per connection to a DNATed service (`proto/address:port` as first seen), how many went where
  * (`outcomeKey` of `natsim flows`: the endpoint, or `dropped`/`rejected`), in first-seen order,
@@ -370,7 +381,12 @@ class ServiceCounts {
     if (!byPort) { byPort = new Map(); this.byDst.set(b.dst, byPort); }
     const pk = b.proto * 65536 + b.dport;
     let svc = byPort.get(pk);
-    if (!svc) { svc = { key: `${b.proto}/${b.dst}:${b.dport}`, cells: [], endpoints: new Map(), dropped: null, rejected: null }; byPort.set(pk, svc); this.order.push(svc); }
+    if (!svc) {
+      svc = { key: `${b.proto}/${b.dst}:${b.dport}`, cells: [], endpoints: new Map(), dropped: null, rejected: null, first: { in: r.in, src: b.src, sport: b.sport }, ins: new Set() };
+      byPort.set(pk, svc);
+      this.order.push(svc);
+    }
+    svc.ins.add(r.in);
     let cell: { key: string; n: number } | null;
     if (r.fate.kind === 'dropped') {
       const rejected = r.emitted.length > 0;
@@ -384,14 +400,14 @@ class ServiceCounts {
       let ports = svc.endpoints.get(a.dst);
       if (!ports) { ports = new Map(); svc.endpoints.set(a.dst, ports); }
       cell = ports.get(a.dport) ?? null;
-      if (!cell) { cell = { key: `${a.dst}:${a.dport}`, n: 0 }; ports.set(a.dport, cell); svc.cells.push(cell); }
+      if (!cell) { cell = { key: endpointKey(a.dst, a.dport), n: 0 }; ports.set(a.dport, cell); svc.cells.push(cell); }
     }
     cell.n++;
   }
 
-  /** Each service's counts, as `natsim flows` keeps them. */
-  *observed(): Generator<[string, Map<string, number>]> {
-    for (const s of this.order) yield [s.key, new Map(s.cells.map((x) => [x.key, x.n]))];
+  /** Each service's counts, as `natsim flows` keeps them, with its first connection's arrival and the interfaces its connections came in by. */
+  *observed(): Generator<[string, Map<string, number>, ServiceCount['first'], ReadonlySet<string | null>]> {
+    for (const s of this.order) yield [s.key, new Map(s.cells.map((x) => [x.key, x.n])), s.first, s.ins];
   }
 }
 
@@ -401,6 +417,10 @@ interface ServiceCount {
   endpoints: Map<string, Map<number, { key: string; n: number }>>;
   dropped: { key: string; n: number } | null;
   rejected: { key: string; n: number } | null;
+  /** The first connection: the interface it came in by (null: the node sent it), its source. */
+  first: { in: string | null; src: string; sport: number };
+  /** The interfaces the connections came in by. */
+  ins: Set<string | null>;
 }
 
 /**
