@@ -319,20 +319,17 @@ export class Engine {
   }
 
   /**
-   * `fib_validate_source` for an IPv4 packet from `dev`: the reason it is a martian source, or null.
-   * rp_filter off: only a source that is one of the node's addresses. On: the route back to the
-   * source must exist and be unicast (a local or broadcast address is a martian), and in strict
-   * mode (1) leave by `dev`; in loose mode (2) any device will do (`__fib_validate_source`: its
-   * second lookup never fails), unless `dev` has no IPv4 address.
+   * `fib_validate_source` for an IPv4 packet from `dev` that is to leave by `oif` (null: local
+   * delivery): the reason it is a martian source, else 1 when its source is on a link of the node
+   * reached by `dev` (what makes a redirect) and 0 otherwise. rp_filter off: only a source that is
+   * one of the node's addresses is refused. On (or leaving by `dev` with redirects on, which runs
+   * the same check with rp_filter 0): the route back to the source must be unicast (a local or
+   * broadcast source is a martian) and, with rp_filter on, exist, and in strict mode (1) leave by
+   * `dev`; in loose mode (2) any device will do (`__fib_validate_source`'s second lookup never
+   * fails) unless `dev` has no IPv4 address.
    */
   private validateSource4(src: Words, dev: string, oif: string | null): string | number {
-    // The common case first, without a lookup: rp_filter off everywhere, leaving by another device.
-    if (oif !== dev && !(this.rpFilterSet ??= (this.host.rpFilter ?? 0) > 0 || [...this.host.interfaces.values()].some((i) => (i.rpFilter ?? 0) > 0))) {
-      return this.isLocal4(src) ? 'martian source: the source is an address of this node' : 0;
-    }
-    const rpf = Math.max(this.host.rpFilter ?? 0, this.host.interfaces.get(dev)?.rpFilter ?? 0);
-    // The quick check, unless rp_filter is on or the packet is to leave by its arrival device
-    // with redirects on (whether to send one depends on the full check's answer).
+    const rpf = this.rpFilterOf(dev);
     if (rpf === 0 && (oif !== dev || !this.sendsRedirects(dev))) return this.isLocal4(src) ? 'martian source: the source is an address of this node' : 0;
     const back = this.route('ipv4', src);
     const who = formatAddr('ipv4', src);
@@ -347,6 +344,12 @@ export class Engine {
     if (rpf === 1) return `martian source ${who}: the route back to it leaves by ${back.dev ?? 'no device'}, not ${dev} (rp_filter 1, strict)`;
     const onDev = lookupRoute(this.host, 'ipv4', src, dev);
     return onDev !== null && onDev.type === 'unicast' && onDev.gateway === null ? 1 : 0;
+  }
+
+  /** `IN_DEV_RPFILTER`: the larger of all's and the device's rp_filter (0 at once when none is set anywhere). */
+  private rpFilterOf(dev: string): number {
+    if (!(this.rpFilterSet ??= (this.host.rpFilter ?? 0) > 0 || [...this.host.interfaces.values()].some((i) => (i.rpFilter ?? 0) > 0))) return 0;
+    return Math.max(this.host.rpFilter ?? 0, this.host.interfaces.get(dev)?.rpFilter ?? 0);
   }
 
   /** `IN_DEV_TX_REDIRECTS`: send_redirects of all or of the device is on. */
@@ -380,7 +383,7 @@ export class Engine {
     (run.sent ??= []).push(r);
   }
 
-  /** A received packet the routing decision drops for its addresses: a martian or an unrouted multicast (no ICMP is sent). */
+  /** A received packet the routing decision or forwarding drops for its addresses (a martian, an unrouted multicast, a source IPv6 does not forward); it sends nothing itself. */
   private martian(run: Run, why: string): void {
     run.fate = { kind: 'dropped', hook: 'routing', by: why };
     run.verdict = 'DROP';
