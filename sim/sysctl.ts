@@ -54,9 +54,15 @@ export function readSysctlFile(path: string): SysctlSetting[] {
   return out;
 }
 
-/** A key's components: dotted (`/` inside a component stands for `.`, as in `eth0/100`), or slashed. */
+/**
+ * A key's components, as sysctl(8) reads them: slashed when its first separator is a slash
+ * (`net/ipv4/conf/eth0.100/rp_filter`), else dotted (a `/` inside a component stands for `.`, as
+ * in `net.ipv4.conf.eth0/100.rp_filter`).
+ */
 function components(key: string): string[] {
-  return key.includes('.') ? key.split('.').map((c) => c.replace(/\//g, '.')) : key.split('/').filter(Boolean);
+  const dot = key.indexOf('.'), slash = key.indexOf('/');
+  if (slash >= 0 && (dot < 0 || slash < dot)) return key.split('/').filter(Boolean);
+  return key.split('.').map((c) => c.replace(/\//g, '.'));
 }
 
 const TCP_TIMEOUT_KEYS: Record<string, keyof TcpTimeouts> = {
@@ -104,7 +110,7 @@ export function applySysctls(host: Host, settings: readonly SysctlSetting[]): Ap
       ignored.push({ key: s.key, why });
     };
     const [a, b, x, y, z] = c;
-    if (a !== 'net' || c.length < 3) { skip('not a setting natsim models'); continue; }
+    if (a !== 'net' || (c.length < 3 && b !== 'nf_conntrack_max')) { skip('not a setting natsim models'); continue; }
     // net.ipv4.ip_forward, net.ipv4.conf.{all,DEV,default}.KEY, net.ipv6.conf.all.forwarding
     if (b === 'ipv4' && x === 'ip_forward' && c.length === 3) { h.forwarding.ipv4 = int(0, 1) === 1; continue; }
     if ((b === 'ipv4' || b === 'ipv6') && x === 'conf' && c.length === 5 && y !== undefined && z !== undefined) {

@@ -53,6 +53,9 @@ describe('sysctl settings', () => {
     expect(() => applySysctls(host, [parseSysctlArg('net.core.somaxconn=1')])).toThrow(/--sysctl net.core.somaxconn: not a setting natsim models/);
     expect(() => applySysctls(host, [parseSysctlArg('net.ipv4.conf.all.rp_filter=3')])).toThrow(/rp_filter = 3: expected a whole number from 0 to 2/);
     expect(() => parseSysctlArg('rp_filter')).toThrow(/expected KEY=VALUE/);
+    // The old name of nf_conntrack_max, and the slashed form sysctl takes too.
+    expect(applySysctls(host, [parseSysctlArg('net.nf_conntrack_max=1000')]).conntrack.max).toBe(1000);
+    expect(applySysctls(host, [parseSysctlArg('net/ipv4/conf/eth0.100/rp_filter=2')]).host.interfaces.get('eth0.100')!.rpFilter).toBe(2);
     const file = join(dir, 'bad.sysctl');
     writeFileSync(file, 'net.ipv4.ip_forward = 1\nnet.ipv4.ip_forward\n');
     expect(() => readSysctlFile(file)).toThrow(/expected "key = value"/);
