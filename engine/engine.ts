@@ -18,7 +18,7 @@ import { attachedConntrack, icmp4Error, icmp6Error, ipErrorAllow, redirectAllow 
 import { firstAddress, lookupRoute, masqueradeSource, type Host, type Route, type RouteResult } from './host/host.js';
 import { HOOK_OPS, type HookOp } from './hooks.js';
 import { icmpReplyTranslation, isRelatedIcmpError, natInitialized, natPacket, nullBinding, setupNat, type Manip } from './nat.js';
-import { formatAddr, formatIPv4, isAny6, isLinkLocal6, isLoopback6, isMulticast6, mcScope6, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
+import { applyMask, formatAddr, formatIPv4, isAny6, isLinkLocal6, isLoopback6, isMulticast6, maskFromLength, mcScope6, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
 import { decodePacket, type Packet } from './packet.js';
 import { Defragmenter } from './defrag.js';
 import type { Ruleset } from './ruleset/model.js';
@@ -352,6 +352,31 @@ export class Engine {
     return Math.max(this.host.rpFilter ?? 0, this.host.interfaces.get(dev)?.rpFilter ?? 0);
   }
 
+  /** The subnet-router anycast addresses of the node's links; null until asked. */
+  private anycast6: Words[] | null = null;
+
+  /**
+   * Whether an IPv6 address is the subnet-router anycast address (the prefix, host part zero) of
+   * one of the node's IPv6 addresses — which a forwarding node joins (`addrconf_join_anycast`: not
+   * for a /127 or /128, nor the all-zero prefix) and delivers to itself.
+   */
+  private isSubnetAnycast6(a: Words): boolean {
+    if (!this.host.forwarding.ipv6) return false;
+    if (this.anycast6 === null) {
+      this.anycast6 = [];
+      for (const ifc of this.host.interfaces.values()) {
+        if (ifc.linkType === 'loopback') continue;
+        for (const x of ifc.addrs) {
+          if (x.family !== 'ipv6' || x.prefixLen >= 127) continue;
+          const p = applyMask(x.addr, maskFromLength('ipv6', x.prefixLen));
+          if (!isAny6(p)) this.anycast6.push(p);
+        }
+      }
+    }
+    for (const p of this.anycast6) if (p[0] === a[0] && p[1] === a[1] && p[2] === a[2] && p[3] === a[3]) return true;
+    return false;
+  }
+
   /** `IN_DEV_TX_REDIRECTS`: send_redirects of all or of the device is on. */
   private sendsRedirects(dev: string): boolean {
     return this.host.sendRedirects !== false || this.host.interfaces.get(dev)?.sendRedirects !== false;
@@ -497,8 +522,12 @@ export class Engine {
       this.martian(run, special);
       return;
     }
-    // A link-local IPv6 destination is looked up on the arrival device only (RT6_LOOKUP_F_IFACE).
-    const route = special === 'local' ? (v4 ? LOCAL_BROADCAST : LOCAL_MULTICAST) : !v4 && wire && isLinkLocal6(pkt.dst) ? lookupRoute(this.host, 'ipv6', pkt.dst, pkt.inIface!) : this.route(pkt.family, pkt.dst);
+    // A link-local IPv6 destination is looked up on the arrival device only (RT6_LOOKUP_F_IFACE);
+    // a subnet-router anycast address of the node's is delivered to it (its local table's route).
+    const route = special === 'local' ? (v4 ? LOCAL_BROADCAST : LOCAL_MULTICAST)
+      : v4 ? this.route(pkt.family, pkt.dst)
+        : wire && isLinkLocal6(pkt.dst) ? lookupRoute(this.host, 'ipv6', pkt.dst, pkt.inIface!)
+          : this.isSubnetAnycast6(pkt.dst) ? LOCAL_ANYCAST : this.route(pkt.family, pkt.dst);
     // fib_validate_source, for local and broadcast delivery as for forwarding (below).
     if (route && (route.type === 'local' || route.type === 'broadcast') && v4 && wire && pkt.src[0] !== 0) {
       const bad = this.validateSource4(pkt.src, pkt.inIface!, null);
@@ -507,8 +536,9 @@ export class Engine {
         return;
       }
     }
-    if (route && (route.type === 'local' || route.type === 'broadcast' || route === LOCAL_MULTICAST)) {
-      const what = route.type === 'local' ? 'an address of this node' : v4 ? 'a broadcast address' : `a multicast group the node has joined on ${pkt.inIface}`;
+    if (route && (route.type === 'local' || route.type === 'broadcast' || route === LOCAL_MULTICAST || route === LOCAL_ANYCAST)) {
+      const what = route.type === 'local' ? 'an address of this node' : v4 ? 'a broadcast address'
+        : route === LOCAL_ANYCAST ? 'the subnet-router anycast address of one of the node\'s links' : `a multicast group the node has joined on ${pkt.inIface}`;
       run.steps?.push({ kind: 'route', decision: `local delivery (${formatAddr(pkt.family, pkt.dst)} is ${what})` });
       if (!this.runHook(run, 'INPUT')) return;
       run.fate = this.fateOf('delivered', pkt.inIface ?? 'lo');
@@ -917,6 +947,8 @@ function decreaseTtl(pkt: Packet): void {
 const LOCAL_BROADCAST = { type: 'broadcast' } as RouteResult;
 /** The route answer of an IPv6 packet to a multicast group the arrival device has joined. */
 const LOCAL_MULTICAST = { type: 'multicast' } as RouteResult;
+/** The route answer of an IPv6 packet to a subnet-router anycast address of the node's (`anycast … table local`). */
+const LOCAL_ANYCAST = { type: 'anycast' } as RouteResult;
 
 /**
  * `ip_rcv_core`'s check natsim's decoding leaves: the IPv4 header checksum. A packet with a wrong

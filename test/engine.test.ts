@@ -713,6 +713,25 @@ describe('what IPv4 and IPv6 input refuse before PREROUTING, and what routing do
     expect(saved).toContain(':INPUT ACCEPT [4:');
   });
 
+  it('a forwarding node delivers its links\' subnet-router anycast addresses to itself (not a /127\'s)', () => {
+    const e = new Engine({
+      ruleset: loadRuleset([{ text: rules6, file: 'ac.rules' }], { family: 'ipv6' }),
+      host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['2001:db8:10::1/64'] }, { name: 'dmz0', addrs: ['2001:db8:30::1/64'] }, { name: 'wan0', addrs: ['2001:db8:20::1/127'] }], routes: ['default via 2001:db8:20::0 dev wan0'] }),
+      seed: 'ac',
+    });
+    expect(send6(e, '2001:db8:10::7', '2001:db8:10::').fate).toEqual({ kind: 'delivered', iface: 'lan0' });
+    // Another link's, arriving here: delivered too (the local table's route is not tied to a device).
+    expect(send6(e, '2001:db8:10::7', '2001:db8:30::').fate).toEqual({ kind: 'delivered', iface: 'lan0' });
+    // A /127's prefix is no anycast address (RFC 6164): the peer's, forwarded to it.
+    expect(send6(e, '2001:db8:10::7', '2001:db8:20::').fate).toEqual({ kind: 'forwarded', out: 'wan0' });
+    const off = new Engine({
+      ruleset: loadRuleset([{ text: rules6, file: 'ac.rules' }], { family: 'ipv6' }),
+      host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['2001:db8:10::1/64'] }], forwarding: false }),
+      seed: 'ac',
+    });
+    expect(send6(off, '2001:db8:10::7', '2001:db8:10::').fate).toMatchObject({ kind: 'dropped', hook: 'routing' });
+  });
+
   it('ip6_forward: an unspecified source is not forwarded; a link-local one gets "beyond scope of source address" back through its own link', () => {
     const e = node6(true);
     expect((send6(e, '::', '2001:db8:30::5').fate as { by?: string }).by).toContain('source :: is not forwarded');

@@ -323,6 +323,14 @@ function randomCapture(rng: Rng, sources: readonly string[]): ReplayCapture {
       followups.push(frame(bytes));
     }
   }
+  // The subnet-router anycast addresses of the node's links (2001:db8:10::, 2001:db8:20::), which
+  // a forwarding node joins: delivered to it, not forwarded. Echo replies, which its stack takes
+  // without a word (no request of its own to match).
+  for (let n = Math.floor(rng() * 4); n > 0; n--) {
+    const dst = pick(rng, ['2001:db8:10::', '2001:db8:20::']);
+    const bytes = build(rng, { src: parseIPv6(pick(rng, sources))!, dst: parseIPv6(dst)!, ttl: 2 + Math.floor(rng() * 250), proto: 58, icmpType: 129, icmpId: Math.floor(rng() * 65536), icmpSeq: n });
+    followups.push(frame(bytes));
+  }
   return { forward: frames, replies, followups };
 }
 
