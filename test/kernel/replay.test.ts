@@ -82,11 +82,13 @@ function randomSources(rng: Rng): string[] {
  */
 const DESTINATIONS = ['10.30.0.5', '10.30.1.7', '192.0.2.10', '198.51.100.77', '203.0.113.9', '10.40.2.2', '10.10.200.200', '10.20.0.77'];
 /**
- * Destinations the routing decision treats specially, for a few flows: all-hosts and the limited
- * broadcast are delivered to the node (whose stack answers neither: no port unreachable for a
- * broadcast, echo requests to one ignored), another group is dropped (no multicast routing).
+ * Destinations the routing decision treats specially, for a few flows: all-hosts, the limited
+ * broadcast and the broadcast addresses of the node's links (lan0's, and wan0's arriving on lan0:
+ * Linux forwards no directed broadcast) are delivered to the node (whose stack answers none: no
+ * port unreachable or reset for a broadcast, echo requests to one ignored), another group is
+ * dropped (no multicast routing).
  */
-const SPECIAL_DESTINATIONS = ['224.0.0.1', '239.1.2.3', '255.255.255.255'];
+const SPECIAL_DESTINATIONS = ['224.0.0.1', '239.1.2.3', '255.255.255.255', '10.10.255.255', '10.20.0.255'];
 /**
  * Sources the routing decision refuses (martians: unspecified, loopback, multicast, the node's
  * own) or, since Linux 5.3, takes (0.1.2.3); 10.20.0.77 is on wan0's link, a martian on lan0 to
