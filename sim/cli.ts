@@ -145,6 +145,8 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
       .option('scenario', { describe: 'a built-in scenario (its ruleset and host model)', type: 'string' })
       .option('host', { describe: 'host model: `ip -j addr show` JSON, or natsim\'s {"interfaces": …} short form', type: 'string' })
       .option('routes', { describe: '`ip -j route show` JSON (with --host in ip -j form)', type: 'string' })
+      .option('sysctl', SYSCTL_OPTION)
+      .option('sysctl-file', SYSCTL_FILE_OPTION)
       .option('to', { describe: 'destination IP:PORT ([IPv6]:PORT)', type: 'string', demandOption: true })
       .option('proto', { describe: 'tcp, udp or sctp', type: 'string', demandOption: true })
       .option('from', { describe: 'client IP[:PORT] (default: an address no -s in the rules names, port 40000)', type: 'string' })
@@ -154,7 +156,7 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
       .example('$0 expect --scenario kube-seed --to 10.96.0.10:53 --proto udp', 'the seed: each coredns pod\'s exact share, as the kernel\'s stored probabilities give it'),
     (a) => {
       runExpect({
-        rules: a.rules as string[], ...(a.scenario ? { scenario: a.scenario } : {}), ...(a.host ? { host: a.host } : {}), ...(a.routes ? { routes: a.routes } : {}),
+        rules: a.rules as string[], ...(a.scenario ? { scenario: a.scenario } : {}), ...(a.host ? { host: a.host } : {}), ...(a.routes ? { routes: a.routes } : {}), ...sysctlArgs(a),
         ...(a.in ? { in: a.in } : {}), ...(a.from ? { from: a.from } : {}), local: a.local, to: a.to, proto: a.proto, json: a.json,
       }, streams, colours(process.stdout, argv.includes('--no-color')));
     })
