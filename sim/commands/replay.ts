@@ -63,6 +63,8 @@ interface ConnInfo {
   readonly out: string | null;
   /** The first packet was delivered to the node itself. */
   readonly local: boolean;
+  /** The first packet was one the node sent (its own connection), not one it received. */
+  readonly sent: boolean;
 }
 
 /** Output is gathered and written in pieces of about this many characters. */
@@ -119,10 +121,16 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   const connInfo = new Map<string | null, ConnInfo[]>();
   const noteFor = (r: PacketResult): ConnInfo => {
     const local = r.fate.kind === 'delivered';
-    let pair = connInfo.get(r.out);
-    if (!pair) { pair = [{ out: r.out, local: false }, { out: r.out, local: true }]; connInfo.set(r.out, pair); }
-    return pair[local ? 1 : 0]!;
+    // Made by a packet the node sent (send: no arrival interface), or one it received.
+    const sent = r.in === null;
+    let four = connInfo.get(r.out);
+    if (!four) { four = [false, true].flatMap((sentBy) => [{ out: r.out, local: false, sent: sentBy }, { out: r.out, local: true, sent: sentBy }]); connInfo.set(r.out, four); }
+    return four[(sent ? 2 : 0) + (local ? 1 : 0)]!;
   };
+  /** The node's MAC addresses: an Ethernet frame from one of them is one the node sent. */
+  const nodeMacs = [...host.interfaces.values()].flatMap((i) => (i.mac ? [i.mac] : []));
+  /** Frames the capture shows the node sending, not replayed (see `outgoingKind`), by reason. */
+  let outgoingCopies = 0, outgoingOwnErrors = 0, outgoingUnmatched = 0;
   let fallbackIf: string | undefined;
   let lastFate = '', lastFateCount: { packets: number; bytes: number } | null = null;
   try {
@@ -154,9 +162,20 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
         const ms = rec.tsSec * 1000 + rec.tsNsec / 1e6;
         if (t0 === null) t0 = ms;
         engine.now = Math.max(engine.now, ms - t0);
+        // A capture taken on the node shows what it sent too (a cooked capture's "outgoing"
+        // packets, Ethernet frames from its MAC addresses): copies of packets natsim forwards or
+        // answers itself are not replayed a second time; the node's own connections are sent.
+        let fromNode = false;
+        if (o.direction === 'auto' && sentByNode(iface.linkType, bytes, rec.dataStart, rec.dataEnd, nodeMacs)) {
+          const k = outgoingKind(engine, pkt);
+          if (k === 'copy') { outgoingCopies++; continue; }
+          if (k === 'error') { outgoingOwnErrors++; continue; }
+          if (engine.route(family, pkt.src)?.type !== 'local') { outgoingUnmatched++; continue; }
+          fromNode = true;
+        }
         // A reply the capture shows from the client's side: the node receives it from the endpoint.
         let replyNote = '';
-        const asReply = !o.asCaptured && seen.mayBeReply(pkt) ? clientSideReply(engine, pkt) : null;
+        const asReply = !o.asCaptured && !fromNode && seen.mayBeReply(pkt) ? clientSideReply(engine, pkt) : null;
         if (asReply) {
           const info = asReply.note as ConnInfo | null;
           const before = lines ? describePacket({ src: formatAddr(family, pkt.src), dst: formatAddr(family, pkt.dst), sport: pkt.sport, dport: pkt.dport, proto: pkt.proto }, family) : '';
@@ -170,7 +189,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
         let r: PacketResult;
         const capIf = iface.name;
         const mapped = capIf ? map.get(capIf) : undefined;
-        const sendIt = o.direction === 'out' || (o.direction === 'auto' && engine.route(family, pkt.src)?.type === 'local' && !asReply);
+        const sendIt = o.direction === 'out' || fromNode || (o.direction === 'auto' && engine.route(family, pkt.src)?.type === 'local' && !asReply);
         if (sendIt) {
           r = engine.send(pkt);
         } else {
@@ -235,7 +254,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
     // As JSON.stringify(…, null, 2) prints it, the conntrack lines (last) written in pieces.
     const now = engine.now;
     const count = engine.conntrack.listedCount(now);
-    const head = JSON.stringify({ packets, notIp, undecodable, translatedReplies, fates: Object.fromEntries(fates), checksums: checksumFigures(engine), mappingCount, mappings, conntrackTable: tableFigures(engine), conntrack: [] }, null, 2);
+    const head = JSON.stringify({ packets, notIp, undecodable, translatedReplies, outgoingNotReplayed: { copies: outgoingCopies, ownErrors: outgoingOwnErrors, unmatched: outgoingUnmatched }, fates: Object.fromEntries(fates), checksums: checksumFigures(engine), mappingCount, mappings, conntrackTable: tableFigures(engine), conntrack: [] }, null, 2);
     if (count === 0) { streams.out(head + '\n'); return; }
     out.write(head.slice(0, head.length - '[]\n}'.length) + '[\n');
     let i = 0;
@@ -251,6 +270,15 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   if (notIp) streams.out(`  not replayed: ${notIp} frames that are not IP of this ruleset's family (${[...notIpReasons].map(([k, n]) => `${k} ${n}`).join(', ')})\n`);
   if (undecodable) streams.out(`  not replayed: ${undecodable} packets whose IP header could not be decoded (--strict stops at the first)\n`);
   if (translatedReplies) streams.out(`  ${translatedReplies} replies captured on the client's side were replayed as the node receives them from their endpoints\n`);
+  const outgoing = outgoingCopies + outgoingOwnErrors + outgoingUnmatched;
+  if (outgoing) {
+    const parts = [
+      outgoingCopies ? `${outgoingCopies.toLocaleString('en-US')} copies of packets the node forwarded or answered (natsim works them out from the packets it received)` : '',
+      outgoingOwnErrors ? `${outgoingOwnErrors.toLocaleString('en-US')} ICMP errors the node sent (natsim sends its own)` : '',
+      outgoingUnmatched ? `${outgoingUnmatched.toLocaleString('en-US')} forwarded packets of connections natsim does not know (their arrival is not in the capture, or was not tracked)` : '',
+    ].filter(Boolean).join(', ');
+    streams.out(`  not replayed: ${outgoing.toLocaleString('en-US')} packets the capture shows the node sending: ${parts}; --direction in replays every packet as received\n`);
+  }
   const cf = checksumFigures(engine);
   if (cf.wrongTransport > 0 || cf.wrongIpv4Header > 0) {
     const what = [
@@ -551,6 +579,45 @@ function clientSideReply(engine: Engine, p: Packet): ConntrackEntry | null {
   // Only when NAT makes the node see it differently from the capture.
   const natted = !(wordsEqual(reply.src, orig.dst) && wordsEqual(reply.dst, orig.src) && reply.sport === orig.dport && reply.dport === orig.sport);
   return natted ? e : null;
+}
+
+/**
+ * Whether a frame is one the capturing node sent: a Linux cooked capture's "outgoing" packet type
+ * (SLL, SLL2: 4), or an Ethernet frame whose source is one of the node's MAC addresses.
+ */
+function sentByNode(linkType: number, b: Uint8Array, start: number, end: number, nodeMacs: readonly Uint8Array[]): boolean {
+  if (linkType === LINKTYPE.LINUX_SLL) return end - start >= 2 && ((b[start]! << 8) | b[start + 1]!) === 4;
+  if (linkType === LINKTYPE.LINUX_SLL2) return end - start >= 11 && b[start + 10] === 4;
+  if (linkType !== LINKTYPE.ETHERNET || end - start < 12) return false;
+  for (const m of nodeMacs) {
+    let k = 0;
+    while (k < 6 && b[start + 6 + k] === m[k]) k++;
+    if (k === 6) return true;
+  }
+  return false;
+}
+
+/**
+ * What a packet the capture shows the node sending is: `copy` — the outgoing copy of a packet of a
+ * connection the node forwarded (its tuple, or its inverse, is a known entry's, made by a packet
+ * the node received and forwarded: natsim has forwarded it already); `error` — an ICMP error (the
+ * node's own errors natsim makes itself); `own` — anything else (the node's own connection, or
+ * its stack's answer on a connection delivered to it, which natsim does not make).
+ */
+function outgoingKind(engine: Engine, p: Packet): 'copy' | 'error' | 'own' {
+  if (p.l4.kind === 'icmp' && (p.family === 'ipv4' ? [3, 4, 5, 11, 12].includes(p.l4.h.type) : p.l4.h.type < 128)) return 'error';
+  // Other protocols without ports: the node's own when it is their source, else forwarded copies.
+  if (p.proto !== 6 && p.proto !== 17 && p.proto !== 132) return engine.route(p.family, p.src)?.type === 'local' ? 'own' : 'copy';
+  for (const t of [makeTuple(p.family, p.src, p.dst, p.proto, p.sport, p.dport), makeTuple(p.family, p.dst, p.src, p.proto, p.dport, p.sport)]) {
+    const slot = engine.conntrack.find(t, engine.now);
+    if (slot) {
+      // The node's own connection, or one delivered to it (its stack's answers, which natsim does
+      // not make): sent as captured. A forwarded one: a copy.
+      const info = slot.entry.note as ConnInfo | null;
+      return info !== null && (info.sent || info.local) ? 'own' : 'copy';
+    }
+  }
+  return 'own';
 }
 
 /** The size of a capture file in bytes, or null (standard input, a pipe, anything not a regular file). */
