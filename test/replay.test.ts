@@ -156,10 +156,13 @@ describe('natsim replay on the seed node', () => {
     const cooked = (packetType: number, bytes: Uint8Array) => encapsulate(LINKTYPE.LINUX_SLL2, 'ipv4', bytes, { cooked: { packetType, ifIndex: packetType === 4 ? 3 : 2 } });
     w2.write({ tsSec: 1_700_000_000, tsNsec: 0, data: cooked(0, buildPacketBytes({ src: a('192.168.1.10'), dst: a('203.0.113.5'), proto: 6, sport: 41001, dport: 443, tcpFlags: 0x02, seq: 7 })), interface: 'any' });
     w2.write({ tsSec: 1_700_000_000, tsNsec: 1000, data: cooked(4, buildPacketBytes({ src: a('198.51.100.2'), dst: a('203.0.113.5'), proto: 6, sport: 41001, dport: 443, tcpFlags: 0x02, seq: 7, ttl: 63 })), interface: 'any' });
+    // A frame for another host on lan0 (a promiscuous capture): the kernel never lets netfilter see it.
+    w2.write({ tsSec: 1_700_000_000, tsNsec: 2000, data: cooked(3, buildPacketBytes({ src: a('192.168.1.10'), dst: a('192.168.1.77'), proto: 17, sport: 5000, dport: 53 })), interface: 'any' });
     w2.close();
     const r2 = run([sll, '--scenario', 'home-router']);
     expect(r2.stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l))).toHaveLength(1);
     expect(r2.stdout).toContain('not replayed: 1 packets the capture shows the node sending: 1 copies');
+    expect(r2.stdout).toContain('not replayed: 1 frames the capture marks as addressed to another host (PACKET_OTHERHOST)');
     // --direction in takes every packet as received, as before.
     expect(run([path, '--scenario', 'home-router', '--iface-map', 'lan0=lan0', '--iface-map', 'wan0=wan0', '--direction', 'in']).stdout).not.toContain('not replayed: 3');
   });

@@ -131,6 +131,8 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   const nodeMacs = [...host.interfaces.values()].flatMap((i) => (i.mac ? [i.mac] : []));
   /** Frames the capture shows the node sending, not replayed (see `outgoingKind`), by reason. */
   let outgoingCopies = 0, outgoingOwnErrors = 0, outgoingUnmatched = 0;
+  /** Frames a cooked capture marks as for another host (PACKET_OTHERHOST). */
+  let otherHost = 0;
   let fallbackIf: string | undefined;
   let lastFate = '', lastFateCount: { packets: number; bytes: number } | null = null;
   try {
@@ -165,6 +167,9 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
         // A capture taken on the node shows what it sent too (a cooked capture's "outgoing"
         // packets, Ethernet frames from its MAC addresses): copies of packets natsim forwards or
         // answers itself are not replayed a second time; the node's own connections are sent.
+        // A cooked capture says when a frame was for another host (PACKET_OTHERHOST, a promiscuous
+        // capture): ip_rcv_core drops it before netfilter sees it.
+        if (cookedPacketType(iface.linkType, bytes, rec.dataStart, rec.dataEnd) === 3) { otherHost++; continue; }
         let fromNode = false;
         if (o.direction === 'auto' && sentByNode(iface.linkType, bytes, rec.dataStart, rec.dataEnd, nodeMacs)) {
           const k = outgoingKind(engine, pkt);
@@ -254,7 +259,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
     // As JSON.stringify(…, null, 2) prints it, the conntrack lines (last) written in pieces.
     const now = engine.now;
     const count = engine.conntrack.listedCount(now);
-    const head = JSON.stringify({ packets, notIp, undecodable, translatedReplies, outgoingNotReplayed: { copies: outgoingCopies, ownErrors: outgoingOwnErrors, unmatched: outgoingUnmatched }, fates: Object.fromEntries(fates), checksums: checksumFigures(engine), mappingCount, mappings, conntrackTable: tableFigures(engine), conntrack: [] }, null, 2);
+    const head = JSON.stringify({ packets, notIp, undecodable, translatedReplies, outgoingNotReplayed: { copies: outgoingCopies, ownErrors: outgoingOwnErrors, unmatched: outgoingUnmatched }, otherHost, fates: Object.fromEntries(fates), checksums: checksumFigures(engine), mappingCount, mappings, conntrackTable: tableFigures(engine), conntrack: [] }, null, 2);
     if (count === 0) { streams.out(head + '\n'); return; }
     out.write(head.slice(0, head.length - '[]\n}'.length) + '[\n');
     let i = 0;
@@ -270,6 +275,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   if (notIp) streams.out(`  not replayed: ${notIp} frames that are not IP of this ruleset's family (${[...notIpReasons].map(([k, n]) => `${k} ${n}`).join(', ')})\n`);
   if (undecodable) streams.out(`  not replayed: ${undecodable} packets whose IP header could not be decoded (--strict stops at the first)\n`);
   if (translatedReplies) streams.out(`  ${translatedReplies} replies captured on the client's side were replayed as the node receives them from their endpoints\n`);
+  if (otherHost) streams.out(`  not replayed: ${otherHost.toLocaleString('en-US')} frames the capture marks as addressed to another host (PACKET_OTHERHOST): the kernel drops them before netfilter\n`);
   const outgoing = outgoingCopies + outgoingOwnErrors + outgoingUnmatched;
   if (outgoing) {
     const parts = [
@@ -586,8 +592,7 @@ function clientSideReply(engine: Engine, p: Packet): ConntrackEntry | null {
  * (SLL, SLL2: 4), or an Ethernet frame whose source is one of the node's MAC addresses.
  */
 function sentByNode(linkType: number, b: Uint8Array, start: number, end: number, nodeMacs: readonly Uint8Array[]): boolean {
-  if (linkType === LINKTYPE.LINUX_SLL) return end - start >= 2 && ((b[start]! << 8) | b[start + 1]!) === 4;
-  if (linkType === LINKTYPE.LINUX_SLL2) return end - start >= 11 && b[start + 10] === 4;
+  if (linkType === LINKTYPE.LINUX_SLL || linkType === LINKTYPE.LINUX_SLL2) return cookedPacketType(linkType, b, start, end) === 4;
   if (linkType !== LINKTYPE.ETHERNET || end - start < 12) return false;
   for (const m of nodeMacs) {
     let k = 0;
@@ -595,6 +600,13 @@ function sentByNode(linkType: number, b: Uint8Array, start: number, end: number,
     if (k === 6) return true;
   }
   return false;
+}
+
+/** A Linux cooked capture's packet type (0 to us, 1 broadcast, 2 multicast, 3 to another host, 4 outgoing); -1 for other link types. */
+function cookedPacketType(linkType: number, b: Uint8Array, start: number, end: number): number {
+  if (linkType === LINKTYPE.LINUX_SLL) return end - start >= 2 ? (b[start]! << 8) | b[start + 1]! : -1;
+  if (linkType === LINKTYPE.LINUX_SLL2) return end - start >= 11 ? b[start + 10]! : -1;
+  return -1;
 }
 
 /**
