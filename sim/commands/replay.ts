@@ -10,7 +10,7 @@
 import type { ChalkInstance } from 'chalk';
 import { Engine, type PacketResult } from '../../engine/engine.js';
 import { NatsimError, EXIT_BAD_INPUT, EXIT_OTHER } from '../../engine/errors.js';
-import type { ConntrackEntry } from '../../engine/conntrack/entry.js';
+import { IPS, type ConntrackEntry } from '../../engine/conntrack/entry.js';
 import { formatConntrackLine, writeConntrackLines } from '../../engine/conntrack/format.js';
 import { tupleDst, tupleOf } from '../../engine/conntrack/table.js';
 import { makeTuple } from '../../engine/conntrack/tuple.js';
@@ -170,13 +170,23 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
         // A cooked capture says when a frame was for another host (PACKET_OTHERHOST, a promiscuous
         // capture): ip_rcv_core drops it before netfilter sees it.
         if (cookedPacketType(iface.linkType, bytes, rec.dataStart, rec.dataEnd) === 3) { otherHost++; continue; }
-        let fromNode = false;
-        if (o.direction === 'auto' && sentByNode(iface.linkType, bytes, rec.dataStart, rec.dataEnd, nodeMacs)) {
-          const k = outgoingKind(engine, pkt);
-          if (k === 'copy') { outgoingCopies++; continue; }
-          if (k === 'error') { outgoingOwnErrors++; continue; }
-          if (engine.route(family, pkt.src)?.type !== 'local') { outgoingUnmatched++; continue; }
-          fromNode = true;
+        let fromNode = false, arrived = false;
+        if (o.direction === 'auto') {
+          if (sentByNode(iface.linkType, bytes, rec.dataStart, rec.dataEnd, nodeMacs)) {
+            const k = outgoingKind(engine, pkt, o.asCaptured === true);
+            if (k === 'copy') { outgoingCopies++; continue; }
+            if (k === 'error') { outgoingOwnErrors++; continue; }
+            // The node's answer on a forwarded connection the capture shows no answer for: taken as
+            // a client-side reply below, as before.
+            if (k !== 'reply') {
+              if (engine.route(family, pkt.src)?.type !== 'local') { outgoingUnmatched++; continue; }
+              fromNode = true;
+            }
+          } else {
+            // The link layer says the frame came to the node (a cooked capture's packet type, or an
+            // Ethernet frame not from one of its MAC addresses): received, whatever its source.
+            arrived = iface.linkType === LINKTYPE.LINUX_SLL || iface.linkType === LINKTYPE.LINUX_SLL2 || (iface.linkType === LINKTYPE.ETHERNET && nodeMacs.length > 0);
+          }
         }
         // A reply the capture shows from the client's side: the node receives it from the endpoint.
         let replyNote = '';
@@ -194,7 +204,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
         let r: PacketResult;
         const capIf = iface.name;
         const mapped = capIf ? map.get(capIf) : undefined;
-        const sendIt = o.direction === 'out' || fromNode || (o.direction === 'auto' && engine.route(family, pkt.src)?.type === 'local' && !asReply);
+        const sendIt = o.direction === 'out' || fromNode || (o.direction === 'auto' && !arrived && engine.route(family, pkt.src)?.type === 'local' && !asReply);
         if (sendIt) {
           r = engine.send(pkt);
         } else {
@@ -612,24 +622,32 @@ function cookedPacketType(linkType: number, b: Uint8Array, start: number, end: n
 /**
  * What a packet the capture shows the node sending is: `copy` — the outgoing copy of a packet of a
  * connection the node forwarded (its tuple, or its inverse, is a known entry's, made by a packet
- * the node received and forwarded: natsim has forwarded it already); `error` — an ICMP error (the
- * node's own errors natsim makes itself); `own` — anything else (the node's own connection, or
- * its stack's answer on a connection delivered to it, which natsim does not make).
+ * the node received and forwarded: natsim has forwarded it already); `reply` — the node's answer
+ * on a forwarded connection natsim has seen no answer on (a client-side capture: replayed as the
+ * endpoint's reply); `error` — an ICMP error (the node's own errors natsim makes itself); `own` —
+ * anything else (the node's own connection, or its stack's answer on a connection delivered to it,
+ * which natsim does not make).
  */
-function outgoingKind(engine: Engine, p: Packet): 'copy' | 'error' | 'own' {
+function outgoingKind(engine: Engine, p: Packet, onNode: boolean): 'copy' | 'error' | 'own' | 'reply' {
   if (p.l4.kind === 'icmp' && (p.family === 'ipv4' ? [3, 4, 5, 11, 12].includes(p.l4.h.type) : p.l4.h.type < 128)) return 'error';
   // Other protocols without ports: the node's own when it is their source, else forwarded copies.
   if (p.proto !== 6 && p.proto !== 17 && p.proto !== 132) return engine.route(p.family, p.src)?.type === 'local' ? 'own' : 'copy';
-  for (const t of [makeTuple(p.family, p.src, p.dst, p.proto, p.sport, p.dport), makeTuple(p.family, p.dst, p.src, p.proto, p.dport, p.sport)]) {
-    const slot = engine.conntrack.find(t, engine.now);
-    if (slot) {
-      // The node's own connection, or one delivered to it (its stack's answers, which natsim does
-      // not make): sent as captured. A forwarded one: a copy.
-      const info = slot.entry.note as ConnInfo | null;
-      return info !== null && (info.sent || info.local) ? 'own' : 'copy';
-    }
-  }
-  return 'own';
+  // Its tuple as an entry's (no NAT on the way), or the inverse of the other direction's (NATed).
+  const asIs = engine.conntrack.find(makeTuple(p.family, p.src, p.dst, p.proto, p.sport, p.dport), engine.now);
+  const slot = asIs ?? engine.conntrack.find(makeTuple(p.family, p.dst, p.src, p.proto, p.dport, p.sport), engine.now);
+  if (!slot) return 'own';
+  // The node's own connection, or one delivered to it (its stack's answers, which natsim does not
+  // make): sent as captured.
+  const info = slot.entry.note as ConnInfo | null;
+  if (info === null || info.sent || info.local) return 'own';
+  // A forwarded connection: a copy — with --as-captured (the capture was taken on the node: every
+  // packet it forwarded arrived in it too) always; otherwise when natsim has had the packet it
+  // copies: any original-direction one, a reply only once the connection has seen one (a capture
+  // taken on the client side shows the node's answers without the endpoint's, which
+  // clientSideReply turns into those).
+  if (onNode) return 'copy';
+  const dir = asIs ? slot.dir : 1 - slot.dir;
+  return dir === 0 || (slot.entry.status & IPS.SEEN_REPLY) !== 0 ? 'copy' : 'reply';
 }
 
 /** The size of a capture file in bytes, or null (standard input, a pipe, anything not a regular file). */

@@ -339,4 +339,5 @@ defineReplaySuite({
     for (const a of [...sources, '10.10.200.200']) ex(topo.node, 'ip', ['neigh', 'replace', a, 'lladdr', clientMac, 'dev', 'lan0', 'nud', 'permanent']);
   },
   nodeSettings,
+  onNodeCapture: true,
 });
