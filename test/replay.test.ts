@@ -167,6 +167,26 @@ describe('natsim replay on the seed node', () => {
     expect(run([path, '--scenario', 'home-router', '--iface-map', 'lan0=lan0', '--iface-map', 'wan0=wan0', '--direction', 'in']).stdout).not.toContain('not replayed: 3');
   });
 
+  it('on the node with --as-captured: a masqueraded copy from the port the node chose (not natsim\'s: --random-fully) is still a copy', () => {
+    const rulesFile = join(dir, 'rf.rules');
+    writeFileSync(rulesFile, '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -o wan0 -j MASQUERADE --random-fully\nCOMMIT\n');
+    const path = join(dir, 'rf.pcapng');
+    const w = CaptureWriter.toFile(path, { format: 'pcapng', linkType: LINKTYPE.ETHERNET, interfaces: ['lan0', 'wan0'] });
+    const mac = (s: string) => Uint8Array.from(s.split(':').map((x) => parseInt(x, 16)));
+    const LAN = mac('02:00:00:00:01:01'), WAN = mac('02:00:00:00:02:01'), PC = mac('02:00:00:00:01:10'), ISP = mac('02:00:00:00:02:20');
+    const a = (t: string) => [parseIPv4Strict(t)!];
+    w.write({ tsSec: 1_700_000_000, tsNsec: 0, data: encapsulate(LINKTYPE.ETHERNET, 'ipv4', buildPacketBytes({ src: a('192.168.1.10'), dst: a('203.0.113.5'), proto: 17, sport: 41003, dport: 53 }), { ethernet: { src: PC, dst: LAN } }), interface: 'lan0' });
+    // The node's copy, from port 61234 — whatever natsim drew.
+    w.write({ tsSec: 1_700_000_000, tsNsec: 1000, data: encapsulate(LINKTYPE.ETHERNET, 'ipv4', buildPacketBytes({ src: a('198.51.100.2'), dst: a('203.0.113.5'), proto: 17, sport: 61234, dport: 53, ttl: 63 }), { ethernet: { src: WAN, dst: ISP } }), interface: 'wan0' });
+    w.close();
+    const host = join(dir, 'rf-host.json');
+    writeFileSync(host, readFileSync(join(import.meta.dirname, '..', 'scenarios', 'home-router', 'host.json')));
+    const r = run([path, '--rules', rulesFile, '--host', host, '--iface-map', 'lan0=lan0', '--iface-map', 'wan0=wan0', '--as-captured']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l))).toHaveLength(1);
+    expect(r.stdout).toContain('not replayed: 1 packets the capture shows the node sending: 1 copies');
+  });
+
   it('a capture taken on the client side: the router\'s answer (from its MAC) is replayed as the endpoint\'s reply it forwards', () => {
     const path = join(dir, 'clientside.pcapng');
     const w = CaptureWriter.toFile(path, { format: 'pcapng', linkType: LINKTYPE.ETHERNET, interfaces: ['eth0'] });

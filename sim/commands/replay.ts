@@ -12,8 +12,9 @@ import { Engine, type PacketResult } from '../../engine/engine.js';
 import { NatsimError, EXIT_BAD_INPUT, EXIT_OTHER } from '../../engine/errors.js';
 import { IPS, type ConntrackEntry } from '../../engine/conntrack/entry.js';
 import { formatConntrackLine, writeConntrackLines } from '../../engine/conntrack/format.js';
-import { tupleDst, tupleOf } from '../../engine/conntrack/table.js';
-import { makeTuple } from '../../engine/conntrack/tuple.js';
+import { packetTuple, tupleDst, tupleOf } from '../../engine/conntrack/table.js';
+import { ctPacketFromBytes } from '../../engine/conntrack/packet.js';
+import { invertTuple, makeTuple } from '../../engine/conntrack/tuple.js';
 import { manipPacket } from '../../engine/nat.js';
 import { formatAddr, parseIPv4Strict, parseIPv6, wordsEqual, type Family, type Words } from '../../engine/net/addr.js';
 import { decodePacket, type Packet } from '../../engine/packet.js';
@@ -66,6 +67,9 @@ interface ConnInfo {
   /** The first packet was one the node sent (its own connection), not one it received. */
   readonly sent: boolean;
 }
+
+/** Source-NATed destinations `replay` remembers at most (memory stays flat on long captures). */
+const MAX_SOURCE_NATTED = 1 << 16;
 
 /** Output is gathered and written in pieces of about this many characters. */
 const OUT_CHUNK = 1 << 16;
@@ -133,6 +137,8 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   let outgoingCopies = 0, outgoingOwnErrors = 0, outgoingUnmatched = 0;
   /** Frames a cooked capture marks as for another host (PACKET_OTHERHOST). */
   let otherHost = 0;
+  /** Forwarded connections source-NATed to the node, by protocol, new source, destination and port (at most MAX_SOURCE_NATTED). */
+  const sourceNatted = new Set<string>();
   let fallbackIf: string | undefined;
   let lastFate = '', lastFateCount: { packets: number; bytes: number } | null = null;
   try {
@@ -180,6 +186,10 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
             // a client-side reply below, as before.
             if (k !== 'reply') {
               if (engine.route(family, pkt.src)?.type !== 'local') { outgoingUnmatched++; continue; }
+              // In a capture taken on the node, a packet from its own address to where forwarded
+              // connections were source-NATed is one of theirs, from the port the node chose
+              // (natsim's own choice differs with --random-fully or a clash).
+              if (o.asCaptured && sourceNatted.has(`${pkt.proto} ${formatAddr(family, pkt.src)} ${formatAddr(family, pkt.dst)} ${pkt.dport}`)) { outgoingCopies++; continue; }
               fromNode = true;
             }
           } else {
@@ -222,6 +232,9 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
               if (mappings.length < MAX_MAPPINGS) mappings.push(`${describePacket(b, family)} ⇒ ${describePacket(a, family)}`);
             }
             if (a.dst !== b.dst || a.dport !== b.dport) services.count(r);
+            // A forwarded connection whose source NAT made it the node's: where it went, so that
+            // an outgoing copy the node sent from another port (its own random choice) is known.
+            if (a.src !== b.src && r.fate.kind === 'forwarded' && sourceNatted.size < MAX_SOURCE_NATTED) sourceNatted.add(`${a.proto} ${a.src} ${a.dst} ${a.dport}`);
           }
         }
         if (r.emitted.length) seen.addEmitted(r.emitted);
@@ -630,11 +643,13 @@ function cookedPacketType(linkType: number, b: Uint8Array, start: number, end: n
  */
 function outgoingKind(engine: Engine, p: Packet, onNode: boolean): 'copy' | 'error' | 'own' | 'reply' {
   if (p.l4.kind === 'icmp' && (p.family === 'ipv4' ? [3, 4, 5, 11, 12].includes(p.l4.h.type) : p.l4.h.type < 128)) return 'error';
-  // Other protocols without ports: the node's own when it is their source, else forwarded copies.
-  if (p.proto !== 6 && p.proto !== 17 && p.proto !== 132) return engine.route(p.family, p.src)?.type === 'local' ? 'own' : 'copy';
-  // Its tuple as an entry's (no NAT on the way), or the inverse of the other direction's (NATed).
-  const asIs = engine.conntrack.find(makeTuple(p.family, p.src, p.dst, p.proto, p.sport, p.dport), engine.now);
-  const slot = asIs ?? engine.conntrack.find(makeTuple(p.family, p.dst, p.src, p.proto, p.dport, p.sport), engine.now);
+  // Its conntrack tuple (ports, ICMP ids and types, …) as an entry's (no NAT on the way), or the
+  // inverse of the other direction's (NATed); without one, the node's own when it is the source.
+  const ctp = ctPacketFromBytes(p.data);
+  const t = ctp ? packetTuple(ctp) : null;
+  const inverse = t ? invertTuple(t) : null;
+  const asIs = t ? engine.conntrack.find(t, engine.now) : null;
+  const slot = asIs ?? (inverse ? engine.conntrack.find(inverse, engine.now) : null);
   if (!slot) return 'own';
   // The node's own connection, or one delivered to it (its stack's answers, which natsim does not
   // make): sent as captured.

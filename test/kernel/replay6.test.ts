@@ -352,6 +352,7 @@ defineReplaySuite({
   address: addresses,
   iface,
   capture: randomCapture,
+  onNodeCapture: true,
   prepareNode(topo, ex, sources) {
     // The node's stack would answer an echo request to ff02::1 (natsim models no local sockets).
     ex(topo.node, 'sysctl', ['-qw', 'net.ipv6.icmp.echo_ignore_multicast=1']);
