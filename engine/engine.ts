@@ -18,8 +18,9 @@ import { attachedConntrack, icmp4Error, icmp6Error, ipErrorAllow, redirectAllow 
 import { firstAddress, lookupRoute, masqueradeSource, type Host, type Route, type RouteResult } from './host/host.js';
 import { HOOK_OPS, type HookOp } from './hooks.js';
 import { icmpReplyTranslation, isRelatedIcmpError, natInitialized, natPacket, nullBinding, setupNat, type Manip } from './nat.js';
-import { applyMask, formatAddr, formatIPv4, isAny6, isLinkLocal6, isLoopback6, isMulticast6, maskFromLength, mcScope6, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
+import { applyMask, formatAddr, formatIPv4, isLinkLocal6, isLoopback6, isMulticast6, isZero, maskFromLength, mcScope6, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
 import { decodePacket, type Packet } from './packet.js';
+import { ipv4ChecksumOk } from './wire/ipv4.js';
 import { Defragmenter } from './defrag.js';
 import type { Ruleset } from './ruleset/model.js';
 import { runTable, type TraceStep } from './traverse.js';
@@ -369,7 +370,7 @@ export class Engine {
         for (const x of ifc.addrs) {
           if (x.family !== 'ipv6' || x.prefixLen >= 127) continue;
           const p = applyMask(x.addr, maskFromLength('ipv6', x.prefixLen));
-          if (!isAny6(p)) this.anycast6.push(p);
+          if (!isZero(p)) this.anycast6.push(p);
         }
       }
     }
@@ -581,7 +582,7 @@ export class Engine {
     // may be forwarded (the same device: the kernel sends a redirect instead, not modelled).
     if (!v4 && out !== pkt.inIface) {
       const s = pkt.src;
-      if (isAny6(s) || isMulticast6(s) || isLoopback6(s)) {
+      if (isZero(s) || isMulticast6(s) || isLoopback6(s)) {
         this.martian(run, `source ${formatAddr('ipv6', s)} is not forwarded`);
         return;
       }
@@ -955,11 +956,7 @@ const LOCAL_ANYCAST = { type: 'anycast' } as RouteResult;
  * one is dropped before PREROUTING; the reason, or null.
  */
 function receiveCheck4(b: Uint8Array): string | null {
-  const hl = (b[0]! & 0x0f) * 4;
-  let sum = 0;
-  for (let i = 0; i < hl; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return sum === 0xffff ? null : `the IPv4 header checksum is wrong (0x${((b[10]! << 8) | b[11]!).toString(16).padStart(4, '0')})`;
+  return ipv4ChecksumOk(b) ? null : `the IPv4 header checksum is wrong (0x${((b[10]! << 8) | b[11]!).toString(16).padStart(4, '0')})`;
 }
 
 /**
@@ -1016,11 +1013,6 @@ const ROUTE_CACHE_MAX = 65536;
 /** The hook option of conntrack's lookup and of defragmentation, at their two hooks. */
 const AT_PREROUTING = { hook: 'PREROUTING' } as const;
 const AT_OUTPUT = { hook: 'OUTPUT' } as const;
-
-function isZero(w: Words): boolean {
-  for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
-  return true;
-}
 
 /**
  * A run's logs and emitted packets until it has some (most runs never do: no array each); a

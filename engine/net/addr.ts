@@ -228,7 +228,8 @@ export function applyMask(addr: Words, mask: Words): Words {
 
 /** True when every word is zero. */
 export function isZero(w: Words): boolean {
-  return w.every((x) => x === 0);
+  for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
+  return true;
 }
 
 /** IPv6 multicast (ff00::/8). */
@@ -249,19 +250,6 @@ export function isLinkLocal6(a: Words): boolean {
 /** The IPv6 loopback address ::1. */
 export function isLoopback6(a: Words): boolean {
   return a[0] === 0 && a[1] === 0 && a[2] === 0 && a[3] === 1;
-}
-
-/** The IPv6 unspecified address ::. */
-export function isAny6(a: Words): boolean {
-  return a[0] === 0 && a[1] === 0 && a[2] === 0 && a[3] === 0;
-}
-
-/**
- * Whether an IPv6 destination is only meaningful on one interface (`rt6_need_strict`: link-local
- * unicast, multicast, loopback): the kernel's route lookups for it keep to that interface.
- */
-export function needsStrict6(a: Words): boolean {
-  return isLinkLocal6(a) || isMulticast6(a) || isLoopback6(a);
 }
 
 /** True when both addresses are equal. */

@@ -16,7 +16,7 @@ import { packetTuple, tupleDst, tupleOf } from '../../engine/conntrack/table.js'
 import { ctPacketFromBytes } from '../../engine/conntrack/packet.js';
 import { invertTuple, makeTuple } from '../../engine/conntrack/tuple.js';
 import { manipPacket } from '../../engine/nat.js';
-import { formatAddr, parseIPv4Strict, parseIPv6, wordsEqual, type Family, type Words } from '../../engine/net/addr.js';
+import { formatAddr, parseAddr, wordsEqual, type Family, type Words } from '../../engine/net/addr.js';
 import { decodePacket, type Packet } from '../../engine/packet.js';
 import type { Rule } from '../../engine/ruleset/model.js';
 import { ruleText, saveRuleset } from '../../engine/ruleset/save.js';
@@ -170,12 +170,12 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
         const ms = rec.tsSec * 1000 + rec.tsNsec / 1e6;
         if (t0 === null) t0 = ms;
         engine.now = Math.max(engine.now, ms - t0);
-        // A capture taken on the node shows what it sent too (a cooked capture's "outgoing"
-        // packets, Ethernet frames from its MAC addresses): copies of packets natsim forwards or
-        // answers itself are not replayed a second time; the node's own connections are sent.
         // A cooked capture says when a frame was for another host (PACKET_OTHERHOST, a promiscuous
         // capture): ip_rcv_core drops it before netfilter sees it.
         if (cookedPacketType(iface.linkType, bytes, rec.dataStart, rec.dataEnd) === 3) { otherHost++; continue; }
+        // A capture taken on the node shows what it sent too (a cooked capture's "outgoing"
+        // packets, Ethernet frames from its MAC addresses): copies of packets natsim forwards or
+        // answers itself are not replayed a second time; the node's own connections are sent.
         let fromNode = false, arrived = false;
         if (o.direction === 'auto') {
           if (sentByNode(iface.linkType, bytes, rec.dataStart, rec.dataEnd, nodeMacs)) {
@@ -332,10 +332,8 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
     const [proto, rest] = svc.split('/');
     const dst = rest!.slice(0, rest!.lastIndexOf(':'));
     const port = Number(rest!.slice(rest!.lastIndexOf(':') + 1));
-    const addr = family === 'ipv4' ? parseIPv4Strict(dst) : null;
-    const words = addr !== null ? [addr] : parseIPv6(dst.replace(/^\[|\]$/g, ''));
-    const src = family === 'ipv4' ? parseIPv4Strict(first.src) : null;
-    const srcWords = src !== null ? [src] : parseIPv6(first.src.replace(/^\[|\]$/g, ''));
+    const words = parseAddr(family, dst);
+    const srcWords = parseAddr(family, first.src);
     if (!words || !srcWords) throw new NatsimError('INTERNAL', `replay: service ${svc} or its client ${first.src} is not an address`, {}, EXIT_OTHER);
     // The expected split as for the service's first connection: its arrival, its client.
     const where = first.in === null ? 'sent by the node' : `arriving on ${first.in}`;
@@ -675,12 +673,12 @@ function captureSize(path: string): number | null {
   }
 }
 
-/** What the conntrack table did during the replay (its `/proc/net/stat/nf_conntrack` counters). */
 /** Packets natsim found a wrong checksum in (none counted with --offloaded-checksums, which verifies none). */
 function checksumFigures(engine: Engine): { offloaded: boolean; wrongTransport: number; wrongIpv4Header: number } {
   return { offloaded: engine.checksumsOffloaded, wrongTransport: engine.conntrack.stats.badChecksum, wrongIpv4Header: engine.headerChecksumDrops };
 }
 
+/** What the conntrack table did during the replay (its `/proc/net/stat/nf_conntrack` counters). */
 function tableFigures(engine: Engine): { max: number; entries: number; inserted: number; earlyDropped: number; droppedFull: number; insertFailed: number; clashResolved: number } {
   const t = engine.conntrack, st = t.stats;
   return {

@@ -12,7 +12,8 @@
  * statistic random, set, socket, owner, TPROXY, REDIRECT, CT but --notrack), in all four tables,
  * with addresses and interfaces drawn from the capture's so that rules match. The capture: TCP
  * with every kind of flag combination (in flows and alone), UDP, ICMP (echo requests and replies,
- * errors), ESP; TTLs (now and then 1), TOS, DF, lengths and TCP options varying; a few flows to
+ * errors), ESP; TTLs (now and then 1), TOS, DF, lengths and TCP options varying, now and then a
+ * wrong IPv4 header or transport checksum; a few flows to
  * all-hosts, another multicast group or the limited broadcast. Nothing is addressed to the node's
  * own unicast addresses (its local stack would answer, which natsim does not model).
  *
@@ -216,6 +217,11 @@ function randomCapture(rng: Rng, sources: readonly string[]): ReplayCapture {
     } else {
       bytes = buildPacketBytes({ ...common, proto: 50, payload: Uint8Array.from({ length: 16 }, (_, i) => (i < 4 ? 1 : k & 255)) });
     }
+    // Now and then a wrong checksum: the IPv4 header's (ip_rcv_core drops the packet before
+    // PREROUTING) or the transport's (conntrack marks it INVALID, nf_conntrack_checksum).
+    const bad = rng();
+    if (bad < 0.01) bytes[10] ^= 0x5a;
+    else if (bad < 0.02 && (f.proto === 6 || f.proto === 17)) bytes[20 + (f.proto === 6 ? 16 : 6)] ^= 0x5a;
     frames.push(encapsulate(LINKTYPE.ETHERNET, 'ipv4', bytes));
   }
   // The answers, from the far side, to most flows: the inverse of what the client sent (a

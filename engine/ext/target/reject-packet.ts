@@ -32,7 +32,7 @@ import { NatsimError, EXIT_OTHER } from '../../errors.js';
 import { CTINFO, IPS, isConfirmed } from '../../conntrack/entry.js';
 import type { TcpState } from '../../conntrack/tcp.js';
 import { addrType, lookupRoute, masqueradeSource, type Host } from '../../host/host.js';
-import { isAny6, isLinkLocal6, isMulticast6, parseIPv4Strict, type Words } from '../../net/addr.js';
+import { isLinkLocal6, isMulticast6, isZero, parseIPv4Strict, type Words } from '../../net/addr.js';
 import type { Packet } from '../../packet.js';
 import { finish, pseudoHeaderSum, sumBytes } from '../../wire/checksum.js';
 import { emitIpv4, writeU32 } from '../../wire/ipv4.js';
@@ -405,7 +405,7 @@ export function icmp6Error(pkt: Packet, type: number, code: number, ctx: PacketC
   const loopDev = ctx.hook === 'OUTPUT' || pkt.inIface === 'lo' || ctx.host.interfaces.get(pkt.inIface ?? '')?.linkType === 'loopback';
   const local = addrType(ctx.host, 'ipv6', pkt.dst) === 'LOCAL';
   if (isMulticast6(pkt.dst) || (pkt.inIface !== null && pkt.link && (pkt.link.dst[0]! & 1))) return null;
-  if (isAny6(pkt.src) || isMulticast6(pkt.src)) return null;
+  if (isZero(pkt.src) || isMulticast6(pkt.src)) return null;
   if (pkt.proto === 58 && pkt.fragOffset === 0 && thoff >= 0) {
     if (pkt.length - thoff >= 1) {
       needBytes(pkt, 'reads the ICMPv6 type and');
@@ -455,7 +455,7 @@ export function icmp6Error(pkt: Packet, type: number, code: number, ctx: PacketC
 
 /** The TCP RST for the IPv6 packet (`nf_send_reset6`), or null. */
 export function tcpReset6(pkt: Packet, ctx: PacketContext): Uint8Array | null {
-  if (isAny6(pkt.src) || isMulticast6(pkt.src) || isAny6(pkt.dst) || isMulticast6(pkt.dst)) return null;
+  if (isZero(pkt.src) || isMulticast6(pkt.src) || isZero(pkt.dst) || isMulticast6(pkt.dst)) return null;
   const th = pkt.l4Offset;
   if (pkt.fragOffset !== 0 || pkt.proto !== 6 || th < 0 || pkt.length - th < 20) return null;
   needBytes(pkt, 'answers with a reset and');

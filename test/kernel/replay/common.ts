@@ -23,7 +23,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Family } from '../../../engine/net/addr.js';
 import { main } from '../../../sim/cli.js';
-import { assembleCapture } from '../../../sim/bench/capture.js';
 import { CaptureWriter } from '../../../sim/capture/writer.js';
 import { readCaptureBuffer } from '../../../sim/capture/reader.js';
 import { loadCorpusFiles } from '../corpus-files.js';
@@ -140,9 +139,11 @@ export function trafficFragments(family: Family, from: string, list: readonly (r
   }));
 }
 
-/** Frames as a classic pcap, 1 ms apart from `first` ms on. */
+/** Frames as a classic pcap, 1 ms apart from `first` ms on, byte for byte (a wrong checksum stays wrong). */
 function pcapOf(frames: readonly Uint8Array[], first = 0): Uint8Array {
-  return assembleCapture('pcap', frames.length, (k) => frames[k]!, (k) => 1_700_000_000 * 1e6 + (first + k) * 1000, () => {});
+  const w = CaptureWriter.toMemory({ format: 'pcap' });
+  frames.forEach((data, k) => w.write({ timestampNs: 1_700_000_000_000_000_000n + BigInt(first + k) * 1_000_000n, data }));
+  return w.bytes();
 }
 
 /** Packets an interface of the node has received. */
