@@ -19,7 +19,7 @@ import { firstAddress, lookupRoute, masqueradeSource, type Host, type Route, typ
 import { HOOK_OPS, type HookOp } from './hooks.js';
 import { icmpReplyTranslation, isRelatedIcmpError, natInitialized, natPacket, nullBinding, setupNat, type Manip } from './nat.js';
 import { applyMask, formatAddr, formatIPv4, isLinkLocal6, isLoopback6, isMulticast6, isZero, maskFromLength, mcScope6, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
-import { decodePacket, type Packet } from './packet.js';
+import { decodePacket, PKT_TYPE, type Packet } from './packet.js';
 import { ipv4ChecksumOk } from './wire/ipv4.js';
 import { Defragmenter } from './defrag.js';
 import type { Ruleset } from './ruleset/model.js';
@@ -291,9 +291,11 @@ export class Engine {
     pkt.outIface = null;
     run.inName = inIface;
     // ip_rcv_core / ip6_rcv_core: what they refuse never reaches netfilter.
-    const refused = pkt.family === 'ipv4' ? (this.checksumsOffloaded ? null : receiveCheck4(pkt.data)) : inIface === 'lo' ? null : receiveCheck6(pkt.src, pkt.dst);
+    // A frame for another host (a promiscuous device's) goes first, unlooked at.
+    const refused = pkt.pktType === PKT_TYPE.OTHERHOST ? OTHERHOST_REFUSED
+      : pkt.family === 'ipv4' ? (this.checksumsOffloaded ? null : receiveCheck4(pkt.data)) : inIface === 'lo' ? null : receiveCheck6(pkt.src, pkt.dst);
     if (refused !== null) {
-      if (pkt.family === 'ipv4') this.headerChecksumDrops++;
+      if (pkt.family === 'ipv4' && refused !== OTHERHOST_REFUSED) this.headerChecksumDrops++;
       run.fate = { kind: 'dropped', hook: 'receive', by: refused };
       run.verdict = 'DROP';
       run.steps?.push({ kind: 'route', decision: `dropped on receipt, before PREROUTING: ${refused}` });
@@ -428,12 +430,17 @@ export class Engine {
    * the tokens `icmp_send` spends too), IPv6 `ip6_pkt_discard` / `ip6_pkt_prohibit` (no route →
    * no route to destination, `prohibit` → administratively prohibited). A blackhole is silent.
    */
+  /** Whether the node forwards IPv4 packets arriving on `dev` (`IN_DEV_FORWARD`: the device's own setting). */
+  private forwards4(dev: string): boolean {
+    return this.host.interfaces.get(dev)?.forwarding ?? this.host.forwarding.ipv4;
+  }
+
   private unreachable(run: Run, route: RouteResult | null): void {
     const pkt = run.pkt;
     if (route?.type === 'blackhole') return;
     const ctx = this.ctx.reset('filter', 'PREROUTING', undefined);
     if (pkt.family === 'ipv4') {
-      if (!this.host.forwarding.ipv4) return;
+      if (!this.forwards4(pkt.inIface!)) return;
       const code = route === null ? 0 : route.type === 'prohibit' ? 13 : 1;
       if (ipErrorAllow(ctx, pkt.src)) this.emitError(icmp4Error(pkt, 3, code, ctx, false), pkt);
     } else {
@@ -551,8 +558,8 @@ export class Engine {
       if (wire) this.unreachable(run, route);
       return;
     }
-    if (!this.host.forwarding[pkt.family]) {
-      run.fate = { kind: 'dropped', hook: 'routing', by: `not for this node and forwarding is off (net.${pkt.family}.ip_forward = 0)` };
+    if (v4 ? !this.forwards4(pkt.inIface ?? 'lo') : !this.host.forwarding.ipv6) {
+      run.fate = { kind: 'dropped', hook: 'routing', by: `not for this node and forwarding is off (${v4 ? (this.host.forwarding.ipv4 ? `net.ipv4.conf.${pkt.inIface}.forwarding = 0` : 'net.ipv4.ip_forward = 0') : 'net.ipv6.conf.all.forwarding = 0'})` };
       run.verdict = 'DROP';
       return;
     }
@@ -566,6 +573,13 @@ export class Engine {
       }
       // __mkroute_input: back out of the arrival device, to a source on its link (shared_media on).
       redirect = valid === 1 && out === pkt.inIface && this.sendsRedirects(out);
+    }
+    // ip_forward / ip6_forward forward only what was sent to the node's own link-layer address:
+    // a unicast packet in a broadcast or multicast frame is dropped, silently, before the TTL test.
+    if (pkt.pktType !== PKT_TYPE.HOST) {
+      run.fate = { kind: 'dropped', hook: 'routing', by: `not forwarded: it came in a link-layer ${pkt.pktType === PKT_TYPE.BROADCAST ? 'broadcast' : 'multicast'} frame (ip_forward forwards only frames addressed to the node, PACKET_HOST)` };
+      run.verdict = 'DROP';
+      return;
     }
     // ip_forward / ip6_forward: a packet with no hop left dies here, before FORWARD, and its
     // sender is told (ICMP time exceeded, rate-limited as every ICMP error); the others go on
@@ -955,6 +969,9 @@ const LOCAL_ANYCAST = { type: 'anycast' } as RouteResult;
  * `ip_rcv_core`'s check natsim's decoding leaves: the IPv4 header checksum. A packet with a wrong
  * one is dropped before PREROUTING; the reason, or null.
  */
+/** Why `ip_rcv_core` / `ip6_rcv_core` refuse a frame addressed to another host (PACKET_OTHERHOST). */
+const OTHERHOST_REFUSED = 'its frame is addressed to another host\'s link-layer address (PACKET_OTHERHOST)';
+
 function receiveCheck4(b: Uint8Array): string | null {
   return ipv4ChecksumOk(b) ? null : `the IPv4 header checksum is wrong (0x${((b[10]! << 8) | b[11]!).toString(16).padStart(4, '0')})`;
 }

@@ -14,7 +14,7 @@ import { TCP_STATE } from './conntrack/tcp.js';
 import type { NatRange } from './ext/target/nat-range.js';
 import { wordsEqual, type Family, type Words } from './net/addr.js';
 import type { Packet } from './packet.js';
-import { readTransport } from './packet.js';
+import { PKT_TYPE, readTransport } from './packet.js';
 import { adjust16, adjust32, finish, sumBytes } from './wire/checksum.js';
 import { readU16, writeU16, writeU32 } from './wire/ipv4.js';
 import { crc32c } from './wire/transport.js';
@@ -442,7 +442,7 @@ function sliceDatagram(family: Family, b: Uint8Array, off: number, end: number):
   try {
     // The quoted header's total length usually exceeds what was quoted: decode what is there.
     const p: Packet = {
-      family, data: copy, wireLength: len, link: null, src: [], dst: [], proto: 0, length: len, tos: 0, ttl: 0, ipId: 0,
+      family, data: copy, wireLength: len, link: null, pktType: PKT_TYPE.HOST, src: [], dst: [], proto: 0, length: len, tos: 0, ttl: 0, ipId: 0,
       fragOffset: 0, moreFragments: false, l4Offset: -1, l4: { kind: 'none' }, sport: 0, dport: 0,
       inIface: null, outIface: null, physIn: null, physOut: null, mark: 0, ct: null, ctinfo: -1, trace: false, socket: null,
     };

@@ -32,6 +32,12 @@ export interface Packet {
   wireLength: number;
   /** The link-layer header it arrived with, if any (`-m mac`, LOG's MAC=). */
   link: EthernetHeader | null;
+  /**
+   * `skb->pkt_type` of a received packet: to whom its frame was addressed, as `eth_type_trans`
+   * judges the destination link-layer address against the arrival device's (`PKT_TYPE`): the node
+   * (the default), the link's broadcast, a multicast group, or another host.
+   */
+  pktType: number;
   src: Words;
   dst: Words;
   /** Transport protocol (after IPv6 extension headers). */
@@ -71,6 +77,9 @@ export interface Packet {
   /** The local socket's owner, for packets the node sends (`-m owner`). */
   socket: { uid: number; gid: number } | null;
 }
+
+/** `skb->pkt_type` values (include/uapi/linux/if_packet.h). */
+export const PKT_TYPE = { HOST: 0, BROADCAST: 1, MULTICAST: 2, OTHERHOST: 3 } as const;
 
 /** How to describe a packet to synthesise. */
 export interface PacketSpec {
@@ -155,7 +164,7 @@ const NO_WORDS: Words = Object.freeze([]) as unknown as Words;
 /** A packet record from datagram bytes; throws NatsimError when the IP header cannot be read. */
 export function decodePacket(family: Family, data: Uint8Array, wireLength = data.length): Packet {
   const p: Packet = {
-    family, data, wireLength, link: null,
+    family, data, wireLength, link: null, pktType: PKT_TYPE.HOST,
     src: NO_WORDS, dst: NO_WORDS, proto: 0, length: 0, tos: 0, ttl: 0, ipId: 0, fragOffset: 0, moreFragments: false,
     l4Offset: -1, l4: NO_L4, sport: 0, dport: 0,
     inIface: null, outIface: null, physIn: null, physOut: null, mark: 0, ct: null, ctinfo: -1, trace: false, socket: null,

@@ -94,6 +94,18 @@ export function applySysctls(host: Host, settings: readonly SysctlSetting[]): Ap
     h.interfaces.set(name, copy);
     return copy;
   };
+  /**
+   * `net.ipv4.ip_forward` / `net.ipv4.conf.all.forwarding`: written (`sysctl -w`, a command-line
+   * setting), a change sets every device's too (`devinet_sysctl_forward`, `inet_forward_change`;
+   * writing the same value changes nothing); read from a file (`sysctl -a`, where every device's
+   * own value is listed as well), the value alone.
+   */
+  const forward4 = (on: boolean, written: boolean): void => {
+    if (written && on !== h.forwarding.ipv4) {
+      for (const [name, i] of h.interfaces) if (i.forwarding !== undefined) { const { forwarding: _, ...rest } = i; h.interfaces.set(name, rest); }
+    }
+    h.forwarding.ipv4 = on;
+  };
   for (const s of settings) {
     const c = components(s.key);
     const fail = (expected: string): never => {
@@ -112,7 +124,7 @@ export function applySysctls(host: Host, settings: readonly SysctlSetting[]): Ap
     const [a, b, x, y, z] = c;
     if (a !== 'net' || (c.length < 3 && b !== 'nf_conntrack_max')) { skip('not a setting natsim models'); continue; }
     // net.ipv4.ip_forward, net.ipv4.conf.{all,DEV,default}.KEY, net.ipv6.conf.all.forwarding
-    if (b === 'ipv4' && x === 'ip_forward' && c.length === 3) { h.forwarding.ipv4 = int(0, 1) === 1; continue; }
+    if (b === 'ipv4' && x === 'ip_forward' && c.length === 3) { forward4(int(0, 1) === 1, s.explicit); continue; }
     if ((b === 'ipv4' || b === 'ipv6') && x === 'conf' && c.length === 5 && y !== undefined && z !== undefined) {
       if (b === 'ipv6') {
         if (z === 'forwarding' && y === 'all') { h.forwarding.ipv6 = int(0, 1) === 1; continue; }
@@ -122,16 +134,16 @@ export function applySysctls(host: Host, settings: readonly SysctlSetting[]): Ap
       if (!CONF4_KEYS.has(z)) { skip('not a setting natsim models'); continue; }
       if (y === 'default') { skip('applies to interfaces made later, not to the host model\'s'); continue; }
       if (y === 'all') {
-        if (z === 'forwarding') h.forwarding.ipv4 = int(0, 1) === 1;
+        if (z === 'forwarding') forward4(int(0, 1) === 1, s.explicit);
         else if (z === 'route_localnet') h.routeLocalnet = int(0, 1) === 1;
         else if (z === 'rp_filter') h.rpFilter = int(0, 2) as 0 | 1 | 2;
         else h.sendRedirects = int(0, 1) === 1;
         continue;
       }
       if (!h.interfaces.has(y)) { skip(`the host model has no interface ${y}`); continue; }
-      if (z === 'forwarding') { skip('natsim models IPv4 forwarding for all interfaces only (net.ipv4.ip_forward)'); continue; }
       const i = iface(y);
-      if (z === 'route_localnet') i.routeLocalnet = int(0, 1) === 1;
+      if (z === 'forwarding') i.forwarding = int(0, 1) === 1;
+      else if (z === 'route_localnet') i.routeLocalnet = int(0, 1) === 1;
       else if (z === 'rp_filter') i.rpFilter = int(0, 2) as 0 | 1 | 2;
       else i.sendRedirects = int(0, 1) === 1;
       continue;

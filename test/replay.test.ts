@@ -45,6 +45,8 @@ describe('natsim replay on the seed node', () => {
   it('--as-captured takes the client-side replies literally: from 10.96.0.10 to the client, each is a new connection', () => {
     const lit = run([pcap, '--scenario', 'kube-seed', '--as-captured']);
     expect(lit.status).toBe(0);
+    // The scenario's MAC addresses are not this capture's: its frames' destinations are not judged.
+    expect(lit.stdout).toContain('taken as addressed to the node: 24 frames to another MAC address than the arrival interface\'s');
     const lines = lit.stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l));
     expect(lines).toHaveLength(24);
     for (let i = 0; i < 12; i++) {
@@ -162,9 +164,46 @@ describe('natsim replay on the seed node', () => {
     const r2 = run([sll, '--scenario', 'home-router']);
     expect(r2.stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l))).toHaveLength(1);
     expect(r2.stdout).toContain('not replayed: 1 packets the capture shows the node sending: 1 copies');
-    expect(r2.stdout).toContain('not replayed: 1 frames the capture marks as addressed to another host (PACKET_OTHERHOST)');
+    expect(r2.stdout).toContain('not replayed: 1 frames addressed to another host (PACKET_OTHERHOST');
     // --direction in takes every packet as received, as before.
     expect(run([path, '--scenario', 'home-router', '--iface-map', 'lan0=lan0', '--iface-map', 'wan0=wan0', '--direction', 'in']).stdout).not.toContain('not replayed: 3');
+  });
+
+  it('on the node with --as-captured: a frame for another MAC address is not replayed; a unicast packet in a broadcast or multicast frame is delivered but not forwarded (ip_forward: PACKET_HOST only)', () => {
+    const path = join(dir, 'pkttype.pcapng');
+    const w = CaptureWriter.toFile(path, { format: 'pcapng', linkType: LINKTYPE.ETHERNET, interfaces: ['lan0', 'wan0'] });
+    const mac = (s: string) => Uint8Array.from(s.split(':').map((x) => parseInt(x, 16)));
+    const LAN = mac('02:00:00:00:01:01'), PC = mac('02:00:00:00:01:10'), OTHER = mac('02:00:00:00:01:77');
+    const BCAST = mac('ff:ff:ff:ff:ff:ff'), MCAST = mac('01:00:5e:01:02:03');
+    const a = (t: string) => [parseIPv4Strict(t)!];
+    let k = 0;
+    const put = (dst: Uint8Array, to: string, sport: number) =>
+      w.write({ tsSec: 1_700_000_000, tsNsec: k++ * 1000, data: encapsulate(LINKTYPE.ETHERNET, 'ipv4', buildPacketBytes({ src: a('192.168.1.10'), dst: a(to), proto: 17, sport, dport: 53 }), { ethernet: { src: PC, dst } }), interface: 'lan0' });
+    put(LAN, '203.0.113.5', 40001);
+    put(OTHER, '203.0.113.5', 40002);
+    put(BCAST, '203.0.113.5', 40003);
+    put(MCAST, '203.0.113.5', 40004);
+    put(BCAST, '192.168.1.1', 40005);
+    w.close();
+    const args = [path, '--scenario', 'home-router', '--iface-map', 'lan0=lan0', '--iface-map', 'wan0=wan0'];
+    const r = run([...args, '--as-captured']);
+    expect(r.status).toBe(0);
+    const got = r.stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l));
+    expect(got).toHaveLength(4);
+    expect(got[0]).toMatch(/:40001 .* forwarded wan0 \[NEW,SNAT\]/);
+    // In the kernel the nat PREROUTING rules saw them (a conntrack entry was made, never confirmed).
+    expect(got[1]).toMatch(/:40003 → 203\.0\.113\.5:53 dropped \[NEW\]/);
+    expect(got[2]).toMatch(/:40004 → 203\.0\.113\.5:53 dropped \[NEW\]/);
+    expect(got[3]).toMatch(/:40005 → 192\.168\.1\.1:53 delivered \[NEW\]/);
+    expect(r.stdout).toContain('not replayed: 1 frames addressed to another host (PACKET_OTHERHOST');
+    const p = run([...args, '--as-captured', '--ndjson']);
+    const docs = p.stdout.trim().split('\n').map((l) => JSON.parse(l) as { fate: { by?: string } });
+    expect(docs[1]!.fate.by).toContain('broadcast frame (ip_forward forwards only frames addressed to the node, PACKET_HOST)');
+    expect(docs[2]!.fate.by).toContain('multicast frame');
+    // Without --as-captured the link layer is not taken literally: all five are replayed as sent to the node.
+    const loose = run(args).stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l));
+    expect(loose).toHaveLength(5);
+    expect(loose.filter((l) => / forwarded wan0 /.test(l))).toHaveLength(4);
   });
 
   it('on the node with --as-captured: a masqueraded copy from the port the node chose (not natsim\'s: --random-fully) is still a copy', () => {

@@ -65,6 +65,37 @@ describe('sysctl settings', () => {
     expect(caught).toMatchObject({ message: 'net.ipv4.ip_forward = yes: expected a whole number from 0 to 1', loc: { file, line: 1 } });
   });
 
+  it('IPv4 forwarding is the arrival device\'s own setting; writing ip_forward (or all.forwarding) with a new value sets every device\'s, a file\'s value does not', () => {
+    const rules = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n';
+    const fate = (settings: string[], from: 'lan0' | 'eth0.100', file = false): string => {
+      const ss = file ? settings.map((t, k) => ({ ...parseSysctlArg(t), explicit: false, where: `node.sysctl:${k + 1}` })) : settings.map(parseSysctlArg);
+      const h = applySysctls(host, ss).host;
+      const e = new Engine({ ruleset: loadRuleset([{ text: rules, file: 'r.rules' }]), host: h, seed: 's' });
+      const r = from === 'lan0'
+        ? e.receive(packet({ src: '192.168.1.10', dst: '198.51.100.7', proto: 17, sport: 5000, dport: 53 }), 'lan0')
+        : e.receive(packet({ src: '198.51.100.7', dst: '192.168.1.10', proto: 17, sport: 53, dport: 5000 }), 'eth0.100');
+      return r.fate.kind === 'dropped' ? `dropped: ${r.fate.by}` : r.fate.kind;
+    };
+    expect(fate([], 'lan0')).toBe('forwarded');
+    expect(fate(['net.ipv4.conf.lan0.forwarding=0'], 'lan0')).toBe('dropped: not for this node and forwarding is off (net.ipv4.conf.lan0.forwarding = 0)');
+    expect(fate(['net.ipv4.conf.lan0.forwarding=0'], 'eth0.100')).toBe('forwarded');
+    // The same value again changes nothing; a change (off, then on) sets every device.
+    expect(fate(['net.ipv4.conf.lan0.forwarding=0', 'net.ipv4.ip_forward=1'], 'lan0')).toMatch(/^dropped/);
+    expect(fate(['net.ipv4.conf.lan0.forwarding=0', 'net.ipv4.ip_forward=0', 'net.ipv4.conf.all.forwarding=1'], 'lan0')).toBe('forwarded');
+    expect(fate(['net.ipv4.ip_forward=0'], 'eth0.100')).toBe('dropped: not for this node and forwarding is off (net.ipv4.ip_forward = 0)');
+    expect(fate(['net.ipv4.ip_forward=0', 'net.ipv4.conf.eth0/100.forwarding=1'], 'eth0.100')).toBe('forwarded');
+    // From `sysctl -a` every device's value is listed (before net.ipv4.ip_forward, in its order): each stands.
+    expect(fate(['net.ipv4.conf.lan0.forwarding = 0', 'net.ipv4.ip_forward = 0', 'net.ipv4.ip_forward = 1'].map((t) => t.replace(/ = /, '=')), 'lan0', true)).toMatch(/^dropped/);
+    // With forwarding off on the arrival device, no ICMP error for an unreachable destination either (ip_error).
+    const unreach = hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24'] }, { name: 'eth0.100', addrs: ['203.0.113.2/24'] }], routes: ['default via 203.0.113.1 dev eth0.100', 'unreachable 198.51.100.0/24'] });
+    const errors = (settings: string[]): number => {
+      const e = new Engine({ ruleset: loadRuleset([{ text: rules, file: 'r.rules' }]), host: applySysctls(unreach, settings.map(parseSysctlArg)).host, seed: 's' });
+      return e.receive(packet({ src: '192.168.1.10', dst: '198.51.100.7', proto: 17, sport: 5000, dport: 53 }), 'lan0').emitted.length;
+    };
+    expect(errors([])).toBe(1);
+    expect(errors(['net.ipv4.conf.lan0.forwarding=0'])).toBe(0);
+  });
+
   it('send_redirects counts when on for all or for the device: turning off all alone leaves the device on, as in the kernel', () => {
     const rules = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n';
     const redirects = (settings: string[]): number => {

@@ -35,6 +35,12 @@ export interface Interface {
   rpFilter?: 0 | 1 | 2;
   /** `net.ipv4.conf.DEV.send_redirects` (either this or the host's counts); absent: on. */
   sendRedirects?: boolean;
+  /**
+   * `net.ipv4.conf.DEV.forwarding`, where it differs from the host's `forwarding.ipv4`
+   * (`net.ipv4.ip_forward`, which sets every device's when it changes); absent: the host's. The
+   * kernel forwards what arrives on a device whose own setting is on (`IN_DEV_FORWARD`).
+   */
+  forwarding?: boolean;
 }
 
 /** Kernel route types (`RTN_*`), as `ip route` names them. */

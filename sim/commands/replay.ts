@@ -17,7 +17,7 @@ import { ctPacketFromBytes } from '../../engine/conntrack/packet.js';
 import { invertTuple, makeTuple } from '../../engine/conntrack/tuple.js';
 import { manipPacket } from '../../engine/nat.js';
 import { formatAddr, parseAddr, wordsEqual, type Family, type Words } from '../../engine/net/addr.js';
-import { decodePacket, type Packet } from '../../engine/packet.js';
+import { decodePacket, PKT_TYPE, type Packet } from '../../engine/packet.js';
 import type { Rule } from '../../engine/ruleset/model.js';
 import { ruleText, saveRuleset } from '../../engine/ruleset/save.js';
 import { parseEthernet, type EthernetHeader } from '../../engine/wire/ethernet.js';
@@ -133,6 +133,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   };
   /** The node's MAC addresses: an Ethernet frame from one of them is one the node sent. */
   const nodeMacs = [...host.interfaces.values()].flatMap((i) => (i.mac ? [i.mac] : []));
+  const macs = new FrameAddressing(nodeMacs, o.asCaptured && nodeMacs.length > 0 ? await nodeMacsAppear(o.capture, nodeMacs) : null);
   /** Frames the capture shows the node sending, not replayed (see `outgoingKind`), by reason. */
   let outgoingCopies = 0, outgoingOwnErrors = 0, outgoingUnmatched = 0;
   /** Frames a cooked capture marks as for another host (PACKET_OTHERHOST). */
@@ -172,7 +173,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
         engine.now = Math.max(engine.now, ms - t0);
         // A cooked capture says when a frame was for another host (PACKET_OTHERHOST, a promiscuous
         // capture): ip_rcv_core drops it before netfilter sees it.
-        if (cookedPacketType(iface.linkType, bytes, rec.dataStart, rec.dataEnd) === 3) { otherHost++; continue; }
+        if (cookedPacketType(iface.linkType, bytes, rec.dataStart, rec.dataEnd) === PKT_TYPE.OTHERHOST) { otherHost++; continue; }
         // A capture taken on the node shows what it sent too (a cooked capture's "outgoing"
         // packets, Ethernet frames from its MAC addresses): copies of packets natsim forwards or
         // answers itself are not replayed a second time; the node's own connections are sent.
@@ -219,6 +220,13 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
           r = engine.send(pkt);
         } else {
           const inIf = asReply && pkt.inIface ? pkt.inIface : mapped ?? engine.route(family, pkt.src)?.dev ?? (fallbackIf ??= [...host.interfaces.keys()].find((n) => n !== 'lo')!);
+          // To whom the frame was addressed, where the capture says it literally: a cooked
+          // capture's packet type, or (a capture taken on the node) an Ethernet frame's
+          // destination against the arrival device's address, as eth_type_trans judges it.
+          pkt.pktType = cookedPacketType(iface.linkType, bytes, rec.dataStart, rec.dataEnd);
+          if (pkt.pktType < 0 || pkt.pktType > PKT_TYPE.OTHERHOST) pkt.pktType = o.asCaptured && pkt.link !== null ? macs.packetType(pkt.link, host.interfaces.get(inIf)?.mac ?? null) : PKT_TYPE.HOST;
+          // ip_rcv_core drops a frame for another host (a promiscuous capture's) before netfilter.
+          if (pkt.pktType === PKT_TYPE.OTHERHOST) { otherHost++; continue; }
           r = engine.receive(pkt, inIf);
         }
         const ct = r.conntrack;
@@ -282,7 +290,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
     // As JSON.stringify(…, null, 2) prints it, the conntrack lines (last) written in pieces.
     const now = engine.now;
     const count = engine.conntrack.listedCount(now);
-    const head = JSON.stringify({ packets, notIp, undecodable, translatedReplies, outgoingNotReplayed: { copies: outgoingCopies, ownErrors: outgoingOwnErrors, unmatched: outgoingUnmatched }, otherHost, fates: Object.fromEntries(fates), checksums: checksumFigures(engine), mappingCount, mappings, conntrackTable: tableFigures(engine), conntrack: [] }, null, 2);
+    const head = JSON.stringify({ packets, notIp, undecodable, translatedReplies, outgoingNotReplayed: { copies: outgoingCopies, ownErrors: outgoingOwnErrors, unmatched: outgoingUnmatched }, otherHost, unjudgedFrames: macs.unjudged, fates: Object.fromEntries(fates), checksums: checksumFigures(engine), mappingCount, mappings, conntrackTable: tableFigures(engine), conntrack: [] }, null, 2);
     if (count === 0) { streams.out(head + '\n'); return; }
     out.write(head.slice(0, head.length - '[]\n}'.length) + '[\n');
     let i = 0;
@@ -298,7 +306,8 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   if (notIp) streams.out(`  not replayed: ${notIp} frames that are not IP of this ruleset's family (${[...notIpReasons].map(([k, n]) => `${k} ${n}`).join(', ')})\n`);
   if (undecodable) streams.out(`  not replayed: ${undecodable} packets whose IP header could not be decoded (--strict stops at the first)\n`);
   if (translatedReplies) streams.out(`  ${translatedReplies} replies captured on the client's side were replayed as the node receives them from their endpoints\n`);
-  if (otherHost) streams.out(`  not replayed: ${otherHost.toLocaleString('en-US')} frames the capture marks as addressed to another host (PACKET_OTHERHOST): the kernel drops them before netfilter\n`);
+  if (macs.unjudged) streams.out(`  taken as addressed to the node: ${macs.unjudged.toLocaleString('en-US')} frames to another MAC address than the arrival interface's: the node's MAC addresses (the host model's) do not appear in the capture, so the frames' destinations are not judged\n`);
+  if (otherHost) streams.out(`  not replayed: ${otherHost.toLocaleString('en-US')} frames addressed to another host (PACKET_OTHERHOST: a cooked capture says so, or with --as-captured an Ethernet destination other than the arrival interface's address): the kernel drops them before netfilter\n`);
   const outgoing = outgoingCopies + outgoingOwnErrors + outgoingUnmatched;
   if (outgoing) {
     const parts = [
@@ -621,6 +630,72 @@ function sentByNode(linkType: number, b: Uint8Array, start: number, end: number,
     if (k === 6) return true;
   }
   return false;
+}
+
+/**
+ * To whom the Ethernet frames of a capture taken on the node were addressed (`eth_type_trans`'s
+ * packet type): the link's broadcast address, a multicast group (the group bit), the arrival
+ * device's own address, or another host's. Another host's only when the capture shows one of the
+ * node's MAC addresses (a frame from or to it; looked for ahead in a capture file, as the frames
+ * come on standard input): otherwise the host model's addresses are not this capture's (a built-in
+ * scenario's made-up ones, say), and a frame is taken as sent to the node — counted in
+ * `unjudged`, which the summary reports.
+ */
+class FrameAddressing {
+  /** Whether the capture has shown one of the node's MAC addresses (yet). */
+  private seen: boolean;
+  /** Unicast frames to another address than the node's, taken as the node's (see the class). */
+  unjudged = 0;
+
+  /** `known`: whether the capture shows one of the node's MAC addresses (`nodeMacsAppear`), null when it could not be looked at ahead (standard input): then as the frames come. */
+  constructor(private readonly nodeMacs: readonly Uint8Array[], private readonly known: boolean | null) {
+    this.seen = known === true;
+  }
+
+  packetType(link: EthernetHeader, mac: Uint8Array | null): number {
+    const dst = link.dst;
+    if (!this.seen && this.known === null) this.seen = this.nodeMacs.some((m) => sameMac(m, dst) || sameMac(m, link.src));
+    if ((dst[0]! & 1) !== 0) return dst.every((x) => x === 0xff) ? PKT_TYPE.BROADCAST : PKT_TYPE.MULTICAST;
+    if (mac === null || sameMac(mac, dst)) return PKT_TYPE.HOST;
+    if (this.seen) return PKT_TYPE.OTHERHOST;
+    this.unjudged++;
+    return PKT_TYPE.HOST;
+  }
+}
+
+/** Frames `nodeMacsAppear` looks at, at most. */
+const MAC_LOOKAHEAD = 10_000;
+
+/**
+ * Whether one of the first `MAC_LOOKAHEAD` Ethernet frames of capture file `path` is from or to
+ * one of `nodeMacs`; null when `path` is not a regular file (standard input, a pipe) or cannot be
+ * read ahead (the replay itself then says what is wrong with it).
+ */
+async function nodeMacsAppear(path: string, nodeMacs: readonly Uint8Array[]): Promise<boolean | null> {
+  if (captureSize(path) === null) return null;
+  const cursor = new CaptureStreamCursor(path, { file: displayName(path), reuseBuffer: true });
+  let n = 0;
+  try {
+    while (await cursor.fill()) {
+      while (cursor.next()) {
+        const rec = cursor.parser, b = cursor.bytes, at = rec.dataStart;
+        if (rec.iface!.linkType === LINKTYPE.ETHERNET && rec.dataEnd - at >= 12) {
+          for (const m of nodeMacs) if (sameMac(m, b.subarray(at, at + 6)) || sameMac(m, b.subarray(at + 6, at + 12))) return true;
+        }
+        if (++n >= MAC_LOOKAHEAD) return false;
+      }
+    }
+    return false;
+  } catch {
+    return null;
+  } finally {
+    cursor.close();
+  }
+}
+
+function sameMac(a: Uint8Array, b: Uint8Array): boolean {
+  for (let k = 0; k < 6; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 /** A Linux cooked capture's packet type (0 to us, 1 broadcast, 2 multicast, 3 to another host, 4 outgoing); -1 for other link types. */

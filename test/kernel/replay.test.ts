@@ -39,6 +39,12 @@ import type { Fragment, Rng } from './generate.js';
 import type { HostModel } from './packet/topology.js';
 import { defineReplaySuite, macOf, NODE_MAC, pick, suiteFragments, WAN_MAC, WAN_MAC_BYTES, type ReplayCapture } from './replay/common.js';
 
+/** Destinations of client frames not addressed to lan0, and their source (the capture writer's default). */
+const OTHER_MAC = Uint8Array.of(2, 0, 0, 0, 0, 0x99);
+const BROADCAST_MAC = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
+const MULTICAST_MAC = Uint8Array.of(1, 0, 0x5e, 1, 2, 3);
+const CLIENT_FRAME_MAC = Uint8Array.of(2, 0, 0, 0, 0, 2);
+
 /** Packets per capture. */
 const PACKETS = 300;
 /** Cases per seed (each its own rules and capture). */
@@ -222,7 +228,12 @@ function randomCapture(rng: Rng, sources: readonly string[]): ReplayCapture {
     const bad = rng();
     if (bad < 0.01) bytes[10] ^= 0x5a;
     else if (bad < 0.02 && (f.proto === 6 || f.proto === 17)) bytes[20 + (f.proto === 6 ? 16 : 6)] ^= 0x5a;
-    frames.push(encapsulate(LINKTYPE.ETHERNET, 'ipv4', bytes));
+    // Now and then a frame not addressed to lan0: another host's MAC address (ip_rcv_core drops it
+    // before PREROUTING), the broadcast address or a multicast group's (received, delivered, but
+    // not forwarded: ip_forward takes PACKET_HOST only).
+    const to = rng();
+    const dst = to < 0.02 ? OTHER_MAC : to < 0.03 ? BROADCAST_MAC : to < 0.04 ? MULTICAST_MAC : null;
+    frames.push(encapsulate(LINKTYPE.ETHERNET, 'ipv4', bytes, dst ? { ethernet: { dst, src: CLIENT_FRAME_MAC } } : {}));
   }
   // The answers, from the far side, to most flows: the inverse of what the client sent (a
   // connection NAT changed does not get them as its replies, which the comparison covers too).
@@ -303,13 +314,18 @@ function randomCapture(rng: Rng, sources: readonly string[]): ReplayCapture {
  * A case's node settings, as `sysctl -w` sets them in the node and `--sysctl` tells natsim:
  * rp_filter off, strict or loose (all's and lan0's combine as their larger), send_redirects on
  * everywhere (the kernel's default), off everywhere, or off for all but on for lan0 (either on
- * counts); in half the cases the reject routes (see DESTINATIONS).
+ * counts); in half the cases the reject routes (see DESTINATIONS); in a few, forwarding off on
+ * lan0 or wan0 (`net.ipv4.conf.DEV.forwarding`), or off on lan0 and then set again for all.
  */
 function nodeSettings(rng: Rng): { sysctl: string[]; routes: string[] } {
   const redirects = pick(rng, [[1, 1, 1], [0, 0, 0], [0, 1, 0], [0, 0, 1]] as const);
   const sysctl = [
     `net.ipv4.conf.all.rp_filter=${pick(rng, [0, 0, 1, 2])}`, `net.ipv4.conf.lan0.rp_filter=${pick(rng, [0, 0, 1, 2])}`,
     ...(['all', 'lan0', 'wan0'] as const).map((k, i) => `net.ipv4.conf.${k}.send_redirects=${redirects[i]}`),
+    // Now and then forwarding off for one device (what arrives there is not forwarded), or off and
+    // then on again through ip_forward (which sets every device's when it changes).
+    ...pick(rng, [[], [], [], [], [], ['net.ipv4.conf.lan0.forwarding=0'], ['net.ipv4.conf.wan0.forwarding=0'],
+      ['net.ipv4.conf.lan0.forwarding=0', 'net.ipv4.ip_forward=0', 'net.ipv4.ip_forward=1']]),
   ];
   const routes = rng() < 0.5 ? ['unreachable 10.40.0.0/16', 'prohibit 203.0.113.0/24', 'blackhole 198.51.100.64/26'] : [];
   return { sysctl, routes };

@@ -218,6 +218,12 @@ function quoted(src: string, dst: string, proto: number, sport: number, dport: n
   return buildPacketBytes({ family: 'ipv6', src: addr(src), dst: addr(dst), proto: proto === 6 ? 6 : 17, sport, dport, ttl: 30 }).subarray(0, 48);
 }
 
+/** Destinations of client frames not addressed to lan0, and their source (the capture writer's default). */
+const OTHER_MAC = Uint8Array.of(2, 0, 0, 0, 0, 0x99);
+const BROADCAST_MAC = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
+const MULTICAST_MAC = Uint8Array.of(0x33, 0x33, 0, 0, 0x12, 0x34);
+const CLIENT_FRAME_MAC = Uint8Array.of(2, 0, 0, 0, 0, 2);
+
 const frame = (bytes: Uint8Array, o: Parameters<typeof encapsulate>[3] = {}): Uint8Array => encapsulate(LINKTYPE.ETHERNET, 'ipv6', bytes, o);
 
 /** The random capture of a case: Ethernet frames to lan0 (and wan0 for the answers), 1 ms apart. */
@@ -265,7 +271,12 @@ function randomCapture(rng: Rng, sources: readonly string[]): ReplayCapture {
       bytes = build(rng, { ...common, proto: 50, payload: Uint8Array.from({ length: 16 }, (_, i) => (i < 4 ? 1 : k & 255)) });
     }
     if (rng() < 0.05) bytes = withOptionsHeader(bytes, rng() < 0.5 ? 0 : 60);
-    frames.push(frame(bytes));
+    // Now and then a frame not addressed to lan0: another host's MAC address (ip6_rcv_core drops
+    // it before PREROUTING), the broadcast address or a multicast group's (received, but not
+    // forwarded: ip6_forward takes PACKET_HOST only).
+    const to = rng();
+    const dst = to < 0.02 ? OTHER_MAC : to < 0.03 ? BROADCAST_MAC : to < 0.04 ? MULTICAST_MAC : null;
+    frames.push(frame(bytes, dst ? { ethernet: { dst, src: CLIENT_FRAME_MAC } } : {}));
   }
   // The answers, from the far side, to most flows: the inverse of what the client sent (a
   // connection NAT changed does not get them as its replies, which the comparison covers too).
