@@ -423,18 +423,18 @@ export class Engine {
     if (err) this.ctx.emit(err, pkt.family, attachedConntrack(pkt) ?? undefined);
   }
 
-  /**
-   * The error the routing decision sends for a received packet it has no usable route for: IPv4
-   * `ip_error` (forwarding on: no route → net unreachable, an `unreachable` route → host
-   * unreachable, `prohibit` → communication administratively prohibited; limited per source, on
-   * the tokens `icmp_send` spends too), IPv6 `ip6_pkt_discard` / `ip6_pkt_prohibit` (no route →
-   * no route to destination, `prohibit` → administratively prohibited). A blackhole is silent.
-   */
   /** Whether the node forwards IPv4 packets arriving on `dev` (`IN_DEV_FORWARD`: the device's own setting). */
   private forwards4(dev: string): boolean {
     return this.host.interfaces.get(dev)?.forwarding ?? this.host.forwarding.ipv4;
   }
 
+  /**
+   * The error the routing decision sends for a received packet it has no usable route for: IPv4
+   * `ip_error` (forwarding on for the arrival device: no route → net unreachable, an
+   * `unreachable` route → host unreachable, `prohibit` → communication administratively
+   * prohibited; limited per source, on the tokens `icmp_send` spends too), IPv6 `ip6_pkt_discard` / `ip6_pkt_prohibit` (no route →
+   * no route to destination, `prohibit` → administratively prohibited). A blackhole is silent.
+   */
   private unreachable(run: Run, route: RouteResult | null): void {
     const pkt = run.pkt;
     if (route?.type === 'blackhole') return;
@@ -965,13 +965,13 @@ const LOCAL_MULTICAST = { type: 'multicast' } as RouteResult;
 /** The route answer of an IPv6 packet to a subnet-router anycast address of the node's (`anycast … table local`). */
 const LOCAL_ANYCAST = { type: 'anycast' } as RouteResult;
 
+/** Why `ip_rcv_core` / `ip6_rcv_core` refuse a frame addressed to another host (PACKET_OTHERHOST). */
+const OTHERHOST_REFUSED = 'its frame is addressed to another host\'s link-layer address (PACKET_OTHERHOST)';
+
 /**
  * `ip_rcv_core`'s check natsim's decoding leaves: the IPv4 header checksum. A packet with a wrong
  * one is dropped before PREROUTING; the reason, or null.
  */
-/** Why `ip_rcv_core` / `ip6_rcv_core` refuse a frame addressed to another host (PACKET_OTHERHOST). */
-const OTHERHOST_REFUSED = 'its frame is addressed to another host\'s link-layer address (PACKET_OTHERHOST)';
-
 function receiveCheck4(b: Uint8Array): string | null {
   return ipv4ChecksumOk(b) ? null : `the IPv4 header checksum is wrong (0x${((b[10]! << 8) | b[11]!).toString(16).padStart(4, '0')})`;
 }
