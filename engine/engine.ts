@@ -15,13 +15,13 @@ import { NatsimError, EXIT_OTHER } from './errors.js';
 import { ACCEPT, DROP, type HookName, type PacketContext, type TargetVerdict } from './ext/types.js';
 import type { NatRange } from './ext/target/nat-range.js';
 import { attachedConntrack, icmp4Error, icmp6Error, ipErrorAllow, redirectAllow } from './ext/target/reject-packet.js';
-import { firstAddress, lookupRoute, masqueradeSource, type Host, type Route, type RouteResult } from './host/host.js';
+import { firstAddress, forwardMtu, interfaceMtu, lookupRoute, routeMtu, masqueradeSource, type Host, type Route, type RouteResult } from './host/host.js';
 import { HOOK_OPS, type HookOp } from './hooks.js';
 import { icmpReplyTranslation, isRelatedIcmpError, natInitialized, natPacket, nullBinding, setupNat, type Manip } from './nat.js';
 import { applyMask, formatAddr, formatIPv4, isLinkLocal6, isLoopback6, isMulticast6, isZero, maskFromLength, mcScope6, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
 import { decodePacket, PKT_TYPE, type Packet } from './packet.js';
 import { ipv4ChecksumOk } from './wire/ipv4.js';
-import { Defragmenter } from './defrag.js';
+import { Defragmenter, type ReassemblyRecord } from './defrag.js';
 import type { Ruleset } from './ruleset/model.js';
 import { runTable, type TraceStep } from './traverse.js';
 
@@ -606,14 +606,75 @@ export class Engine {
         return;
       }
     }
+    // ip_forward / ip6_forward: a packet too big for the route's MTU dies here, before the TTL is
+    // lowered and before FORWARD, and its sender is told (ICMP fragmentation needed with the MTU
+    // for IPv4 with DF set; ICMPv6 packet too big, IPv6 routers never fragment) — errors no rate
+    // limit holds back. Without DF an IPv4 packet goes on, to be fragmented after POSTROUTING.
+    const mtu = v4 ? forwardMtu(this.host, 'ipv4', route) : Math.max(forwardMtu(this.host, 'ipv6', route), 1280);
+    if (this.exceedsMtu(run, mtu)) {
+      run.fate = { kind: 'dropped', hook: 'routing', by: `too big to forward: ${pkt.length} bytes, the MTU towards ${out} is ${mtu}${v4 ? ' and DF is set (the sender gets ICMP fragmentation needed)' : ' (the sender gets ICMPv6 packet too big)'}` };
+      run.verdict = 'DROP';
+      const ctx = this.ctx.reset('filter', 'FORWARD', undefined);
+      this.emitError(v4 ? icmp4Error(pkt, 3, 4, ctx, false, mtu) : icmp6Error(pkt, 2, 0, ctx, false, mtu), pkt);
+      return;
+    }
     decreaseTtl(pkt);
     if (redirect) this.sendRedirect(run, route);
     pkt.outIface = out;
     run.steps?.push({ kind: 'route', decision: `forward via ${route.gateway ? formatAddr(pkt.family, route.gateway) : 'a directly connected network'}`, out });
     if (!this.runHook(run, 'FORWARD')) return;
     if (!this.runHook(run, 'POSTROUTING')) return;
+    // IPv6 output (ip6_finish_output) measures against the route's MTU whether or not it is
+    // locked — ip6_forward measured against the device's — and a router does not fragment: a
+    // packet longer than it is dropped after POSTROUTING (its connection confirmed), and its
+    // sender gets packet too big; a GRO aggregate whose segments do not fit is dropped silently.
+    if (!v4) {
+      const dstMtu = Math.max(routeMtu(this.host, route), 1280);
+      const over = this.tooBigOnOutput6(run, dstMtu);
+      if (over !== null) {
+        run.fate = { kind: 'dropped', hook: 'routing', by: `too big to send, after POSTROUTING: ${pkt.length} bytes, the route's MTU towards ${out} is ${dstMtu}${over === 'error' ? ' (the sender gets ICMPv6 packet too big)' : ' (segments of a GRO aggregate that do not fit: dropped silently)'}` };
+        run.verdict = 'DROP';
+        if (over === 'error') this.emitError(icmp6Error(pkt, 2, 0, this.ctx.reset('filter', 'POSTROUTING', undefined), false, dstMtu), pkt);
+        return;
+      }
+    }
     run.outName = out;
     run.fate = this.fateOf('forwarded', out);
+  }
+
+  /**
+   * `ip_exceeds_mtu` / `ip6_pkt_too_big` for a packet to be forwarded through `mtu`: longer than
+   * it, and (IPv4) with DF set; a datagram conntrack reassembled is judged by its largest
+   * fragment (`frag_max_size`; the reassembled one has `ignore_df`, and IPv4 DF only when the
+   * largest fragment had it). A datagram longer than the MTU of the device it arrived on cannot
+   * have crossed that link whole: a capture shows such a one only as the receiver's GRO made it,
+   * a GSO packet of segments each as large as that device's MTU, which fit when that MTU does
+   * (`skb_gso_validate_network_len`).
+   */
+  private exceedsMtu(run: Run, mtu: number): boolean {
+    const pkt = run.pkt;
+    if (pkt.length <= mtu) return false;
+    if (pkt.family === 'ipv4' && (pkt.data[6]! & 0x40) === 0) return false;
+    if (run.reassembly !== null) return run.reassembly.fragMaxSize > mtu;
+    const inMtu = pkt.inIface === null ? Infinity : interfaceMtu(this.host, pkt.inIface);
+    if (pkt.length > inMtu) return inMtu > mtu;
+    return true;
+  }
+
+  /**
+   * `__ip6_finish_output` for a forwarded packet against the route's MTU `mtu`: 'error' when
+   * `ip6_fragment` refuses it (longer, and not reassembled by conntrack — a forwarded packet is
+   * not the node's to fragment — or reassembled from a fragment longer than `mtu`), 'silent'
+   * when it is a GRO aggregate whose segments (as large as the arrival device's MTU) do not fit
+   * (`ip6_finish_output_gso`), null when it goes out.
+   */
+  private tooBigOnOutput6(run: Run, mtu: number): 'error' | 'silent' | null {
+    const pkt = run.pkt;
+    if (pkt.length <= mtu && (run.reassembly === null || pkt.length <= run.reassembly.fragMaxSize)) return null;
+    if (run.reassembly !== null) return run.reassembly.fragMaxSize > mtu ? 'error' : null;
+    const inMtu = pkt.inIface === null ? Infinity : interfaceMtu(this.host, pkt.inIface);
+    if (pkt.length > inMtu) return inMtu > mtu ? 'silent' : null;
+    return 'error';
   }
 
   /** The (shared, frozen) fate of a packet delivered on, forwarded out of or sent out of an interface. */
@@ -631,7 +692,7 @@ export class Engine {
     const run: Run = {
       pkt, before: summarize(pkt), steps: this.trace ? [] : null, logs: NO_LOGS, emitted: NO_EMITTED, sent: null,
       verdict: 'ACCEPT', fate: NOT_PROCESSED, inName: null, outName: null,
-      ctx: null!,
+      ctx: null!, reassembly: null,
     };
     // One context object serves every run: runs never overlap (a packet the node emits while
     // handling another is run from finish, after the first run is done with its context).
@@ -714,6 +775,7 @@ export class Engine {
     }
     run.steps?.push({ kind: 'defrag', hook, result: `reassembled from ${d.fragments} fragments (${d.packet.length} bytes)` });
     run.pkt = d.packet;
+    run.reassembly = d.reassembly;
     return true;
   }
 
@@ -1163,6 +1225,8 @@ interface Run {
   fate: Fate;
   inName: string | null;
   outName: string | null;
+  /** How defragmentation made the packet, when it did (its largest fragment and DF: the forwarding MTU check reads them). */
+  reassembly: ReassemblyRecord | null;
 }
 
 function lastMatched(steps: TraceStep[]): Entry | null {

@@ -800,3 +800,71 @@ describe('what an ICMP error the node sends about a packet carries (nf_ct_attach
     expect(r.emitted[0]!.ctstate).toBe('INVALID');
   });
 });
+
+describe('forwarding MTU (ip_exceeds_mtu, ip6_pkt_too_big)', () => {
+  const rules = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n';
+  const node = (family: 'ipv4' | 'ipv6', wanMtu?: number, routeMtu?: string): Engine => new Engine({
+    ruleset: loadRuleset([{ text: rules, file: 'mtu.rules' }], { family }),
+    host: hostFromSpec({
+      interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24', '2001:db8:1::1/64'] }, { name: 'wan0', addrs: ['203.0.113.2/24', '2001:db8:2::2/64'], ...(wanMtu ? { mtu: wanMtu } : {}) }],
+      routes: ['default via 203.0.113.1 dev wan0', 'default via 2001:db8:2::1 dev wan0', ...(routeMtu ? [routeMtu] : [])],
+    }),
+    seed: 'mtu',
+  });
+  const big = (df: boolean, bytes: number, src = '192.168.1.10', dst = '198.51.100.5') => packet({ src, dst, proto: 17, sport: 5000, dport: 53, df, ttl: 9, payload: new Uint8Array(bytes - (src.includes(':') ? 48 : 28)) });
+
+  it('IPv4 with DF, longer than the out device\'s MTU: dropped before FORWARD, ICMP fragmentation needed with the MTU, quoting the packet as it came', () => {
+    const e = node('ipv4', 1400);
+    const r = e.receive(big(true, 1401), 'lan0');
+    expect(r.fate).toMatchObject({ kind: 'dropped', hook: 'routing', by: 'too big to forward: 1401 bytes, the MTU towards wan0 is 1400 and DF is set (the sender gets ICMP fragmentation needed)' });
+    expect(saveRuleset(e.ruleset, { counters: true })).toContain(':FORWARD ACCEPT [0:0]');
+    expect(r.emitted).toHaveLength(1);
+    const b = r.emitted[0]!.packet.data;
+    expect([b[9], b[20], b[21], (b[26]! << 8) | b[27]!]).toEqual([1, 3, 4, 1400]);
+    expect(b[28 + 8]).toBe(9);
+    // Exactly the MTU fits; without DF it goes on (to be fragmented after POSTROUTING).
+    expect(e.receive(big(true, 1400), 'lan0').fate).toEqual({ kind: 'forwarded', out: 'wan0' });
+    expect(e.receive(big(false, 1401), 'lan0').fate).toEqual({ kind: 'forwarded', out: 'wan0' });
+    // Fragmentation needed is never rate-limited: a burst gets an error each.
+    let errors = 0;
+    for (let i = 0; i < 50; i++) errors += e.receive(big(true, 1500), 'lan0').emitted.length;
+    expect(errors).toBe(50);
+  });
+
+  it('a route\'s mtu metric wins over the device\'s (ip route … mtu [lock] N)', () => {
+    const e = node('ipv4', undefined, '198.51.100.0/24 via 203.0.113.1 dev wan0 mtu lock 1300');
+    expect(e.receive(big(true, 1301), 'lan0').fate).toMatchObject({ kind: 'dropped', by: expect.stringContaining('the MTU towards wan0 is 1300') });
+    expect(e.receive(big(true, 1301, '192.168.1.10', '192.0.2.1'), 'lan0').fate).toEqual({ kind: 'forwarded', out: 'wan0' });
+  });
+
+  it('a datagram longer than the link it came by is a GRO aggregate: it goes on when that link\'s MTU fits the way out', () => {
+    const e = node('ipv4', 1400);
+    // lan0's 1500-byte segments do not fit wan0's 1400.
+    expect(e.receive(big(true, 3000), 'lan0').fate.kind).toBe('dropped');
+    const wide = node('ipv4');
+    expect(wide.receive(big(true, 3000), 'lan0').fate).toEqual({ kind: 'forwarded', out: 'wan0' });
+  });
+
+  it('IPv6: any packet longer than the MTU (at least 1280) gets ICMPv6 packet too big with the MTU, whatever its size', () => {
+    const e = node('ipv6', 1280);
+    const r = e.receive(big(false, 1281, '2001:db8:1::10', '2001:db8:9::5'), 'lan0');
+    expect(r.fate).toMatchObject({ kind: 'dropped', by: 'too big to forward: 1281 bytes, the MTU towards wan0 is 1280 (the sender gets ICMPv6 packet too big)' });
+    const b = r.emitted[0]!.packet.data;
+    expect([b[40], b[41], (b[46]! << 8) | b[47]!]).toEqual([2, 0, 1280]);
+    expect(e.receive(big(false, 1280, '2001:db8:1::10', '2001:db8:9::5'), 'lan0').fate).toEqual({ kind: 'forwarded', out: 'wan0' });
+  });
+
+  it('IPv6: a route\'s MTU counts in ip6_forward only when locked; unlocked, the packet passes FORWARD and POSTROUTING (its connection confirmed) and dies on output with packet too big', () => {
+    const locked = node('ipv6', undefined, '2001:db8:9::/48 via 2001:db8:2::1 dev wan0 mtu lock 1300');
+    const l = locked.receive(big(false, 1400, '2001:db8:1::10', '2001:db8:9::5'), 'lan0');
+    expect(l.fate).toMatchObject({ kind: 'dropped', by: expect.stringContaining('too big to forward: 1400 bytes, the MTU towards wan0 is 1300') });
+    expect(saveRuleset(locked.ruleset, { counters: true })).toContain(':FORWARD ACCEPT [0:0]');
+    const open = node('ipv6', undefined, '2001:db8:9::/48 via 2001:db8:2::1 dev wan0 mtu 1300');
+    const o = open.receive(big(false, 1400, '2001:db8:1::10', '2001:db8:9::5'), 'lan0');
+    expect(o.fate).toMatchObject({ kind: 'dropped', by: expect.stringContaining('too big to send, after POSTROUTING: 1400 bytes, the route\'s MTU towards wan0 is 1300 (the sender gets ICMPv6 packet too big)') });
+    expect(saveRuleset(open.ruleset, { counters: true })).toContain(':FORWARD ACCEPT [1:1400]');
+    expect(o.emitted).toHaveLength(1);
+    const b = o.emitted[0]!.packet.data;
+    expect([b[40], (b[46]! << 8) | b[47]!]).toEqual([2, 1300]);
+  });
+});

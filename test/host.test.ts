@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addrType, hostFromIpJson, hostFromSpec, lookupRoute, masqueradeSource, firstAddress } from '../engine/host/host.js';
+import { addrType, forwardMtu, hostFromIpJson, hostFromSpec, interfaceMtu, lookupRoute, masqueradeSource, firstAddress } from '../engine/host/host.js';
 import { formatIPv4, parseIPv4Strict, parseIPv6 } from '../engine/net/addr.js';
 import { NatsimError } from '../engine/errors.js';
 
@@ -113,5 +113,29 @@ describe("the engine's IPv4 route lookups", () => {
         expect(got === null ? null : { ...got }, formatIPv4(a[0]!)).toEqual(want === null ? null : { ...want });
       }
     }
+  });
+});
+
+describe('MTUs: the device\'s, a route\'s metric', () => {
+  it('reads `mtu` from ip -j addr and a route\'s from ip -j route metrics; the short form takes `mtu [lock] N`', () => {
+    expect(host.interfaces.get('eth0')!.mtu).toBe(1500);
+    expect(interfaceMtu(host, 'lo')).toBe(65536);
+    const addr = JSON.stringify([{ ifindex: 2, ifname: 'v0', flags: ['UP'], mtu: 1400, link_type: 'ether', address: '02:00:00:00:00:01', addr_info: [{ family: 'inet', local: '10.9.0.1', prefixlen: 24, scope: 'global' }] }]);
+    // As `ip -j route` prints them (iproute2 6.x).
+    const routes = '[{"dst":"10.7.0.0/16","gateway":"10.9.0.2","dev":"v0","flags":[],"metrics":[{"mtu":1200}]},{"dst":"10.9.0.0/24","dev":"v0","protocol":"kernel","scope":"link","prefsrc":"10.9.0.1","flags":[]}]';
+    const h = hostFromIpJson(addr, routes);
+    expect(interfaceMtu(h, 'v0')).toBe(1400);
+    expect(forwardMtu(h, 'ipv4', lookupRoute(h, 'ipv4', v4('10.7.1.1'))!)).toBe(1200);
+    expect(forwardMtu(h, 'ipv4', lookupRoute(h, 'ipv4', v4('10.9.0.5'))!)).toBe(1400);
+    const s = hostFromSpec({ interfaces: [{ name: 'eth0', addrs: ['10.0.0.1/24'], mtu: 9000 }], routes: ['10.8.0.0/16 via 10.0.0.2 mtu lock 1300', '10.6.0.0/16 via 10.0.0.2 mtu 1280'] });
+    expect(interfaceMtu(s, 'eth0')).toBe(9000);
+    expect(forwardMtu(s, 'ipv4', lookupRoute(s, 'ipv4', v4('10.8.0.1'))!)).toBe(1300);
+    expect(forwardMtu(s, 'ipv4', lookupRoute(s, 'ipv4', v4('10.6.0.1'))!)).toBe(1280);
+    // IPv6 forwarding honours a route's MTU only when it is locked (ip6_dst_mtu_maybe_forward).
+    const s6 = hostFromSpec({ interfaces: [{ name: 'eth0', addrs: ['2001:db8::1/64'], mtu: 1500 }], routes: ['2001:db8:30::/48 via 2001:db8::2 mtu 1280', '2001:db8:40::/48 via 2001:db8::2 mtu lock 1300'] });
+    const six = (a: string) => lookupRoute(s6, 'ipv6', parseIPv6(a)!)!;
+    expect([forwardMtu(s6, 'ipv6', six('2001:db8:30::1')), forwardMtu(s6, 'ipv6', six('2001:db8:40::1'))]).toEqual([1500, 1300]);
+    expect(() => hostFromSpec({ interfaces: [{ name: 'eth0', mtu: 20 }] }, 'h.json')).toThrow(/eth0: mtu 20: expected a whole number from 68 to 65536/);
+    expect(() => hostFromSpec({ interfaces: [{ name: 'eth0' }], routes: ['10.8.0.0/16 dev eth0 mtu lock'] }, 'h.json')).toThrow(/mtu : expected a whole number of at least 68/);
   });
 });

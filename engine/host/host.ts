@@ -41,6 +41,32 @@ export interface Interface {
    * kernel forwards what arrives on a device whose own setting is on (`IN_DEV_FORWARD`).
    */
   forwarding?: boolean;
+  /** The device's MTU (`ip link`'s `mtu`); absent: 1500, or 65536 for loopback (see `interfaceMtu`). */
+  mtu?: number;
+}
+
+/** The MTU of device `dev` of `host`: its own, else the kernel's default for its kind (loopback 65536, Ethernet 1500). */
+export function interfaceMtu(host: Host, dev: string | null): number {
+  const i = host.interfaces.get(dev ?? '');
+  if (i?.mtu !== undefined) return i.mtu;
+  return dev === 'lo' || i?.linkType === 'loopback' ? 65536 : 1500;
+}
+
+/**
+ * The MTU a forwarded packet must fit through the route `r`: IPv4 (`ip_dst_mtu_maybe_forward`
+ * when forwarding) the route's `mtu` metric when it has one, else its device's; IPv6
+ * (`ip6_dst_mtu_maybe_forward`) the device's (its `mtu6`, the device's MTU unless
+ * `net.ipv6.conf.DEV.mtu` says otherwise, which natsim does not read) unless the route's MTU is
+ * locked (`mtu lock N`). Learned path MTUs (exceptions) are not modelled: natsim's node has
+ * learned none.
+ */
+export function forwardMtu(host: Host, family: Family, r: RouteResult): number {
+  return family === 'ipv4' || r.route.mtuLocked === true ? routeMtu(host, r) : interfaceMtu(host, r.dev);
+}
+
+/** The route's MTU (`dst_mtu`): its `mtu` metric when it has one, else its device's. */
+export function routeMtu(host: Host, r: RouteResult): number {
+  return r.route.mtu ?? interfaceMtu(host, r.dev);
 }
 
 /** Kernel route types (`RTN_*`), as `ip route` names them. */
@@ -57,6 +83,10 @@ export interface Route {
   dev: string | null;
   prefsrc: Words | null;
   metric: number;
+  /** The route's `mtu` metric (`ip route … mtu [lock] N`), if it has one. */
+  mtu?: number;
+  /** Whether that MTU is locked (`mtu lock N`; `ip -j route` does not say, its text form does). */
+  mtuLocked?: boolean;
 }
 
 /** A node: its interfaces, its routes (main and local tables) and whether it forwards. */
@@ -159,6 +189,7 @@ export function hostFromIpJson(addrJson: string, routeJson: string, opts: { rout
       mac: typeof l.address === 'string' ? parseMac(l.address) : null,
       up: flags.includes('UP'),
       addrs,
+      ...(typeof l.mtu === 'number' ? { mtu: l.mtu } : {}),
     });
   });
   const routes: Route[] = [];
@@ -195,13 +226,25 @@ function routeFromJson(r: Record<string, unknown>, family: Family, file: string,
     dev: typeof r.dev === 'string' ? r.dev : null,
     prefsrc: typeof r.prefsrc === 'string' ? needAddr(file, family, r.prefsrc, `route ${i} prefsrc`) : null,
     metric: typeof r.metric === 'number' ? r.metric : 0,
+    ...(routeMtuOf(r.metrics) !== undefined ? { mtu: routeMtuOf(r.metrics) } : {}),
   };
+}
+
+/** The `mtu` of `ip -j route`'s `metrics` (`[{"mtu": 1400}]`, or `{"mtu": {"lock": true, "value": 1400}}` style). */
+function routeMtuOf(metrics: unknown): number | undefined {
+  for (const m of Array.isArray(metrics) ? metrics : [metrics]) {
+    if (m === null || typeof m !== 'object') continue;
+    const v = (m as Record<string, unknown>).mtu;
+    if (typeof v === 'number') return v;
+    if (v !== null && typeof v === 'object' && typeof (v as Record<string, unknown>).value === 'number') return (v as Record<string, number>).value;
+  }
+  return undefined;
 }
 
 /** Short hand-written form of a host, for scenarios. */
 export interface HostSpec {
   /** Interfaces: name, addresses as `addr/len`, optional MAC, link type. */
-  interfaces: { name: string; addrs?: string[]; mac?: string; linkType?: string }[];
+  interfaces: { name: string; addrs?: string[]; mac?: string; linkType?: string; mtu?: number }[];
   /** Routes in `ip route` syntax: `default via 172.18.0.1 dev eth0`, `10.244.0.0/24 dev cni0`. */
   routes?: string[];
   /** `net.ipv4.ip_forward` (and IPv6 forwarding); default true. */
@@ -233,8 +276,9 @@ export function hostFromSpec(spec: HostSpec, file = 'host'): Host {
     addrs.forEach((a, k) => {
       a.secondary = addrs.slice(0, k).some((b) => b.family === a.family && b.prefixLen === a.prefixLen && wordsEqual(applyMask(b.addr, maskFromLength(a.family, a.prefixLen)), applyMask(a.addr, maskFromLength(a.family, a.prefixLen))));
     });
-    const ifc: Interface = { name: s.name, index: i + 1, linkType: s.linkType ?? (s.name === 'lo' ? 'loopback' : 'ether'), mac: s.mac ? parseMac(s.mac) : null, up: true, addrs, ...(spec.sendRedirects === false ? { sendRedirects: false } : {}) };
+    const ifc: Interface = { name: s.name, index: i + 1, linkType: s.linkType ?? (s.name === 'lo' ? 'loopback' : 'ether'), mac: s.mac ? parseMac(s.mac) : null, up: true, addrs, ...(spec.sendRedirects === false ? { sendRedirects: false } : {}), ...(s.mtu !== undefined ? { mtu: s.mtu } : {}) };
     if (s.mac && !ifc.mac) throw bad(file, `${s.name}: bad MAC address ${s.mac}`);
+    if (s.mtu !== undefined && (!Number.isInteger(s.mtu) || s.mtu < 68 || s.mtu > 65536)) throw bad(file, `${s.name}: mtu ${JSON.stringify(s.mtu)}: expected a whole number from 68 to 65536`);
     interfaces.set(s.name, ifc);
     for (const a of addrs) {
       if (a.secondary || ifc.linkType === 'loopback') continue;
@@ -279,8 +323,15 @@ export function parseRouteText(text: string, file = 'host', i = 0): Route {
     else if (key === 'dev') r.dev = val;
     else if (key === 'src') r.prefsrc = needAddr(file, family, val, `route "${text}" src`);
     else if (key === 'metric') r.metric = Number(val);
+    else if (key === 'mtu') {
+      // `mtu lock N`: locked (IPv6 forwarding honours only a locked one).
+      const n = val === 'lock' ? words[++k + 1] : val;
+      if (n === undefined || !/^\d+$/.test(n) || Number(n) < 68) throw bad(file, `route "${text}": mtu ${n ?? ''}: expected a whole number of at least 68`);
+      r.mtu = Number(n);
+      if (val === 'lock') r.mtuLocked = true;
+    }
     else if (key === 'proto' || key === 'scope' || key === 'table' || key === 'pref' || key === 'expires') continue;
-    else throw bad(file, `route "${text}": unknown keyword "${key}" (expected via, dev, src, metric; proto, scope, table, pref and expires are read and ignored)`);
+    else throw bad(file, `route "${text}": unknown keyword "${key}" (expected via, dev, src, metric, mtu; proto, scope, table, pref and expires are read and ignored)`);
   }
   if (type === 'unicast' && r.dev === null && r.gateway === null) throw bad(file, `route "${text}": needs "dev IFACE" or "via GATEWAY"`);
   return r;

@@ -196,7 +196,9 @@ function randomCapture(rng: Rng, sources: readonly string[]): ReplayCapture {
   const frames: Uint8Array[] = [];
   for (let k = 0; k < PACKETS; k++) {
     const f = pick(rng, flows);
-    const payload = Uint8Array.from({ length: rng() < 0.5 ? 0 : Math.floor(rng() * 120) }, () => Math.floor(rng() * 256));
+    // Now and then a large datagram (up to the links' 1500 bytes), for the routes with a smaller MTU.
+    const size = rng();
+    const payload = Uint8Array.from({ length: size < 0.5 ? 0 : size < 0.95 ? Math.floor(rng() * 120) : 1150 + Math.floor(rng() * 290) }, () => Math.floor(rng() * 256));
     const common = {
       // Now and then TTL 1: the node does not forward it and answers ICMP time exceeded.
       src: [parseIPv4Strict(f.src)!], dst: [parseIPv4Strict(f.dst)!], ttl: rng() < 0.02 ? 1 : 2 + Math.floor(rng() * 254),
@@ -315,7 +317,8 @@ function randomCapture(rng: Rng, sources: readonly string[]): ReplayCapture {
  * rp_filter off, strict or loose (all's and lan0's combine as their larger), send_redirects on
  * everywhere (the kernel's default), off everywhere, or off for all but on for lan0 (either on
  * counts); in half the cases the reject routes (see DESTINATIONS); in a few, forwarding off on
- * lan0 or wan0 (`net.ipv4.conf.DEV.forwarding`), or off on lan0 and then set again for all.
+ * lan0 or wan0 (`net.ipv4.conf.DEV.forwarding`), or off on lan0 and then set again for all; in
+ * half, a route with a smaller MTU.
  */
 function nodeSettings(rng: Rng): { sysctl: string[]; routes: string[] } {
   const redirects = pick(rng, [[1, 1, 1], [0, 0, 0], [0, 1, 0], [0, 0, 1]] as const);
@@ -328,6 +331,9 @@ function nodeSettings(rng: Rng): { sysctl: string[]; routes: string[] } {
       ['net.ipv4.conf.lan0.forwarding=0', 'net.ipv4.ip_forward=0', 'net.ipv4.ip_forward=1']]),
   ];
   const routes = rng() < 0.5 ? ['unreachable 10.40.0.0/16', 'prohibit 203.0.113.0/24', 'blackhole 198.51.100.64/26'] : [];
+  // In half the cases a smaller MTU towards 10.30/16 (ip_forward's MTU check: DF packets get ICMP
+  // fragmentation needed, the others go on).
+  if (rng() < 0.5) routes.push(pick(rng, ['10.30.0.0/16 via 10.20.0.2 dev wan0 mtu 1280', '10.30.0.0/16 via 10.20.0.2 dev wan0 mtu lock 1400']));
   return { sysctl, routes };
 }
 

@@ -242,7 +242,10 @@ function randomCapture(rng: Rng, sources: readonly string[]): ReplayCapture {
   const frames: Uint8Array[] = [];
   for (let k = 0; k < PACKETS; k++) {
     const f = pick(rng, flows);
-    const payload = Uint8Array.from({ length: rng() < 0.5 ? 0 : Math.floor(rng() * 120) }, () => Math.floor(rng() * 256));
+    // Now and then a large datagram (within the links' 1500 bytes with any extension header), for
+    // the route with a smaller MTU.
+    const size = rng();
+    const payload = Uint8Array.from({ length: size < 0.5 ? 0 : size < 0.95 ? Math.floor(rng() * 120) : 1100 + Math.floor(rng() * 200) }, () => Math.floor(rng() * 256));
     const common = {
       // Now and then hop limit 1: the node does not forward it and answers ICMPv6 time exceeded.
       src: addr(f.src), dst: addr(f.dst), ttl: rng() < 0.02 ? 1 : 2 + Math.floor(rng() * 254),
@@ -358,6 +361,10 @@ defineReplaySuite({
   variants: VARIANTS,
   model: MODEL,
   host: HOST,
+  // In half the cases the IPv6 minimum MTU towards 2001:db8:30::/48, locked (ip6_forward answers a
+  // longer packet with ICMPv6 packet too big) or not (it passes FORWARD and POSTROUTING, and output
+  // answers it so).
+  nodeSettings: (rng) => ({ sysctl: [], routes: rng() < 0.5 ? [`2001:db8:30::/48 via 2001:db8:20::2 dev wan0 mtu ${rng() < 0.5 ? 'lock ' : ''}1280`] : [] }),
   fragments: () => suiteFragments('ipv6', 'replay6.test.ts', usable, TRAFFIC_FRAGMENTS),
   sources: randomSources,
   address: addresses,

@@ -31,7 +31,7 @@
 import { NatsimError, EXIT_OTHER } from '../../errors.js';
 import { CTINFO, IPS, isConfirmed } from '../../conntrack/entry.js';
 import type { TcpState } from '../../conntrack/tcp.js';
-import { addrType, lookupRoute, masqueradeSource, type Host } from '../../host/host.js';
+import { addrType, interfaceMtu, lookupRoute, masqueradeSource, type Host } from '../../host/host.js';
 import { isLinkLocal6, isMulticast6, isZero, parseIPv4Strict, type Words } from '../../net/addr.js';
 import type { Packet } from '../../packet.js';
 import { finish, pseudoHeaderSum, sumBytes } from '../../wire/checksum.js';
@@ -200,11 +200,6 @@ function usable(t: string): boolean {
   return t === 'unicast' || t === 'local' || t === 'broadcast' || t === 'multicast' || t === 'anycast';
 }
 
-/** Device MTU natsim assumes: 65536 on loopback, 1500 elsewhere. */
-function devMtu(host: Host, dev: string | null): number {
-  return dev === 'lo' || host.interfaces.get(dev ?? '')?.linkType === 'loopback' ? 65536 : 1500;
-}
-
 const INADDR_DUMMY = parseIPv4Strict('192.0.0.8')!;
 
 /** IPv4 options `__ip_options_echo` copies into the reply: RR, TS, LSRR, SSRR, CIPSO. */
@@ -273,7 +268,7 @@ export function icmp4Error(pkt: Packet, type: number, code: number, ctx: PacketC
     if (!loop && !peerAllow(st, `4:${pkt.src[0]}`, now, HZ)) return null;
     globalConsume(st, ctx);
   }
-  const room = Math.min(devMtu(ctx.host, backDev), 576) - 20 - 8;
+  const room = Math.min(interfaceMtu(ctx.host, backDev), 576) - 20 - 8;
   if (room <= 20) return null;
   needBytes(pkt, 'quotes the datagram and');
   const dataLen = Math.min(pkt.length, room);
@@ -393,9 +388,10 @@ export function icmp6Unreach(pkt: Packet, code: number, ctx: PacketContext): Uin
 /**
  * The ICMPv6 error `icmp6_send` makes for the IPv6 packet (an error type: below 128), or null.
  * REJECT (`nf_send_unreach6`) checks the transport checksum first (`checkSum`); the stack's own
- * errors (ip6_forward's "hop limit exceeded") do not.
+ * errors (ip6_forward's "hop limit exceeded") do not. `info`: the 32 bits after the checksum
+ * (packet too big's MTU).
  */
-export function icmp6Error(pkt: Packet, type: number, code: number, ctx: PacketContext, checkSum: boolean): Uint8Array | null {
+export function icmp6Error(pkt: Packet, type: number, code: number, ctx: PacketContext, checkSum: boolean, info = 0): Uint8Array | null {
   const b = pkt.data;
   const thoff = pkt.proto === 59 ? -1 : pkt.l4Offset;
   if (checkSum && !csumUnnecessary(pkt, ctx)) {
@@ -448,6 +444,7 @@ export function icmp6Error(pkt: Packet, type: number, code: number, ctx: PacketC
   emitIpv6({ trafficClass: 0, flowLabel: ctx.random32() & 0xfffff, payloadLength: 8 + dataLen, nextHeader: 58, hopLimit: 64, src: saddr, dst: pkt.src }, out, 0);
   out[40] = type;
   out[41] = code;
+  writeU32(out, 44, info);
   out.set(b.subarray(0, dataLen), 48);
   fillL4Checksum('ipv6', 58, saddr, pkt.src, out, 40, out.length);
   return out;
