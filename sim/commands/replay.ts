@@ -140,6 +140,8 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   let otherHost = 0;
   /** Forwarded connections source-NATed to the node, by protocol, new source, destination and port (at most MAX_SOURCE_NATTED). */
   const sourceNatted = new Set<string>();
+  /** Whether anything reads `sourceNatted` (only a capture taken on the node, replayed literally, has such copies). */
+  const watchCopies = o.asCaptured === true && o.direction === 'auto';
   let fallbackIf: string | undefined;
   let lastFate = '', lastFateCount: { packets: number; bytes: number } | null = null;
   try {
@@ -242,7 +244,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
             if (a.dst !== b.dst || a.dport !== b.dport) services.count(r);
             // A forwarded connection whose source NAT made it the node's: where it went, so that
             // an outgoing copy the node sent from another port (its own random choice) is known.
-            if (a.src !== b.src && r.fate.kind === 'forwarded' && sourceNatted.size < MAX_SOURCE_NATTED) sourceNatted.add(`${a.proto} ${a.src} ${a.dst} ${a.dport}`);
+            if (watchCopies && a.src !== b.src && r.fate.kind === 'forwarded' && sourceNatted.size < MAX_SOURCE_NATTED) sourceNatted.add(`${a.proto} ${a.src} ${a.dst} ${a.dport}`);
           }
         }
         if (r.emitted.length) seen.addEmitted(r.emitted);
