@@ -678,6 +678,7 @@ function countFrags(q: Queue): number {
 function rebuild(family: Family, bytes: Uint8Array, head: Packet, last: Packet): Packet {
   const p = decodePacket(family, bytes);
   p.link = head.link;
+  p.pktType = head.pktType;
   p.inIface = last.inIface;
   p.outIface = head.outIface;
   p.physIn = head.physIn;

@@ -293,7 +293,7 @@ export class Engine {
     // ip_rcv_core / ip6_rcv_core: what they refuse never reaches netfilter.
     // A frame for another host (a promiscuous device's) goes first, unlooked at.
     const refused = pkt.pktType === PKT_TYPE.OTHERHOST ? OTHERHOST_REFUSED
-      : pkt.family === 'ipv4' ? (this.checksumsOffloaded ? null : receiveCheck4(pkt.data)) : inIface === 'lo' ? null : receiveCheck6(pkt.src, pkt.dst);
+      : pkt.family === 'ipv4' ? (this.checksumsOffloaded ? null : receiveCheck4(pkt.data)) : inIface === 'lo' ? null : receiveCheck6(pkt.src, pkt.dst) ?? this.l2MulticastCheck6(pkt, inIface);
     if (refused !== null) {
       if (pkt.family === 'ipv4' && refused !== OTHERHOST_REFUSED) this.headerChecksumDrops++;
       run.fate = { kind: 'dropped', hook: 'receive', by: refused };
@@ -423,6 +423,12 @@ export class Engine {
     if (err) this.ctx.emit(err, pkt.family, attachedConntrack(pkt) ?? undefined);
   }
 
+  /** `ip6_rcv_core`: with the arrival device's drop_unicast_in_l2_multicast, a unicast packet in a link-layer broadcast or multicast frame is refused; the reason, or null. */
+  private l2MulticastCheck6(pkt: Packet, dev: string): string | null {
+    if (pkt.pktType === PKT_TYPE.HOST || isMulticast6(pkt.dst) || this.host.interfaces.get(dev)?.dropUnicastInL2Multicast6 !== true) return null;
+    return `a unicast packet in a link-layer ${pkt.pktType === PKT_TYPE.BROADCAST ? 'broadcast' : 'multicast'} frame (drop_unicast_in_l2_multicast)`;
+  }
+
   /** Whether the node forwards IPv4 packets arriving on `dev` (`IN_DEV_FORWARD`: the device's own setting). */
   private forwards4(dev: string): boolean {
     return this.host.interfaces.get(dev)?.forwarding ?? this.host.forwarding.ipv4;
@@ -543,6 +549,15 @@ export class Engine {
         this.martian(run, bad);
         return;
       }
+    }
+    // ip_rcv_finish_core: with drop_unicast_in_l2_multicast, a unicast packet (a route neither
+    // broadcast nor multicast) that came in a link-layer broadcast or multicast frame is dropped
+    // here, whatever the route does with it (local delivery, forwarding, an error).
+    if (v4 && wire && pkt.pktType !== PKT_TYPE.HOST && route?.type !== 'broadcast' && route !== LOCAL_BROADCAST
+      && (this.host.dropUnicastInL2Multicast === true || this.host.interfaces.get(pkt.inIface!)?.dropUnicastInL2Multicast === true)) {
+      run.fate = { kind: 'dropped', hook: 'routing', by: `a unicast packet in a link-layer ${pkt.pktType === PKT_TYPE.BROADCAST ? 'broadcast' : 'multicast'} frame (drop_unicast_in_l2_multicast)` };
+      run.verdict = 'DROP';
+      return;
     }
     if (route && (route.type === 'local' || route.type === 'broadcast' || route === LOCAL_MULTICAST || route === LOCAL_ANYCAST)) {
       const what = route.type === 'local' ? 'an address of this node' : v4 ? 'a broadcast address'

@@ -81,7 +81,7 @@ const TIMEOUT_KEYS: Record<string, 'udpTimeout' | 'udpTimeoutStream' | 'icmpTime
   nf_conntrack_icmp_timeout: 'icmpTimeout', nf_conntrack_icmpv6_timeout: 'icmpv6Timeout', nf_conntrack_generic_timeout: 'genericTimeout',
 };
 /** The per-device settings of net.ipv4.conf.X natsim models. */
-const CONF4_KEYS = new Set(['forwarding', 'route_localnet', 'rp_filter', 'send_redirects']);
+const CONF4_KEYS = new Set(['forwarding', 'route_localnet', 'rp_filter', 'send_redirects', 'drop_unicast_in_l2_multicast']);
 
 /** Applies `settings` in order (a later one wins) to `host` (not changed: a copy is returned) and conntrack. */
 export function applySysctls(host: Host, settings: readonly SysctlSetting[]): AppliedSysctls {
@@ -128,6 +128,12 @@ export function applySysctls(host: Host, settings: readonly SysctlSetting[]): Ap
     if ((b === 'ipv4' || b === 'ipv6') && x === 'conf' && c.length === 5 && y !== undefined && z !== undefined) {
       if (b === 'ipv6') {
         if (z === 'forwarding' && y === 'all') { h.forwarding.ipv6 = int(0, 1) === 1; continue; }
+        if (z === 'drop_unicast_in_l2_multicast' && y !== 'all' && y !== 'default') {
+          if (!h.interfaces.has(y)) { skip(`the host model has no interface ${y}`); continue; }
+          iface(y).dropUnicastInL2Multicast6 = int(0, 1) === 1;
+          continue;
+        }
+        if (z === 'drop_unicast_in_l2_multicast' && y === 'all') { skip('IPv6 reads each device\'s own setting: all\'s changes no device'); continue; }
         skip(z === 'forwarding' ? 'natsim models IPv6 forwarding for all interfaces only (net.ipv6.conf.all.forwarding)' : 'not a setting natsim models');
         continue;
       }
@@ -137,6 +143,7 @@ export function applySysctls(host: Host, settings: readonly SysctlSetting[]): Ap
         if (z === 'forwarding') forward4(int(0, 1) === 1, s.explicit);
         else if (z === 'route_localnet') h.routeLocalnet = int(0, 1) === 1;
         else if (z === 'rp_filter') h.rpFilter = int(0, 2) as 0 | 1 | 2;
+        else if (z === 'drop_unicast_in_l2_multicast') h.dropUnicastInL2Multicast = int(0, 1) === 1;
         else h.sendRedirects = int(0, 1) === 1;
         continue;
       }
@@ -145,6 +152,7 @@ export function applySysctls(host: Host, settings: readonly SysctlSetting[]): Ap
       if (z === 'forwarding') i.forwarding = int(0, 1) === 1;
       else if (z === 'route_localnet') i.routeLocalnet = int(0, 1) === 1;
       else if (z === 'rp_filter') i.rpFilter = int(0, 2) as 0 | 1 | 2;
+      else if (z === 'drop_unicast_in_l2_multicast') i.dropUnicastInL2Multicast = int(0, 1) === 1;
       else i.sendRedirects = int(0, 1) === 1;
       continue;
     }
@@ -164,7 +172,7 @@ export function applySysctls(host: Host, settings: readonly SysctlSetting[]): Ap
 /** A note on stderr's line for the keys a file gave that natsim does not model (empty when none). */
 export function ignoredNote(ignored: readonly { key: string; why: string }[]): string {
   if (ignored.length === 0) return '';
-  const models = 'net.ipv4.ip_forward, net.ipv4.conf.{all,DEV}.{forwarding,route_localnet,rp_filter,send_redirects}, net.ipv6.conf.all.forwarding, net.netfilter.nf_conntrack_{max,checksum,tcp_loose,tcp_be_liberal,tcp_ignore_invalid_rst,tcp_max_retrans,*_timeout*}';
+  const models = 'net.ipv4.ip_forward, net.ipv4.conf.{all,DEV}.{forwarding,route_localnet,rp_filter,send_redirects,drop_unicast_in_l2_multicast}, net.ipv6.conf.all.forwarding, net.ipv6.conf.DEV.drop_unicast_in_l2_multicast, net.netfilter.nf_conntrack_{max,checksum,tcp_loose,tcp_be_liberal,tcp_ignore_invalid_rst,tcp_max_retrans,*_timeout*}';
   const byWhy = new Map<string, string[]>();
   for (const g of ignored) {
     const list = byWhy.get(g.why) ?? [];

@@ -12,6 +12,7 @@ import { hostFromSpec } from '../engine/host/host.js';
 import { loadRuleset } from '../engine/ruleset/load.js';
 import { applySysctls, ignoredNote, parseSysctlArg, readSysctlFile } from '../sim/sysctl.js';
 import { packet } from './helpers/engine.js';
+import { PKT_TYPE } from '../engine/packet.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'natsim-sysctl-'));
 const bin = join(import.meta.dirname, '..', 'bin', 'natsim.js');
@@ -94,6 +95,27 @@ describe('sysctl settings', () => {
     };
     expect(errors([])).toBe(1);
     expect(errors(['net.ipv4.conf.lan0.forwarding=0'])).toBe(0);
+  });
+
+  it('drop_unicast_in_l2_multicast: a unicast packet in a broadcast or multicast frame is dropped after PREROUTING (IPv4: all or the device) or on receipt (IPv6: the device\'s own)', () => {
+    const rules4 = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n';
+    const h6 = hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['192.168.1.1/24', '2001:db8:1::1/64'] }, { name: 'eth0.100', addrs: ['203.0.113.2/24'] }], routes: ['default via 203.0.113.1 dev eth0.100'] });
+    const fate = (settings: string[], family: 'ipv4' | 'ipv6', type: number, dst: string): string => {
+      const e = new Engine({ ruleset: loadRuleset([{ text: rules4, file: 'r.rules' }], { family }), host: applySysctls(h6, settings.map(parseSysctlArg)).host, seed: 's' });
+      const p = packet({ src: family === 'ipv4' ? '192.168.1.10' : '2001:db8:1::10', dst, proto: 17, sport: 5000, dport: 53 });
+      p.pktType = type;
+      const r = e.receive(p, 'lan0');
+      return r.fate.kind === 'dropped' ? `dropped at ${r.fate.hook}` : r.fate.kind;
+    };
+    expect(fate([], 'ipv4', PKT_TYPE.BROADCAST, '192.168.1.1')).toBe('delivered');
+    expect(fate(['net.ipv4.conf.lan0.drop_unicast_in_l2_multicast=1'], 'ipv4', PKT_TYPE.BROADCAST, '192.168.1.1')).toBe('dropped at routing');
+    expect(fate(['net.ipv4.conf.all.drop_unicast_in_l2_multicast=1'], 'ipv4', PKT_TYPE.MULTICAST, '192.168.1.1')).toBe('dropped at routing');
+    expect(fate(['net.ipv4.conf.all.drop_unicast_in_l2_multicast=1'], 'ipv4', PKT_TYPE.HOST, '192.168.1.1')).toBe('delivered');
+    // A broadcast destination is no unicast packet.
+    expect(fate(['net.ipv4.conf.all.drop_unicast_in_l2_multicast=1'], 'ipv4', PKT_TYPE.BROADCAST, '192.168.1.255')).toBe('delivered');
+    expect(fate([], 'ipv6', PKT_TYPE.MULTICAST, '2001:db8:1::1')).toBe('delivered');
+    expect(fate(['net.ipv6.conf.lan0.drop_unicast_in_l2_multicast=1'], 'ipv6', PKT_TYPE.MULTICAST, '2001:db8:1::1')).toBe('dropped at receive');
+    expect(() => applySysctls(h6, [parseSysctlArg('net.ipv6.conf.all.drop_unicast_in_l2_multicast=1')])).toThrow(/IPv6 reads each device's own setting/);
   });
 
   it('send_redirects counts when on for all or for the device: turning off all alone leaves the device on, as in the kernel', () => {

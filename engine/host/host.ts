@@ -43,6 +43,10 @@ export interface Interface {
   forwarding?: boolean;
   /** The device's MTU (`ip link`'s `mtu`); absent: 1500, or 65536 for loopback (see `interfaceMtu`). */
   mtu?: number;
+  /** `net.ipv4.conf.DEV.drop_unicast_in_l2_multicast` (either this or the host's counts); absent: off. */
+  dropUnicastInL2Multicast?: boolean;
+  /** `net.ipv6.conf.DEV.drop_unicast_in_l2_multicast` (the device's own; IPv6 reads no `all`); absent: off. */
+  dropUnicastInL2Multicast6?: boolean;
 }
 
 /** The MTU of device `dev` of `host`: its own, else the kernel's default for its kind (loopback 65536, Ethernet 1500). */
@@ -100,6 +104,12 @@ export interface Host {
    * localhost NodePorts. Default false.
    */
   routeLocalnet?: boolean;
+  /**
+   * `net.ipv4.conf.all.drop_unicast_in_l2_multicast`: a unicast packet that came in a link-layer
+   * broadcast or multicast frame is dropped after PREROUTING (`ip_rcv_finish_core`), even one for
+   * the node itself. Default off.
+   */
+  dropUnicastInL2Multicast?: boolean;
   /**
    * `net.ipv4.conf.{all,DEV}.rp_filter` (the larger of the two counts): 0 no reverse-path check
    * (only a source that is an address of the node is a martian), 1 strict (the route back to the

@@ -226,7 +226,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
           // capture's packet type, or (a capture taken on the node) an Ethernet frame's
           // destination against the arrival device's address, as eth_type_trans judges it.
           pkt.pktType = cookedPacketType(iface.linkType, bytes, rec.dataStart, rec.dataEnd);
-          if (pkt.pktType < 0 || pkt.pktType > PKT_TYPE.OTHERHOST) pkt.pktType = o.asCaptured && pkt.link !== null ? macs.packetType(pkt.link, host.interfaces.get(inIf)?.mac ?? null) : PKT_TYPE.HOST;
+          if (pkt.pktType < 0 || pkt.pktType > PKT_TYPE.OTHERHOST) pkt.pktType = pkt.link !== null ? macs.packetType(pkt.link, host.interfaces.get(inIf)?.mac ?? null, o.asCaptured === true) : PKT_TYPE.HOST;
           // ip_rcv_core drops a frame for another host (a promiscuous capture's) before netfilter.
           if (pkt.pktType === PKT_TYPE.OTHERHOST) { otherHost++; continue; }
           r = engine.receive(pkt, inIf);
@@ -635,13 +635,14 @@ function sentByNode(linkType: number, b: Uint8Array, start: number, end: number,
 }
 
 /**
- * To whom the Ethernet frames of a capture taken on the node were addressed (`eth_type_trans`'s
- * packet type): the link's broadcast address, a multicast group (the group bit), the arrival
- * device's own address, or another host's. Another host's only when the capture shows one of the
- * node's MAC addresses (a frame from or to it; looked for ahead in a capture file, as the frames
- * come on standard input): otherwise the host model's addresses are not this capture's (a built-in
- * scenario's made-up ones, say), and a frame is taken as sent to the node — counted in
- * `unjudged`, which the summary reports.
+ * To whom the Ethernet frames of a capture were addressed (`eth_type_trans`'s packet type): the
+ * link's broadcast address, a multicast group (the group bit: whoever captured the frame), the
+ * arrival device's own address, or — in a capture taken on the node (`--as-captured`) — another
+ * host's. Another host's only when the capture shows one of the node's MAC addresses (a frame
+ * from or to it; looked for ahead in a capture file, as the frames come on standard input):
+ * otherwise the host model's addresses are not this capture's (a built-in scenario's made-up
+ * ones, say), and a frame is taken as sent to the node — counted in `unjudged`, which the summary
+ * reports.
  */
 class FrameAddressing {
   /** Whether the capture has shown one of the node's MAC addresses (yet). */
@@ -654,10 +655,12 @@ class FrameAddressing {
     this.seen = known === true;
   }
 
-  packetType(link: EthernetHeader, mac: Uint8Array | null): number {
+  /** `literal`: the capture was taken on the node (`--as-captured`), so a unicast frame to another address was for another host. */
+  packetType(link: EthernetHeader, mac: Uint8Array | null, literal: boolean): number {
     const dst = link.dst;
-    if (!this.seen && this.known === null) this.seen = this.nodeMacs.some((m) => sameMac(m, dst) || sameMac(m, link.src));
     if ((dst[0]! & 1) !== 0) return dst.every((x) => x === 0xff) ? PKT_TYPE.BROADCAST : PKT_TYPE.MULTICAST;
+    if (!literal) return PKT_TYPE.HOST;
+    if (!this.seen && this.known === null) this.seen = this.nodeMacs.some((m) => sameMac(m, dst) || sameMac(m, link.src));
     if (mac === null || sameMac(mac, dst)) return PKT_TYPE.HOST;
     if (this.seen) return PKT_TYPE.OTHERHOST;
     this.unjudged++;

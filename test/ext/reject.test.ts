@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CTINFO, IPS, type ConntrackEntry } from '../../engine/conntrack/entry.js';
 import { formatAddr } from '../../engine/net/addr.js';
-import { decodePacket, type Packet } from '../../engine/packet.js';
+import { decodePacket, PKT_TYPE, type Packet } from '../../engine/packet.js';
 import { ipv4ChecksumOk } from '../../engine/wire/ipv4.js';
 import { l4ChecksumOk, parseTcp } from '../../engine/wire/transport.js';
 import { parseMac } from '../../engine/wire/ethernet.js';
@@ -78,6 +78,7 @@ describe('REJECT (IPv4) ICMP errors', () => {
     expect(reject('-j REJECT', packet({ src: '198.51.100.7', dst: '192.0.2.1', proto: 1, icmpType: 8, in: 'eth0' }), ctx4())).not.toBeNull();
     const l2bc = packet({ src: '198.51.100.7', dst: '192.0.2.1', proto: 17, sport: 1, dport: 2, in: 'eth0' });
     l2bc.link = { dst: parseMac('ff:ff:ff:ff:ff:ff')!, src: parseMac('02:00:00:00:00:09')!, vlans: [], ethertype: 0x0800, payloadOffset: 14 };
+    l2bc.pktType = PKT_TYPE.BROADCAST;
     expect(reject('-j REJECT', l2bc, ctx4())).toBeNull();
   });
 

@@ -318,7 +318,7 @@ function randomCapture(rng: Rng, sources: readonly string[]): ReplayCapture {
  * everywhere (the kernel's default), off everywhere, or off for all but on for lan0 (either on
  * counts); in half the cases the reject routes (see DESTINATIONS); in a few, forwarding off on
  * lan0 or wan0 (`net.ipv4.conf.DEV.forwarding`), or off on lan0 and then set again for all; in
- * half, a route with a smaller MTU.
+ * half drop_unicast_in_l2_multicast (all's or lan0's); in half, a route with a smaller MTU.
  */
 function nodeSettings(rng: Rng): { sysctl: string[]; routes: string[] } {
   const redirects = pick(rng, [[1, 1, 1], [0, 0, 0], [0, 1, 0], [0, 0, 1]] as const);
@@ -329,6 +329,8 @@ function nodeSettings(rng: Rng): { sysctl: string[]; routes: string[] } {
     // then on again through ip_forward (which sets every device's when it changes).
     ...pick(rng, [[], [], [], [], [], ['net.ipv4.conf.lan0.forwarding=0'], ['net.ipv4.conf.wan0.forwarding=0'],
       ['net.ipv4.conf.lan0.forwarding=0', 'net.ipv4.ip_forward=0', 'net.ipv4.ip_forward=1']]),
+    // Now and then unicast packets in broadcast or multicast frames dropped (all's or lan0's).
+    ...pick(rng, [[], [], ['net.ipv4.conf.lan0.drop_unicast_in_l2_multicast=1'], ['net.ipv4.conf.all.drop_unicast_in_l2_multicast=1']]),
   ];
   const routes = rng() < 0.5 ? ['unreachable 10.40.0.0/16', 'prohibit 203.0.113.0/24', 'blackhole 198.51.100.64/26'] : [];
   // In half the cases a smaller MTU towards 10.30/16 (ip_forward's MTU check: DF packets get ICMP

@@ -363,8 +363,11 @@ defineReplaySuite({
   host: HOST,
   // In half the cases the IPv6 minimum MTU towards 2001:db8:30::/48, locked (ip6_forward answers a
   // longer packet with ICMPv6 packet too big) or not (it passes FORWARD and POSTROUTING, and output
-  // answers it so).
-  nodeSettings: (rng) => ({ sysctl: [], routes: rng() < 0.5 ? [`2001:db8:30::/48 via 2001:db8:20::2 dev wan0 mtu ${rng() < 0.5 ? 'lock ' : ''}1280`] : [] }),
+  // answers it so); in half, lan0 drops unicast packets in broadcast or multicast frames on receipt.
+  nodeSettings: (rng) => ({
+    sysctl: rng() < 0.5 ? ['net.ipv6.conf.lan0.drop_unicast_in_l2_multicast=1'] : [],
+    routes: rng() < 0.5 ? [`2001:db8:30::/48 via 2001:db8:20::2 dev wan0 mtu ${rng() < 0.5 ? 'lock ' : ''}1280`] : [],
+  }),
   fragments: () => suiteFragments('ipv6', 'replay6.test.ts', usable, TRAFFIC_FRAGMENTS),
   sources: randomSources,
   address: addresses,

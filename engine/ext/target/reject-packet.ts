@@ -33,7 +33,7 @@ import { CTINFO, IPS, isConfirmed } from '../../conntrack/entry.js';
 import type { TcpState } from '../../conntrack/tcp.js';
 import { addrType, interfaceMtu, lookupRoute, masqueradeSource, type Host } from '../../host/host.js';
 import { isLinkLocal6, isMulticast6, isZero, parseIPv4Strict, type Words } from '../../net/addr.js';
-import type { Packet } from '../../packet.js';
+import { PKT_TYPE, type Packet } from '../../packet.js';
 import { finish, pseudoHeaderSum, sumBytes } from '../../wire/checksum.js';
 import { emitIpv4, writeU32 } from '../../wire/ipv4.js';
 import { emitIpv6 } from '../../wire/ipv6.js';
@@ -232,7 +232,8 @@ export function icmp4Error(pkt: Packet, type: number, code: number, ctx: PacketC
   if (pkt.fragOffset !== 0) return null;
   const proto = pkt.proto;
   if (checkSum && !csumUnnecessary(pkt, ctx) && verifyCsum(pkt, proto, ihl) && !ipv4ChecksumOk(pkt, proto, ihl)) return null;
-  if (pkt.inIface !== null && pkt.link && (pkt.link.dst[0]! & 1)) return null;
+  // No replies to physical multicast/broadcast (`skb->pkt_type != PACKET_HOST`).
+  if (pkt.inIface !== null && pkt.pktType !== PKT_TYPE.HOST) return null;
   const dt = addrType(ctx.host, 'ipv4', pkt.dst);
   if (dt === 'BROADCAST' || dt === 'MULTICAST') return null;
   if (proto === 1) {
@@ -400,7 +401,8 @@ export function icmp6Error(pkt: Packet, type: number, code: number, ctx: PacketC
   }
   const loopDev = ctx.hook === 'OUTPUT' || pkt.inIface === 'lo' || ctx.host.interfaces.get(pkt.inIface ?? '')?.linkType === 'loopback';
   const local = addrType(ctx.host, 'ipv6', pkt.dst) === 'LOCAL';
-  if (isMulticast6(pkt.dst) || (pkt.inIface !== null && pkt.link && (pkt.link.dst[0]! & 1))) return null;
+  // To a multicast address or from a link-layer broadcast or multicast frame, only packet too big.
+  if ((isMulticast6(pkt.dst) || (pkt.inIface !== null && pkt.pktType !== PKT_TYPE.HOST)) && type !== 2) return null;
   if (isZero(pkt.src) || isMulticast6(pkt.src)) return null;
   if (pkt.proto === 58 && pkt.fragOffset === 0 && thoff >= 0) {
     if (pkt.length - thoff >= 1) {
