@@ -438,8 +438,9 @@ export class Engine {
    * The error the routing decision sends for a received packet it has no usable route for: IPv4
    * `ip_error` (forwarding on for the arrival device: no route → net unreachable, an
    * `unreachable` route → host unreachable, `prohibit` → communication administratively
-   * prohibited; limited per source, on the tokens `icmp_send` spends too), IPv6 `ip6_pkt_discard` / `ip6_pkt_prohibit` (no route →
-   * no route to destination, `prohibit` → administratively prohibited). A blackhole is silent.
+   * prohibited; limited per source, on the tokens `icmp_send` spends too), IPv6
+   * `ip6_pkt_discard` / `ip6_pkt_prohibit` (no route → no route to destination, `prohibit` →
+   * administratively prohibited). A blackhole is silent.
    */
   private unreachable(run: Run, route: RouteResult | null): void {
     const pkt = run.pkt;
@@ -661,9 +662,7 @@ export class Engine {
    * `ip_exceeds_mtu` / `ip6_pkt_too_big` for a packet to be forwarded through `mtu`: longer than
    * it, and (IPv4) with DF set; a datagram conntrack reassembled is judged by its largest
    * fragment (`frag_max_size`; the reassembled one has `ignore_df`, and IPv4 DF only when the
-   * largest fragment had it). A datagram longer than the MTU of the device it arrived on cannot
-   * have crossed that link whole: a capture shows such a one only as the receiver's GRO made it,
-   * a GSO packet of segments each as large as that device's MTU, which fit when that MTU does
+   * largest fragment had it); a GRO aggregate (`groSegment`) by its segments
    * (`skb_gso_validate_network_len`).
    */
   private exceedsMtu(run: Run, mtu: number): boolean {
@@ -671,9 +670,20 @@ export class Engine {
     if (pkt.length <= mtu) return false;
     if (pkt.family === 'ipv4' && (pkt.data[6]! & 0x40) === 0) return false;
     if (run.reassembly !== null) return run.reassembly.fragMaxSize > mtu;
-    const inMtu = pkt.inIface === null ? Infinity : interfaceMtu(this.host, pkt.inIface);
-    if (pkt.length > inMtu) return inMtu > mtu;
-    return true;
+    const segment = this.groSegment(pkt);
+    return segment === null || segment > mtu;
+  }
+
+  /**
+   * The segment size of a received datagram that is a GRO aggregate, else null. A datagram longer
+   * than the MTU of the device it arrived on cannot have crossed that link whole: a capture shows
+   * such a one only as the receiver's GRO made it, a GSO packet of segments each as large as that
+   * device's MTU.
+   */
+  private groSegment(pkt: Packet): number | null {
+    if (pkt.inIface === null) return null;
+    const inMtu = interfaceMtu(this.host, pkt.inIface);
+    return pkt.length > inMtu ? inMtu : null;
   }
 
   /**
@@ -687,8 +697,8 @@ export class Engine {
     const pkt = run.pkt;
     if (pkt.length <= mtu && (run.reassembly === null || pkt.length <= run.reassembly.fragMaxSize)) return null;
     if (run.reassembly !== null) return run.reassembly.fragMaxSize > mtu ? 'error' : null;
-    const inMtu = pkt.inIface === null ? Infinity : interfaceMtu(this.host, pkt.inIface);
-    if (pkt.length > inMtu) return inMtu > mtu ? 'silent' : null;
+    const segment = this.groSegment(pkt);
+    if (segment !== null) return segment > mtu ? 'silent' : null;
     return 'error';
   }
 
