@@ -20,7 +20,8 @@ import { HOOK_OPS, type HookOp } from './hooks.js';
 import { icmpReplyTranslation, isRelatedIcmpError, natInitialized, natPacket, nullBinding, setupNat, type Manip } from './nat.js';
 import { applyMask, formatAddr, formatIPv4, isLinkLocal6, isLoopback6, isMulticast6, isZero, maskFromLength, mcScope6, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
 import { decodePacket, PKT_TYPE, type Packet } from './packet.js';
-import { ipv4ChecksumOk } from './wire/ipv4.js';
+import { ipv4ChecksumOk, writeU16 } from './wire/ipv4.js';
+import { finish as finishChecksum, sumBytes } from './wire/checksum.js';
 import { Defragmenter, type ReassemblyRecord } from './defrag.js';
 import type { Ruleset } from './ruleset/model.js';
 import { runTable, type TraceStep } from './traverse.js';
@@ -116,6 +117,11 @@ export interface PacketResult {
    * when the engine traces or records decisions (`EngineOptions.decisions`); null otherwise.
    */
   natRule: RuleEntry | null;
+  /**
+   * The IPv4 datagrams a forwarded packet leaves in when the node fragments it after POSTROUTING
+   * (`ip_do_fragment`), in order; null when it leaves whole (`packet`).
+   */
+  fragments: Uint8Array[] | null;
 }
 
 /** Summary of a packet's addresses and ports. */
@@ -654,6 +660,9 @@ export class Engine {
         return;
       }
     }
+    // ip_finish_output: what does not fit the route's MTU leaves in fragments (a datagram
+    // conntrack reassembled always does: `frag_max_size`).
+    if (v4) run.fragments = fragmentsOut4(pkt, run.reassembly, forwardMtu(this.host, 'ipv4', route), this.groSegment(pkt) !== null);
     run.outName = out;
     run.fate = this.fateOf('forwarded', out);
   }
@@ -717,7 +726,7 @@ export class Engine {
     const run: Run = {
       pkt, before: summarize(pkt), steps: this.trace ? [] : null, logs: NO_LOGS, emitted: NO_EMITTED, sent: null,
       verdict: 'ACCEPT', fate: NOT_PROCESSED, inName: null, outName: null,
-      ctx: null!, reassembly: null,
+      ctx: null!, reassembly: null, fragments: null,
     };
     // One context object serves every run: runs never overlap (a packet the node emits while
     // handling another is run from finish, after the first run is done with its context).
@@ -741,7 +750,7 @@ export class Engine {
     }
     return {
       verdict: run.verdict, fate: run.fate, before: run.before, after: summarize(p), in: run.inName, out: run.outName,
-      ctstate: !this.compiled.conntrack || (run.fate.kind === 'dropped' && run.fate.hook === 'receive') ? NEVER_TRACKED : ctstateOf(p), conntrack: p.ct, steps: run.steps ?? NO_STEPS, logs: run.logs, emitted, packet: p, natRule,
+      ctstate: !this.compiled.conntrack || (run.fate.kind === 'dropped' && run.fate.hook === 'receive') ? NEVER_TRACKED : ctstateOf(p), conntrack: p.ct, steps: run.steps ?? NO_STEPS, logs: run.logs, emitted, packet: p, natRule, fragments: run.fragments,
     };
   }
 
@@ -1052,6 +1061,75 @@ const LOCAL_MULTICAST = { type: 'multicast' } as RouteResult;
 /** The route answer of an IPv6 packet to a subnet-router anycast address of the node's (`anycast … table local`). */
 const LOCAL_ANYCAST = { type: 'anycast' } as RouteResult;
 
+/**
+ * `ip_fragment` / `ip_do_fragment` for a forwarded IPv4 packet leaving through `mtu`: the
+ * fragments, or null when it leaves whole. A datagram conntrack reassembled is always fragmented
+ * again, to at most its largest fragment: in its original pieces when they fit (the fast path over
+ * its `frag_list`: no DF, MF on all but the last), else as one that is too long. A packet longer
+ * than `mtu` (without DF: with it, ip_forward refused it) is cut into pieces of the data space
+ * `mtu - header` rounded down to 8 bytes (the slow path; DF kept only for a reassembled datagram
+ * whose largest fragment had it, `IPSKB_FRAG_PMTU`; a fragment's own offset and MF carried on).
+ * Later fragments carry the options with the copied flag only (`ip_options_fragment`: the others
+ * become no-ops). A GRO aggregate (`gso`) is segmented by its transport instead, not modelled:
+ * it leaves whole.
+ */
+function fragmentsOut4(pkt: Packet, r: ReassemblyRecord | null, mtu: number, gso: boolean): Uint8Array[] | null {
+  const b = pkt.data;
+  if (r === null && (pkt.length <= mtu || gso || (b[6]! & 0x40) !== 0)) return null;
+  if (b.length < pkt.length) return null;
+  const hlen = (b[0]! & 0x0f) * 4;
+  const space = (r !== null && r.fragMaxSize < mtu ? r.fragMaxSize : mtu) - hlen;
+  const out: Uint8Array[] = [];
+  const header = b.slice(0, hlen);
+  const piece = (from: number, len: number, fragOff: number): void => {
+    const f = new Uint8Array(hlen + len);
+    f.set(header, 0);
+    f.set(b.subarray(hlen + from, hlen + from + len), hlen);
+    writeU16(f, 2, hlen + len);
+    writeU16(f, 6, fragOff);
+    writeU16(f, 10, 0);
+    writeU16(f, 10, finishChecksum(sumBytes(f, 0, hlen)));
+    out.push(f);
+    // Every fragment after the first carries only the options with the copied flag.
+    if (out.length === 1) optionsFragment(header);
+  };
+  if (r !== null && r.pieces.every((p, k) => p.dataLength <= space && ((p.dataLength & 7) === 0 || k === r.pieces.length - 1))) {
+    let off = 0;
+    r.pieces.forEach((p, k) => {
+      piece(off, p.dataLength, (off >> 3) | (k < r.pieces.length - 1 ? 0x2000 : 0));
+      off += p.dataLength;
+    });
+    return out;
+  }
+  const df = r !== null && r.pmtu;
+  const frag = (b[6]! << 8) | b[7]!;
+  const base = r !== null ? 0 : (frag & 0x1fff) * 8;
+  const notLast = r === null && (frag & 0x2000) !== 0;
+  const total = pkt.length - hlen;
+  for (let done = 0; done < total;) {
+    let len = Math.min(total - done, space);
+    if (len < total - done) len &= ~7;
+    const left = total - done - len;
+    piece(done, len, ((base + done) >> 3) | (df ? 0x4000 : 0) | (left > 0 || notLast ? 0x2000 : 0));
+    done += len;
+  }
+  return out;
+}
+
+/** `ip_options_fragment`: the options of an IPv4 header without the copied flag (0x80) become no-ops, in place. */
+function optionsFragment(h: Uint8Array): void {
+  const hlen = (h[0]! & 0x0f) * 4;
+  for (let i = 20; i < hlen;) {
+    const t = h[i]!;
+    if (t === 0) return;
+    if (t === 1) { i++; continue; }
+    const len = h[i + 1] ?? 0;
+    if (len < 2 || i + len > hlen) return;
+    if ((t & 0x80) === 0) h.fill(1, i, i + len);
+    i += len;
+  }
+}
+
 /** Why `ip_rcv_core` / `ip6_rcv_core` refuse a frame addressed to another host (PACKET_OTHERHOST). */
 const OTHERHOST_REFUSED = 'its frame is addressed to another host\'s link-layer address (PACKET_OTHERHOST)';
 
@@ -1252,6 +1330,8 @@ interface Run {
   outName: string | null;
   /** How defragmentation made the packet, when it did (its largest fragment and DF: the forwarding MTU check reads them). */
   reassembly: ReassemblyRecord | null;
+  /** The fragments the packet leaves in (`PacketResult.fragments`). */
+  fragments: Uint8Array[] | null;
 }
 
 function lastMatched(steps: TraceStep[]): Entry | null {

@@ -868,3 +868,82 @@ describe('forwarding MTU (ip_exceeds_mtu, ip6_pkt_too_big)', () => {
     expect([b[40], (b[46]! << 8) | b[47]!]).toEqual([2, 1300]);
   });
 });
+
+describe('IPv4 fragmentation on output (ip_do_fragment), as the kernel sent them (measured with namespaces and tcpdump at the receiver)', () => {
+  const rules = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT\nCOMMIT\n';
+  const node = (): Engine => new Engine({
+    ruleset: loadRuleset([{ text: rules, file: 'frag.rules' }]),
+    host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['10.10.0.1/16'] }, { name: 'wan0', addrs: ['10.20.0.1/24'] }], routes: ['default via 10.20.0.2 dev wan0', '10.30.0.0/16 via 10.20.0.2 dev wan0 mtu 1280'] }),
+    seed: 'frag',
+  });
+  const udp = (dst: string, total: number, id: number, sport: number): Packet => packet({ src: '10.10.0.2', dst, proto: 17, sport, dport: 9, df: false, ipId: id, payload: Uint8Array.from({ length: total - 28 }, (_, i) => (i * 7 + sport) & 255) });
+  /** Fragments of `whole` with these data sizes (as a sender cut them). */
+  const cut = (whole: Packet, sizes: number[]): Packet[] => {
+    let off = 0;
+    return sizes.map((n, k) => {
+      const f = new Uint8Array(20 + n);
+      f.set(whole.data.subarray(0, 20));
+      f.set(whole.data.subarray(20 + off, 20 + off + n), 20);
+      const fo = (off >> 3) | (k < sizes.length - 1 ? 0x2000 : 0);
+      f[2] = (20 + n) >> 8; f[3] = (20 + n) & 255; f[6] = fo >> 8; f[7] = fo & 255;
+      f[10] = 0; f[11] = 0;
+      let s = 0;
+      for (let i = 0; i < 20; i += 2) s += (f[i]! << 8) | f[i + 1]!;
+      while (s >> 16) s = (s & 0xffff) + (s >> 16);
+      s = ~s & 0xffff; f[10] = s >> 8; f[11] = s & 255;
+      off += n;
+      return decodePacket('ipv4', f);
+    });
+  };
+  /** Each fragment's total length, MF, DF and offset (in 8-byte units), and whether its header checksum is right. */
+  const shape = (fs: Uint8Array[] | null) => fs?.map((f) => {
+    let s = 0;
+    for (let i = 0; i < (f[0]! & 15) * 4; i += 2) s += (f[i]! << 8) | f[i + 1]!;
+    while (s >> 16) s = (s & 0xffff) + (s >> 16);
+    return [(f[2]! << 8) | f[3]!, (f[6]! >> 5) & 1, (f[6]! >> 6) & 1, ((f[6]! & 0x1f) << 8) | f[7]!, s === 0xffff];
+  }) ?? null;
+
+  it('a datagram without DF longer than the route\'s MTU: pieces of the data space rounded down to 8 bytes, TTL already lowered', () => {
+    const e = node();
+    const r = e.receive(udp('10.30.0.5', 1400, 0x1234, 5001), 'lan0');
+    expect(r.fate).toEqual({ kind: 'forwarded', out: 'wan0' });
+    expect(shape(r.fragments)).toEqual([[1276, 1, 0, 0, true], [144, 0, 0, 157, true]]);
+    expect([r.fragments![0]![8], (r.fragments![1]![4]! << 8) | r.fragments![1]![5]!]).toEqual([63, 0x1234]);
+    // Fragments put back together are the datagram as it left.
+    const data = new Uint8Array(1380);
+    for (const f of r.fragments!) data.set(f.subarray(20), (((f[6]! & 0x1f) << 8) | f[7]!) * 8);
+    expect(Buffer.from(data).equals(Buffer.from(r.packet.data.subarray(20)))).toBe(true);
+    expect(shape(e.receive(udp('10.30.0.8', 1281, 0x5555, 5006), 'lan0').fragments)).toEqual([[1276, 1, 0, 0, true], [25, 0, 0, 157, true]]);
+    // What fits leaves whole.
+    expect(e.receive(udp('10.30.0.8', 1280, 0x5556, 5007), 'lan0').fragments).toBeNull();
+  });
+
+  it('a datagram conntrack reassembled leaves in its original pieces when they fit (even through a larger MTU), else cut as one too long', () => {
+    const e = node();
+    const pieces = (dst: string, sizes: number[], id: number, sport: number) => {
+      const fs = cut(udp(dst, 20 + sizes.reduce((x, y) => x + y), id, sport), sizes);
+      let last = null;
+      for (const f of fs) last = e.receive(f, 'lan0');
+      return last!;
+    };
+    expect(shape(pieces('10.30.0.6', [600, 600, 300], 0x2222, 5003).fragments)).toEqual([[620, 1, 0, 0, true], [620, 1, 0, 75, true], [320, 0, 0, 150, true]]);
+    expect(shape(pieces('10.40.0.1', [600, 600, 300], 0x4444, 5005).fragments)).toEqual([[620, 1, 0, 0, true], [620, 1, 0, 75, true], [320, 0, 0, 150, true]]);
+    expect(shape(pieces('10.30.0.7', [1472, 1472, 100], 0x3333, 5004).fragments)).toEqual([[1276, 1, 0, 0, true], [1276, 1, 0, 157, true], [552, 0, 0, 314, true]]);
+  });
+
+  it('later fragments keep only the options with the copied flag (ip_options_fragment)', () => {
+    const e = node();
+    const base = udp('10.30.0.9', 1400, 0x6666, 5007).data;
+    const b = new Uint8Array(base.length + 8);
+    b.set(base.subarray(0, 20)); b.set([0x94, 4, 0, 0, 0x0a, 4, 0xab, 0xcd], 20); b.set(base.subarray(20), 28);
+    b[0] = 0x47; b[2] = b.length >> 8; b[3] = b.length & 255; b[10] = 0; b[11] = 0;
+    let s = 0;
+    for (let i = 0; i < 28; i += 2) s += (b[i]! << 8) | b[i + 1]!;
+    while (s >> 16) s = (s & 0xffff) + (s >> 16);
+    s = ~s & 0xffff; b[10] = s >> 8; b[11] = s & 255;
+    const r = e.receive(decodePacket('ipv4', b), 'lan0');
+    expect(shape(r.fragments)).toEqual([[1276, 1, 0, 0, true], [160, 0, 0, 156, true]]);
+    expect([...r.fragments![0]!.subarray(20, 28)]).toEqual([0x94, 4, 0, 0, 0x0a, 4, 0xab, 0xcd]);
+    expect([...r.fragments![1]!.subarray(20, 28)]).toEqual([0x94, 4, 0, 0, 1, 1, 1, 1]);
+  });
+});

@@ -316,7 +316,7 @@ describe('natsim replay on the seed node', () => {
     expect(t.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('fragmented queries are reassembled, NATed and forwarded whole, among unfragmented packets (IPv4 copies share blocks, fragments do not)', () => {
+  it('fragmented queries are reassembled, NATed and forwarded in their original pieces, among unfragmented packets (IPv4 copies share blocks, fragments do not)', () => {
     const path = join(dir, 'frag.pcap');
     const w = CaptureWriter.toFile(path, { format: 'pcap', linkType: LINKTYPE.ETHERNET });
     const whole = (i: number): Uint8Array => buildPacketBytes({ family: 'ipv4', src: [client], dst: [vip], proto: 17, sport: 42000 + i, dport: 53, payload: Uint8Array.from({ length: 600 }, (_, k) => (k * 7 + i) & 0xff), ipId: 0x4000 + i, df: false });
@@ -346,12 +346,22 @@ describe('natsim replay on the seed node', () => {
     expect(recs.filter((x) => x.fate.kind === 'held')).toHaveLength(5);
     const forwarded = recs.filter((x) => x.fate.kind === 'forwarded');
     expect(forwarded).toHaveLength(20);
-    // Each reassembled query went out whole to a pod, with its payload intact.
+    // Each reassembled query went out to a pod in the two pieces it came in (the kernel re-fragments
+    // a datagram conntrack reassembled along its frag_list), with its payload intact.
     const out = join(dir, 'frag-out.pcap');
     expect(run([path, '--scenario', 'kube-seed', '--summary', '--write', out]).status).toBe(0);
     const sent = [...readCaptureBuffer(readFileSync(out))].map((p) => decodeLink(p.interface.linkType, p.captured)).filter((d) => d.kind === 'ip').map((d) => (d as { datagram: Uint8Array }).datagram);
-    const big = sent.filter((d) => d.length === 628);
-    expect(big).toHaveLength(5);
+    const pieces = sent.filter((d) => ((d[6]! << 8) | d[7]!) & 0x3fff);
+    expect(pieces.map((d) => [d.length, (d[6]! >> 5) & 1, ((d[6]! & 0x1f) << 8) | d[7]!])).toEqual(Array.from({ length: 5 }, () => [[324, 1, 0], [324, 0, 38]]).flat());
+    expect(pieces.every((d) => ipv4ChecksumOk(d))).toBe(true);
+    const big: Uint8Array[] = [];
+    for (let k = 0; k < pieces.length; k += 2) {
+      const d = new Uint8Array(628);
+      d.set(pieces[k]!.subarray(0, 20));
+      d.set(pieces[k]!.subarray(20), 20);
+      d.set(pieces[k + 1]!.subarray(20), 20 + 304);
+      big.push(d);
+    }
     for (const d of big) {
       const i = d[28]!; // the payload starts with the query's number (the source port is masqueraded)
       expect(i).toBeLessThan(5);
@@ -359,7 +369,6 @@ describe('natsim replay on the seed node', () => {
       const want = whole(i).subarray(28);
       const firstDiff = d.subarray(28).findIndex((x, k) => x !== want[k]);
       expect([d.length - 28, firstDiff]).toEqual([want.length, -1]);
-      expect(ipv4ChecksumOk(d)).toBe(true);
     }
   });
 });

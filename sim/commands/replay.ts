@@ -257,12 +257,15 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
         lastFateCount.packets++; lastFateCount.bytes += r.packet.length;
         if (writer && (r.fate.kind !== 'dropped' && r.fate.kind !== 'held' || o.writeDropped)) {
           const decided = decidingRule(r, rules);
-          writer.write({
-            tsSec: rec.tsSec, tsNsec: rec.tsNsec,
-            prefix: ethernetHeader, data: r.packet.data,
-            interface: r.out ?? r.in ?? 'node',
-            ...(decided ? { comment: decided } : {}),
-          });
+          // As it leaves: whole, or in the fragments the node cuts it into.
+          for (const data of r.fragments ?? [r.packet.data]) {
+            writer.write({
+              tsSec: rec.tsSec, tsNsec: rec.tsNsec,
+              prefix: ethernetHeader, data,
+              interface: r.out ?? r.in ?? 'node',
+              ...(decided ? { comment: decided } : {}),
+            });
+          }
         }
         // What the node itself sent because of the packet (ICMP errors, resets, redirects) leaves it too.
         if (writer && r.emitted.length) writeEmitted(writer, r.emitted, rec.tsSec, rec.tsNsec, ethernetHeader, o.writeDropped, rec.index);
@@ -271,7 +274,8 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
           const decided = decidingRule(r, rules);
           const rewritten = r.after.src !== r.before.src || r.after.dst !== r.before.dst || r.after.sport !== r.before.sport || r.after.dport !== r.before.dport;
           const fate = r.fate.kind === 'forwarded' ? `forwarded ${r.fate.out}` : r.fate.kind === 'delivered' ? 'delivered' : r.fate.kind === 'sent' ? `sent ${r.fate.out}` : r.fate.kind === 'held' ? 'held (fragment)' : c.red(r.emitted.length ? 'rejected' : 'dropped');
-          out.write(`${times.format(rec.tsSec, rec.tsNsec)} ${describePacket(r.before, family)}${rewritten ? ` ${c.green('⇒')} ${describePacket(r.after, family)}` : ''} ${fate} [${r.ctstate}]${decided ? c.dim(` ${decided}`) : ''}${c.dim(replyNote)}\n`);
+          const pieces = r.fragments ? ` in ${r.fragments.length} fragments` : '';
+          out.write(`${times.format(rec.tsSec, rec.tsNsec)} ${describePacket(r.before, family)}${rewritten ? ` ${c.green('⇒')} ${describePacket(r.after, family)}` : ''} ${fate}${pieces} [${r.ctstate}]${decided ? c.dim(` ${decided}`) : ''}${c.dim(replyNote)}\n`);
           if (o.trace) out.write(formatPath(r, family, c, engine.now).split('\n').map((l) => '    ' + l).join('\n') + '\n');
         }
         if (progress !== null && (packets & 4095) === 0) progress.update(packets, rec.position);

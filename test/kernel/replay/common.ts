@@ -33,7 +33,7 @@ import { buildTopology, kernelSkipReason, ownIcmp6, run, settle, trackChild, typ
 import { record } from '../report.js';
 import { activeSeeds } from '../seeds.js';
 
-const NO_TCPREPLAY = run('sh', ['-c', 'command -v tcpreplay']).status !== 0 ? 'tcpreplay is not installed' : null;
+export const NO_TCPREPLAY = run('sh', ['-c', 'command -v tcpreplay']).status !== 0 ? 'tcpreplay is not installed' : null;
 // Where the kernel suite must run (CI), a missing tcpreplay fails the case instead of skipping it.
 const SKIP = kernelSkipReason() ?? (process.env.NATSIM_KERNEL_REQUIRED ? null : NO_TCPREPLAY);
 
@@ -187,7 +187,7 @@ async function startDump(topo: Topology, who: string, file: string): Promise<Chi
  * played at tcpreplay's top speed overflows the default one (measured: 806 of 917 packets
  * dropped), and without immediate mode the last packets stay in a capture block when it stops.
  */
-async function startTcpdump(ns: string, dev: string, file: string, filter: string[] = []): Promise<ChildProcess | null> {
+export async function startTcpdump(ns: string, dev: string, file: string, filter: string[] = []): Promise<ChildProcess | null> {
   if (run('sh', ['-c', 'command -v tcpdump']).status !== 0) return null;
   const child = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-i', dev, '-B', '65536', '-U', '--immediate-mode', '-n', '-w', file, ...filter], { stdio: ['ignore', 'ignore', 'pipe'] });
   trackChild(child);
@@ -199,7 +199,7 @@ async function startTcpdump(ns: string, dev: string, file: string, filter: strin
   return child;
 }
 
-async function stopDump(child: ChildProcess | null): Promise<void> {
+export async function stopDump(child: ChildProcess | null): Promise<void> {
   if (!child || child.exitCode !== null) return;
   const done = new Promise((r) => child.once('exit', r));
   child.kill('SIGINT');
