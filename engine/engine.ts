@@ -662,7 +662,7 @@ export class Engine {
     }
     // ip_finish_output: what does not fit the route's MTU leaves in fragments (a datagram
     // conntrack reassembled always does: `frag_max_size`).
-    if (v4) run.fragments = fragmentsOut4(pkt, run.reassembly, forwardMtu(this.host, 'ipv4', route), this.groSegment(pkt) !== null);
+    if (v4 && (run.reassembly !== null || pkt.length > mtu)) run.fragments = fragmentsOut4(pkt, run.reassembly, mtu, this.groSegment(pkt) !== null);
     run.outName = out;
     run.fate = this.fateOf('forwarded', out);
   }
