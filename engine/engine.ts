@@ -437,8 +437,28 @@ export class Engine {
 
   /** Whether the node forwards IPv4 packets arriving on `dev` (`IN_DEV_FORWARD`: the device's own setting). */
   private forwards4(dev: string): boolean {
-    return this.host.interfaces.get(dev)?.forwarding ?? this.host.forwarding.ipv4;
+    // The last device asked about first (the host model does not change while the engine runs).
+    if (dev !== this.lastForwardDev) {
+      this.lastForwardDev = dev;
+      this.lastForwards = this.host.interfaces.get(dev)?.forwarding ?? this.host.forwarding.ipv4;
+    }
+    return this.lastForwards;
   }
+
+  private lastForwardDev: string | null = null;
+  private lastForwards = false;
+
+  /** The MTU `ip_forward` / `ip6_forward` measure a packet through `route` against (IPv6: at least 1280); the last route's kept. */
+  private forwardMtuOf(family: Family, route: RouteResult): number {
+    if (route !== this.lastMtuRoute) {
+      this.lastMtuRoute = route;
+      this.lastMtu = family === 'ipv4' ? forwardMtu(this.host, 'ipv4', route) : Math.max(forwardMtu(this.host, 'ipv6', route), 1280);
+    }
+    return this.lastMtu;
+  }
+
+  private lastMtuRoute: RouteResult | null = null;
+  private lastMtu = 0;
 
   /**
    * The error the routing decision sends for a received packet it has no usable route for: IPv4
@@ -632,7 +652,7 @@ export class Engine {
     // lowered and before FORWARD, and its sender is told (ICMP fragmentation needed with the MTU
     // for IPv4 with DF set; ICMPv6 packet too big, IPv6 routers never fragment) — errors no rate
     // limit holds back. Without DF an IPv4 packet goes on, to be fragmented after POSTROUTING.
-    const mtu = v4 ? forwardMtu(this.host, 'ipv4', route) : Math.max(forwardMtu(this.host, 'ipv6', route), 1280);
+    const mtu = this.forwardMtuOf(pkt.family, route);
     if (this.exceedsMtu(run, mtu)) {
       run.fate = { kind: 'dropped', hook: 'routing', by: `too big to forward: ${pkt.length} bytes, the MTU towards ${out} is ${mtu}${v4 ? ' and DF is set (the sender gets ICMP fragmentation needed)' : ' (the sender gets ICMPv6 packet too big)'}` };
       run.verdict = 'DROP';
