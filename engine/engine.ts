@@ -118,8 +118,8 @@ export interface PacketResult {
    */
   natRule: RuleEntry | null;
   /**
-   * The IPv4 datagrams a forwarded packet leaves in when the node fragments it after POSTROUTING
-   * (`ip_do_fragment`), in order; null when it leaves whole (`packet`).
+   * The datagrams a forwarded packet leaves in when the node fragments it after POSTROUTING
+   * (`ip_do_fragment`, `ip6_fragment`), in order; null when it leaves whole (`packet`).
    */
   fragments: Uint8Array[] | null;
 }
@@ -214,6 +214,7 @@ export class Engine {
     this.generatedCode = o.generatedCode ?? true;
     this.decisions = o.decisions ?? false;
     const r = seedrandom(o.seed ?? 'natsim');
+    this.seed = o.seed ?? 'natsim';
     this.rng = () => r.int32() >>> 0;
     const plan = {} as Record<HookName, PlannedOp[]>;
     for (const hook of Object.keys(HOOK_OPS) as HookName[]) {
@@ -433,6 +434,25 @@ export class Engine {
   private l2MulticastCheck6(pkt: Packet, dev: string): string | null {
     if (pkt.pktType === PKT_TYPE.HOST || isMulticast6(pkt.dst) || this.host.interfaces.get(dev)?.dropUnicastInL2Multicast6 !== true) return null;
     return `a unicast packet in a link-layer ${pkt.pktType === PKT_TYPE.BROADCAST ? 'broadcast' : 'multicast'} frame (drop_unicast_in_l2_multicast)`;
+  }
+
+  /** The engine's seed (`EngineOptions.seed`). */
+  private readonly seed: string;
+  /** Identifications of the IPv6 fragments the node makes (see `fragmentId6`); made on first use. */
+  private fragIds6: (() => number) | null = null;
+
+  /**
+   * The identification of the next IPv6 datagram the node fragments. The kernel draws it from a
+   * keyed hash of the addresses and a counter (`ipv6_select_ident`) whose key no capture shows:
+   * natsim draws from a generator of its own, seeded from the engine's seed (not from the
+   * generator rules and NAT draw from, whose sequence it leaves as it was).
+   */
+  private fragmentId6(): number {
+    if (this.fragIds6 === null) {
+      const g = seedrandom(`${this.seed}/ipv6 fragment ids`);
+      this.fragIds6 = () => g.int32() >>> 0;
+    }
+    return this.fragIds6();
   }
 
   /** Whether the node forwards IPv4 packets arriving on `dev` (`IN_DEV_FORWARD`: the device's own setting). */
@@ -679,6 +699,10 @@ export class Engine {
         if (over === 'error') this.emitError(icmp6Error(pkt, 2, 0, this.ctx.reset('filter', 'POSTROUTING', undefined), false, dstMtu), pkt);
         return;
       }
+      // A datagram conntrack reassembled leaves re-fragmented (ip6_fragment), with a fragment
+      // identification of the node's choosing — unless it is no longer than its largest fragment
+      // (an atomic fragment: it leaves whole, without the fragment header).
+      if (run.reassembly !== null && (pkt.length > dstMtu || pkt.length > run.reassembly.fragMaxSize)) run.fragments = fragmentsOut6(pkt, run.reassembly, dstMtu, this.fragmentId6());
     }
     // ip_finish_output: what does not fit the route's MTU leaves in fragments (a datagram
     // conntrack reassembled always does: `frag_max_size`).
@@ -1131,6 +1155,51 @@ function fragmentsOut4(pkt: Packet, r: ReassemblyRecord | null, mtu: number, gso
     if (len < total - done) len &= ~7;
     const left = total - done - len;
     piece(done, len, ((base + done) >> 3) | (df ? 0x4000 : 0) | (left > 0 || notLast ? 0x2000 : 0));
+    done += len;
+  }
+  return out;
+}
+
+/**
+ * `ip6_fragment` for a datagram IPv6 conntrack reassembled, leaving through `mtu`: in its original
+ * pieces when they fit the data space (the fast path over its `frag_list`), else cut to pieces of
+ * the data space rounded down to 8 bytes; each fragment the unfragmentable part (its last next
+ * header now 44), a fragment header (the original next header, offset, M on all but the last,
+ * identification `id`) and its data. The data space is the smaller of `mtu` and the largest
+ * fragment received (`frag_max_size`), less the unfragmentable part and the fragment header.
+ */
+function fragmentsOut6(pkt: Packet, r: ReassemblyRecord, mtu: number, id: number): Uint8Array[] | null {
+  const b = pkt.data;
+  const hlen = r.headerLength;
+  if (b.length < pkt.length || hlen > pkt.length) return null;
+  // The next-header field that names what follows the unfragmentable part.
+  let nhoff = 6;
+  for (let off = 40; off < hlen; off += (b[off + 1]! + 1) * 8) nhoff = off;
+  const next = b[nhoff]!;
+  const space = Math.max(r.fragMaxSize < mtu ? r.fragMaxSize : mtu, 1280) - hlen - 8;
+  const out: Uint8Array[] = [];
+  const piece = (from: number, len: number, more: boolean): void => {
+    const f = new Uint8Array(hlen + 8 + len);
+    f.set(b.subarray(0, hlen), 0);
+    f[nhoff] = 44;
+    writeU16(f, 4, hlen - 40 + 8 + len);
+    f[hlen] = next;
+    f[hlen + 1] = 0;
+    writeU16(f, hlen + 2, from | (more ? 1 : 0));
+    f[hlen + 4] = id >>> 24; f[hlen + 5] = (id >>> 16) & 0xff; f[hlen + 6] = (id >>> 8) & 0xff; f[hlen + 7] = id & 0xff;
+    f.set(b.subarray(hlen + from, hlen + from + len), hlen + 8);
+    out.push(f);
+  };
+  const total = pkt.length - hlen;
+  if (r.pieces.every((p, k) => p.dataLength <= space && ((p.dataLength & 7) === 0 || k === r.pieces.length - 1))) {
+    let off = 0;
+    r.pieces.forEach((p, k) => { piece(off, p.dataLength, k < r.pieces.length - 1); off += p.dataLength; });
+    return out;
+  }
+  for (let done = 0; done < total;) {
+    let len = Math.min(total - done, space);
+    if (len < total - done) len &= ~7;
+    piece(done, len, done + len < total);
     done += len;
   }
   return out;

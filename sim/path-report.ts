@@ -69,7 +69,7 @@ function fateLine(r: PacketResult, family: Family, c: ChalkInstance): string {
   const after = describePacket(r.after, family);
   switch (f.kind) {
     case 'delivered': return `${c.green.bold('delivered locally')} (${after}) [${r.ctstate}]`;
-    case 'forwarded': return `${c.green.bold(`forwarded out ${f.out}`)}: ${after}${r.fragments ? ` in ${r.fragments.length} fragments (${r.fragments.map((x) => (x[2]! << 8) | x[3]!).join(' + ')} bytes)` : ''} [${r.ctstate}]`;
+    case 'forwarded': return `${c.green.bold(`forwarded out ${f.out}`)}: ${after}${r.fragments ? ` in ${r.fragments.length} fragments (${r.fragments.map((x) => x.length).join(' + ')} bytes)` : ''} [${r.ctstate}]`;
     case 'sent': return `${c.green.bold(`sent out ${f.out}`)}: ${after} [${r.ctstate}]`;
     case 'held': return `${c.yellow.bold('held')} at ${f.hook} by defragmentation: ${f.fragments} fragment${f.fragments === 1 ? '' : 's'} of this datagram so far, waiting for the rest`;
     case 'dropped': return `${c.red.bold('dropped')} at ${f.hook} by ${f.by}${f.entry && f.entry.kind === 'rule' ? `: ${ruleText(family, f.entry.chain.name, f.entry.rule)}` : ''} [${r.ctstate}]`;
@@ -84,7 +84,7 @@ export function pathJson(r: PacketResult, family: Family, now: number): unknown 
       ? { kind: 'dropped', hook: r.fate.hook, by: r.fate.by, ...(r.fate.entry && r.fate.entry.kind === 'rule' ? { rule: ruleText(family, r.fate.entry.chain.name, r.fate.entry.rule) } : {}) }
       : r.fate,
     in: { ...r.before, iface: r.in },
-    out: { ...r.after, iface: r.out, ...(r.fragments ? { fragments: r.fragments.map((x) => (x[2]! << 8) | x[3]!) } : {}) },
+    out: { ...r.after, iface: r.out, ...(r.fragments ? { fragments: r.fragments.map((x) => x.length) } : {}) },
     conntrack: r.conntrack ? { state: r.ctstate, entry: formatConntrackLine(r.conntrack, now) } : { state: r.ctstate },
     steps: r.steps.map((s) => (s.kind === 'rule'
       ? { kind: 'rule', table: s.step.table, hook: s.step.hook, chain: s.step.chain, num: s.step.num, matched: s.step.matched, ...(s.step.failed ? { failed: s.step.failed } : {}), ...(s.step.action ? { action: s.step.action } : {}), ...(s.step.entry.kind === 'rule' ? { rule: ruleText(family, s.step.chain, s.step.entry.rule) } : { policy: s.step.entry.policy }) }
