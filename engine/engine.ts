@@ -620,7 +620,7 @@ export class Engine {
       if (wire) this.unreachable(run, route);
       return;
     }
-    if (v4 ? !this.forwards4(pkt.inIface ?? 'lo') : !this.host.forwarding.ipv6) {
+    if (v4 ? !this.forwards4(pkt.inIface ?? 'lo') : !this.host.forwarding.ipv6 && this.host.interfaces.get(pkt.inIface ?? 'lo')?.forceForwarding6 !== true) {
       run.fate = { kind: 'dropped', hook: 'routing', by: `not for this node and forwarding is off (${v4 ? (this.host.forwarding.ipv4 ? `net.ipv4.conf.${pkt.inIface}.forwarding = 0` : 'net.ipv4.ip_forward = 0') : 'net.ipv6.conf.all.forwarding = 0'})` };
       run.verdict = 'DROP';
       return;

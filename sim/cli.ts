@@ -253,7 +253,7 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
 }
 
 /** `--sysctl`, as packet, flows and replay take it. */
-const SYSCTL_OPTION = { describe: 'a kernel setting of the node by its sysctl name, KEY=VALUE (repeatable): net.ipv4.ip_forward, net.ipv4.conf.{all,DEV}.{forwarding,rp_filter,send_redirects,route_localnet,drop_unicast_in_l2_multicast}, net.ipv6.conf.all.forwarding, net.ipv6.conf.DEV.drop_unicast_in_l2_multicast, net.netfilter.nf_conntrack_{max,checksum,tcp_loose,tcp_be_liberal,…,*_timeout*}', type: 'string', array: true, default: [] as string[] } as const;
+const SYSCTL_OPTION = { describe: 'a kernel setting of the node by its sysctl name, KEY=VALUE (repeatable): net.ipv4.ip_forward, net.ipv4.conf.{all,DEV}.{forwarding,rp_filter,send_redirects,route_localnet,drop_unicast_in_l2_multicast}, net.ipv6.conf.all.forwarding, net.ipv6.conf.{all,DEV}.force_forwarding, net.ipv6.conf.DEV.drop_unicast_in_l2_multicast, net.netfilter.nf_conntrack_{max,checksum,tcp_loose,tcp_be_liberal,…,*_timeout*}', type: 'string', array: true, default: [] as string[] } as const;
 /** `--sysctl-file`. */
 const SYSCTL_FILE_OPTION = { describe: 'the node\'s settings as `sysctl -a` prints them (or a sysctl.conf); the ones natsim models are applied, the others counted in a note (repeatable; --sysctl wins)', type: 'string', array: true, default: [] as string[] } as const;
 

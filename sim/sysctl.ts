@@ -127,14 +127,28 @@ export function applySysctls(host: Host, settings: readonly SysctlSetting[]): Ap
     if (b === 'ipv4' && x === 'ip_forward' && c.length === 3) { forward4(int(0, 1) === 1, s.explicit); continue; }
     if ((b === 'ipv4' || b === 'ipv6') && x === 'conf' && c.length === 5 && y !== undefined && z !== undefined) {
       if (b === 'ipv6') {
-        if (z === 'forwarding' && y === 'all') { h.forwarding.ipv6 = int(0, 1) === 1; continue; }
+        if (z === 'forwarding' && y === 'all') {
+          const on = int(0, 1) === 1;
+          // Written off, it also turns force_forwarding off on every device (addrconf_forward_change).
+          if (!on && s.explicit) for (const [name, i] of h.interfaces) if (i.forceForwarding6 !== undefined) { const { forceForwarding6: _, ...rest } = i; h.interfaces.set(name, rest); }
+          h.forwarding.ipv6 = on;
+          continue;
+        }
+        if (z === 'force_forwarding' && y !== 'default') {
+          const on = int(0, 1) === 1;
+          // all's sets every device's; a device's its own.
+          const names = y === 'all' ? [...h.interfaces.keys()] : [y];
+          if (y !== 'all' && !h.interfaces.has(y)) { skip(`the host model has no interface ${y}`); continue; }
+          for (const n of names) iface(n).forceForwarding6 = on;
+          continue;
+        }
         if (z === 'drop_unicast_in_l2_multicast' && y !== 'all' && y !== 'default') {
           if (!h.interfaces.has(y)) { skip(`the host model has no interface ${y}`); continue; }
           iface(y).dropUnicastInL2Multicast6 = int(0, 1) === 1;
           continue;
         }
         if (z === 'drop_unicast_in_l2_multicast' && y === 'all') { skip('IPv6 reads each device\'s own setting: all\'s changes no device'); continue; }
-        skip(z === 'forwarding' ? 'natsim models IPv6 forwarding for all interfaces only (net.ipv6.conf.all.forwarding)' : 'not a setting natsim models');
+        skip(z === 'forwarding' ? 'IPv6 forwarding is net.ipv6.conf.all.forwarding, and a device\'s force_forwarding (its own forwarding changes no forwarding decision)' : 'not a setting natsim models');
         continue;
       }
       if (!CONF4_KEYS.has(z)) { skip('not a setting natsim models'); continue; }
@@ -172,7 +186,7 @@ export function applySysctls(host: Host, settings: readonly SysctlSetting[]): Ap
 /** A note on stderr's line for the keys a file gave that natsim does not model (empty when none). */
 export function ignoredNote(ignored: readonly { key: string; why: string }[]): string {
   if (ignored.length === 0) return '';
-  const models = 'net.ipv4.ip_forward, net.ipv4.conf.{all,DEV}.{forwarding,route_localnet,rp_filter,send_redirects,drop_unicast_in_l2_multicast}, net.ipv6.conf.all.forwarding, net.ipv6.conf.DEV.drop_unicast_in_l2_multicast, net.netfilter.nf_conntrack_{max,checksum,tcp_loose,tcp_be_liberal,tcp_ignore_invalid_rst,tcp_max_retrans,*_timeout*}';
+  const models = 'net.ipv4.ip_forward, net.ipv4.conf.{all,DEV}.{forwarding,route_localnet,rp_filter,send_redirects,drop_unicast_in_l2_multicast}, net.ipv6.conf.all.forwarding, net.ipv6.conf.{all,DEV}.force_forwarding, net.ipv6.conf.DEV.drop_unicast_in_l2_multicast, net.netfilter.nf_conntrack_{max,checksum,tcp_loose,tcp_be_liberal,tcp_ignore_invalid_rst,tcp_max_retrans,*_timeout*}';
   const byWhy = new Map<string, string[]>();
   for (const g of ignored) {
     const list = byWhy.get(g.why) ?? [];

@@ -118,6 +118,21 @@ describe('sysctl settings', () => {
     expect(() => applySysctls(h6, [parseSysctlArg('net.ipv6.conf.all.drop_unicast_in_l2_multicast=1')])).toThrow(/IPv6 reads each device's own setting/);
   });
 
+  it('IPv6: all.forwarding decides, and a device\'s force_forwarding forwards what arrives there anyway; writing all.forwarding 0 turns every force_forwarding off', () => {
+    const rules = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -d 2001:db8:ffff::1/128 -j ACCEPT\nCOMMIT\n';
+    const h6 = hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['2001:db8:1::1/64'] }, { name: 'wan0', addrs: ['2001:db8:2::1/64'] }], routes: ['default via 2001:db8:2::2 dev wan0', '2001:db8:1::/48 dev lan0'] });
+    const fate = (settings: string[], from: 'lan0' | 'wan0'): string => {
+      const e = new Engine({ ruleset: loadRuleset([{ text: rules, file: 'r.rules' }]), host: applySysctls(h6, settings.map(parseSysctlArg)).host, seed: 's' });
+      const p = from === 'lan0' ? packet({ src: '2001:db8:1::10', dst: '2001:db8:9::5', proto: 17, sport: 5000, dport: 53 }) : packet({ src: '2001:db8:9::5', dst: '2001:db8:1::10', proto: 17, sport: 53, dport: 5000 });
+      return e.receive(p, from).fate.kind;
+    };
+    expect(fate(['net.ipv6.conf.all.forwarding=0'], 'lan0')).toBe('dropped');
+    expect(fate(['net.ipv6.conf.all.forwarding=0', 'net.ipv6.conf.lan0.force_forwarding=1'], 'lan0')).toBe('forwarded');
+    expect(fate(['net.ipv6.conf.all.forwarding=0', 'net.ipv6.conf.lan0.force_forwarding=1'], 'wan0')).toBe('dropped');
+    expect(fate(['net.ipv6.conf.lan0.force_forwarding=1', 'net.ipv6.conf.all.forwarding=0'], 'lan0')).toBe('dropped');
+    expect(fate(['net.ipv6.conf.all.forwarding=0', 'net.ipv6.conf.all.force_forwarding=1'], 'wan0')).toBe('forwarded');
+  });
+
   it('send_redirects counts when on for all or for the device: turning off all alone leaves the device on, as in the kernel', () => {
     const rules = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n';
     const redirects = (settings: string[]): number => {

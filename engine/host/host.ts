@@ -47,6 +47,8 @@ export interface Interface {
   dropUnicastInL2Multicast?: boolean;
   /** `net.ipv6.conf.DEV.drop_unicast_in_l2_multicast` (the device's own; IPv6 reads no `all`); absent: off. */
   dropUnicastInL2Multicast6?: boolean;
+  /** `net.ipv6.conf.DEV.force_forwarding` (Linux 6.17+): IPv6 arriving on the device is forwarded even with `all.forwarding` off; absent: off. */
+  forceForwarding6?: boolean;
 }
 
 /** The MTU of device `dev` of `host`: its own, else the kernel's default for its kind (loopback 65536, Ethernet 1500). */

@@ -364,8 +364,14 @@ defineReplaySuite({
   // In half the cases the IPv6 minimum MTU towards 2001:db8:30::/48, locked (ip6_forward answers a
   // longer packet with ICMPv6 packet too big) or not (it passes FORWARD and POSTROUTING, and output
   // answers it so); in half, lan0 drops unicast packets in broadcast or multicast frames on receipt.
+  // In a third, forwarding off for all but lan0 (force_forwarding), or on lan0 and then off with
+  // all's forwarding (which turns every device's force_forwarding off).
   nodeSettings: (rng) => ({
-    sysctl: rng() < 0.5 ? ['net.ipv6.conf.lan0.drop_unicast_in_l2_multicast=1'] : [],
+    sysctl: [
+      ...(rng() < 0.5 ? ['net.ipv6.conf.lan0.drop_unicast_in_l2_multicast=1'] : []),
+      ...pick(rng, [[], [], [], [], ['net.ipv6.conf.all.forwarding=0', 'net.ipv6.conf.lan0.force_forwarding=1'],
+        ['net.ipv6.conf.lan0.force_forwarding=1', 'net.ipv6.conf.all.forwarding=0']]),
+    ],
     routes: rng() < 0.5 ? [`2001:db8:30::/48 via 2001:db8:20::2 dev wan0 mtu ${rng() < 0.5 ? 'lock ' : ''}1280`] : [],
   }),
   fragments: () => suiteFragments('ipv6', 'replay6.test.ts', usable, TRAFFIC_FRAGMENTS),

@@ -279,6 +279,9 @@ export function defineReplaySuite(suite: ReplaySuite): void {
           const r = topo.exec(node, 'ip', [...(v6 ? ['-6'] : []), 'route', 'add', ...route.split(' ')]);
           if (r.status !== 0) throw new Error(`ip route add ${route}: ${r.stderr}`);
         }
+        // A setting may make an IPv6 node report group changes (forwarding joins or leaves the
+        // all-routers groups): over before the rules.
+        if (v6 && settings.sysctl.length > 0) settle(topo);
         const r0 = topo.exec(node, restoreTool, ['-w'], emptyTables(TABLES));
         if (r0.status !== 0) throw new Error(r0.stderr);
         // Each table's rules, less any rule the kernel refuses (the generator combines fragments
