@@ -136,7 +136,8 @@ export function applySysctls(host: Host, settings: readonly SysctlSetting[]): Ap
         }
         if (z === 'force_forwarding' && y !== 'default') {
           const on = int(0, 1) === 1;
-          // all's sets every device's; a device's its own.
+          // all's, written, sets every device's (a file lists each device's own value too); a device's its own.
+          if (y === 'all' && !s.explicit) continue;
           const names = y === 'all' ? [...h.interfaces.keys()] : [y];
           if (y !== 'all' && !h.interfaces.has(y)) { skip(`the host model has no interface ${y}`); continue; }
           for (const n of names) iface(n).forceForwarding6 = on;

@@ -131,6 +131,10 @@ describe('sysctl settings', () => {
     expect(fate(['net.ipv6.conf.all.forwarding=0', 'net.ipv6.conf.lan0.force_forwarding=1'], 'wan0')).toBe('dropped');
     expect(fate(['net.ipv6.conf.lan0.force_forwarding=1', 'net.ipv6.conf.all.forwarding=0'], 'lan0')).toBe('dropped');
     expect(fate(['net.ipv6.conf.all.forwarding=0', 'net.ipv6.conf.all.force_forwarding=1'], 'wan0')).toBe('forwarded');
+    // From `sysctl -a` each device's own value stands (all's comes before or after it by name).
+    const file = ['net.ipv6.conf.all.forwarding=0', 'net.ipv6.conf.all.force_forwarding=0', 'net.ipv6.conf.lan0.force_forwarding=1'].map((t, k) => ({ ...parseSysctlArg(t), explicit: false, where: `node.sysctl:${k + 1}` }));
+    const fromFile = applySysctls(h6, [file[2]!, file[0]!, file[1]!]).host;
+    expect([fromFile.forwarding.ipv6, fromFile.interfaces.get('lan0')!.forceForwarding6]).toEqual([false, true]);
   });
 
   it('send_redirects counts when on for all or for the device: turning off all alone leaves the device on, as in the kernel', () => {
