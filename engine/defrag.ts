@@ -52,8 +52,7 @@
  */
 import type { Family, Words } from './net/addr.js';
 import { decodePacket, type Packet } from './packet.js';
-import { finish, sumBytes } from './wire/checksum.js';
-import { readU16, readU32, writeU16 } from './wire/ipv4.js';
+import { fillIpv4Checksum, readU16, readU32, writeU16 } from './wire/ipv4.js';
 
 /** IPv4 defaults (`ipfrag_time`, `ipfrag_high_thresh`, `ipfrag_max_dist`, `sizeof(struct ipq)`). */
 export const IPV4_DEFRAG_DEFAULTS = { timeoutMs: 30_000, highThresh: 4 * 1024 * 1024, maxDist: 64, queueSize: 200 } as const;
@@ -476,8 +475,7 @@ export class Defragmenter {
     out[1] = out[1]! | ecn;
     const pmtu = q.maxDfSize === q.maxSize;
     writeU16(out, 6, pmtu ? 0x4000 : 0);
-    writeU16(out, 10, 0);
-    writeU16(out, 10, finish(sumBytes(out, 0, ihl)));
+    fillIpv4Checksum(out);
     c.ReasmOKs++;
     const packet = rebuild('ipv4', out, head.pkt, last);
     return {

@@ -20,8 +20,7 @@ import { HOOK_OPS, type HookOp } from './hooks.js';
 import { icmpReplyTranslation, isRelatedIcmpError, natInitialized, natPacket, nullBinding, setupNat, type Manip } from './nat.js';
 import { applyMask, formatAddr, formatIPv4, isLinkLocal6, isLoopback6, isMulticast6, isZero, maskFromLength, mcScope6, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
 import { decodePacket, PKT_TYPE, type Packet } from './packet.js';
-import { ipv4ChecksumOk, writeU16 } from './wire/ipv4.js';
-import { finish as finishChecksum, sumBytes } from './wire/checksum.js';
+import { fillIpv4Checksum, ipv4ChecksumOk, writeU16 } from './wire/ipv4.js';
 import { Defragmenter, type ReassemblyRecord } from './defrag.js';
 import type { Ruleset } from './ruleset/model.js';
 import { runTable, type TraceStep } from './traverse.js';
@@ -1131,33 +1130,47 @@ function fragmentsOut4(pkt: Packet, r: ReassemblyRecord | null, mtu: number, gso
     f.set(b.subarray(hlen + from, hlen + from + len), hlen);
     writeU16(f, 2, hlen + len);
     writeU16(f, 6, fragOff);
-    writeU16(f, 10, 0);
-    writeU16(f, 10, finishChecksum(sumBytes(f, 0, hlen)));
+    fillIpv4Checksum(f);
     out.push(f);
     // Every fragment after the first carries only the options with the copied flag.
     if (out.length === 1) optionsFragment(header);
   };
-  if (r !== null && r.pieces.every((p, k) => p.dataLength <= space && ((p.dataLength & 7) === 0 || k === r.pieces.length - 1))) {
-    let off = 0;
-    r.pieces.forEach((p, k) => {
-      piece(off, p.dataLength, (off >> 3) | (k < r.pieces.length - 1 ? 0x2000 : 0));
-      off += p.dataLength;
-    });
+  const { cuts, kept } = fragmentCuts(r, pkt.length - hlen, space);
+  const last = cuts.length - 2;
+  if (kept) {
+    // The fast path: no DF, MF on all but the last.
+    for (let k = 0; k <= last; k += 2) piece(cuts[k]!, cuts[k + 1]!, (cuts[k]! >> 3) | (k < last ? 0x2000 : 0));
     return out;
   }
   const df = r !== null && r.pmtu;
   const frag = (b[6]! << 8) | b[7]!;
   const base = r !== null ? 0 : (frag & 0x1fff) * 8;
   const notLast = r === null && (frag & 0x2000) !== 0;
-  const total = pkt.length - hlen;
+  for (let k = 0; k <= last; k += 2) piece(cuts[k]!, cuts[k + 1]!, ((base + cuts[k]!) >> 3) | (df ? 0x4000 : 0) | (k < last || notLast ? 0x2000 : 0));
+  return out;
+}
+
+/**
+ * Where `ip_do_fragment` / `ip6_fragment` cut `total` bytes of data with `space` bytes of data
+ * per fragment: (offset, length) pairs, flat. A reassembled datagram's original pieces when
+ * each fits and all but the last are multiples of 8 (the fast path over its `frag_list`: `kept`),
+ * else pieces of `space` rounded down to 8 bytes but the last (the slow path).
+ */
+function fragmentCuts(r: ReassemblyRecord | null, total: number, space: number): { cuts: number[]; kept: boolean } {
+  const cuts: number[] = [];
+  const n = r?.pieces.length ?? 0;
+  if (r !== null && r.pieces.every((p, k) => p.dataLength <= space && ((p.dataLength & 7) === 0 || k === n - 1))) {
+    let off = 0;
+    for (const p of r.pieces) { cuts.push(off, p.dataLength); off += p.dataLength; }
+    return { cuts, kept: true };
+  }
   for (let done = 0; done < total;) {
     let len = Math.min(total - done, space);
     if (len < total - done) len &= ~7;
-    const left = total - done - len;
-    piece(done, len, ((base + done) >> 3) | (df ? 0x4000 : 0) | (left > 0 || notLast ? 0x2000 : 0));
+    cuts.push(done, len);
     done += len;
   }
-  return out;
+  return { cuts, kept: false };
 }
 
 /**
@@ -1190,18 +1203,8 @@ function fragmentsOut6(pkt: Packet, r: ReassemblyRecord, mtu: number, id: number
     f.set(b.subarray(hlen + from, hlen + from + len), hlen + 8);
     out.push(f);
   };
-  const total = pkt.length - hlen;
-  if (r.pieces.every((p, k) => p.dataLength <= space && ((p.dataLength & 7) === 0 || k === r.pieces.length - 1))) {
-    let off = 0;
-    r.pieces.forEach((p, k) => { piece(off, p.dataLength, k < r.pieces.length - 1); off += p.dataLength; });
-    return out;
-  }
-  for (let done = 0; done < total;) {
-    let len = Math.min(total - done, space);
-    if (len < total - done) len &= ~7;
-    piece(done, len, done + len < total);
-    done += len;
-  }
+  const { cuts } = fragmentCuts(r, pkt.length - hlen, space);
+  for (let k = 0; k < cuts.length; k += 2) piece(cuts[k]!, cuts[k + 1]!, k < cuts.length - 2);
   return out;
 }
 

@@ -94,6 +94,15 @@ export function applySysctls(host: Host, settings: readonly SysctlSetting[]): Ap
     h.interfaces.set(name, copy);
     return copy;
   };
+  /** Takes a per-device setting off every interface of the copy (each then follows the host's, or is off). */
+  const clearEverywhere = (key: 'forwarding' | 'forceForwarding6'): void => {
+    for (const [name, i] of h.interfaces) {
+      if (i[key] === undefined) continue;
+      const copy = { ...i };
+      delete copy[key];
+      h.interfaces.set(name, copy);
+    }
+  };
   /**
    * `net.ipv4.ip_forward` / `net.ipv4.conf.all.forwarding`: written (`sysctl -w`, a command-line
    * setting), a change sets every device's too (`devinet_sysctl_forward`, `inet_forward_change`;
@@ -102,7 +111,7 @@ export function applySysctls(host: Host, settings: readonly SysctlSetting[]): Ap
    */
   const forward4 = (on: boolean, written: boolean): void => {
     if (written && on !== h.forwarding.ipv4) {
-      for (const [name, i] of h.interfaces) if (i.forwarding !== undefined) { const { forwarding: _, ...rest } = i; h.interfaces.set(name, rest); }
+      clearEverywhere('forwarding');
     }
     h.forwarding.ipv4 = on;
   };
@@ -130,7 +139,7 @@ export function applySysctls(host: Host, settings: readonly SysctlSetting[]): Ap
         if (z === 'forwarding' && y === 'all') {
           const on = int(0, 1) === 1;
           // Written off, it also turns force_forwarding off on every device (addrconf_forward_change).
-          if (!on && s.explicit) for (const [name, i] of h.interfaces) if (i.forceForwarding6 !== undefined) { const { forceForwarding6: _, ...rest } = i; h.interfaces.set(name, rest); }
+          if (!on && s.explicit) clearEverywhere('forceForwarding6');
           h.forwarding.ipv6 = on;
           continue;
         }

@@ -11,6 +11,8 @@ import { loadRuleset } from '../engine/ruleset/load.js';
 import { saveRuleset } from '../engine/ruleset/save.js';
 import { formatConntrackLine } from '../engine/conntrack/format.js';
 import { packet } from './helpers/engine.js';
+import { ipv4Fragments, ipv6Fragments, withIpv4Options } from './helpers/fragments.js';
+import { ipv4ChecksumOk } from '../engine/wire/ipv4.js';
 import { buildPacketBytes, decodePacket, type Packet } from '../engine/packet.js';
 
 const SYN = 0x02, SYNACK = 0x12, ACK = 0x10;
@@ -878,30 +880,9 @@ describe('IPv4 fragmentation on output (ip_do_fragment), as the kernel sent them
   });
   const udp = (dst: string, total: number, id: number, sport: number): Packet => packet({ src: '10.10.0.2', dst, proto: 17, sport, dport: 9, df: false, ipId: id, payload: Uint8Array.from({ length: total - 28 }, (_, i) => (i * 7 + sport) & 255) });
   /** Fragments of `whole` with these data sizes (as a sender cut them). */
-  const cut = (whole: Packet, sizes: number[]): Packet[] => {
-    let off = 0;
-    return sizes.map((n, k) => {
-      const f = new Uint8Array(20 + n);
-      f.set(whole.data.subarray(0, 20));
-      f.set(whole.data.subarray(20 + off, 20 + off + n), 20);
-      const fo = (off >> 3) | (k < sizes.length - 1 ? 0x2000 : 0);
-      f[2] = (20 + n) >> 8; f[3] = (20 + n) & 255; f[6] = fo >> 8; f[7] = fo & 255;
-      f[10] = 0; f[11] = 0;
-      let s = 0;
-      for (let i = 0; i < 20; i += 2) s += (f[i]! << 8) | f[i + 1]!;
-      while (s >> 16) s = (s & 0xffff) + (s >> 16);
-      s = ~s & 0xffff; f[10] = s >> 8; f[11] = s & 255;
-      off += n;
-      return decodePacket('ipv4', f);
-    });
-  };
+  const cut = (whole: Packet, sizes: number[]): Packet[] => ipv4Fragments(whole.data, sizes).map((f) => decodePacket('ipv4', f));
   /** Each fragment's total length, MF, DF and offset (in 8-byte units), and whether its header checksum is right. */
-  const shape = (fs: Uint8Array[] | null) => fs?.map((f) => {
-    let s = 0;
-    for (let i = 0; i < (f[0]! & 15) * 4; i += 2) s += (f[i]! << 8) | f[i + 1]!;
-    while (s >> 16) s = (s & 0xffff) + (s >> 16);
-    return [(f[2]! << 8) | f[3]!, (f[6]! >> 5) & 1, (f[6]! >> 6) & 1, ((f[6]! & 0x1f) << 8) | f[7]!, s === 0xffff];
-  }) ?? null;
+  const shape = (fs: Uint8Array[] | null) => fs?.map((f) => [(f[2]! << 8) | f[3]!, (f[6]! >> 5) & 1, (f[6]! >> 6) & 1, ((f[6]! & 0x1f) << 8) | f[7]!, ipv4ChecksumOk(f)]) ?? null;
 
   it('a datagram without DF longer than the route\'s MTU: pieces of the data space rounded down to 8 bytes, TTL already lowered', () => {
     const e = node();
@@ -933,14 +914,7 @@ describe('IPv4 fragmentation on output (ip_do_fragment), as the kernel sent them
 
   it('later fragments keep only the options with the copied flag (ip_options_fragment)', () => {
     const e = node();
-    const base = udp('10.30.0.9', 1400, 0x6666, 5007).data;
-    const b = new Uint8Array(base.length + 8);
-    b.set(base.subarray(0, 20)); b.set([0x94, 4, 0, 0, 0x0a, 4, 0xab, 0xcd], 20); b.set(base.subarray(20), 28);
-    b[0] = 0x47; b[2] = b.length >> 8; b[3] = b.length & 255; b[10] = 0; b[11] = 0;
-    let s = 0;
-    for (let i = 0; i < 28; i += 2) s += (b[i]! << 8) | b[i + 1]!;
-    while (s >> 16) s = (s & 0xffff) + (s >> 16);
-    s = ~s & 0xffff; b[10] = s >> 8; b[11] = s & 255;
+    const b = withIpv4Options(udp('10.30.0.9', 1400, 0x6666, 5007).data, [0x94, 4, 0, 0, 0x0a, 4, 0xab, 0xcd]);
     const r = e.receive(decodePacket('ipv4', b), 'lan0');
     expect(shape(r.fragments)).toEqual([[1276, 1, 0, 0, true], [160, 0, 0, 156, true]]);
     expect([...r.fragments![0]!.subarray(20, 28)]).toEqual([0x94, 4, 0, 0, 0x0a, 4, 0xab, 0xcd]);
@@ -958,19 +932,7 @@ describe('IPv6 re-fragmentation on output (ip6_fragment), as the kernel sent the
   /** A UDP datagram of `payload` bytes cut into fragments with these data sizes, identification 0x12345678. */
   const fragments = (payload: number, sizes: number[]): Packet[] => {
     const whole = buildPacketBytes({ family: 'ipv6', src: [0x20010db8, 0x100000, 0, 2], dst: [0x20010db8, 0x300000, 0, 5], proto: 17, sport: 5000, dport: 9, payload: Uint8Array.from({ length: payload }, (_, i) => i & 255) });
-    let off = 0;
-    return sizes.map((n, k) => {
-      const f = new Uint8Array(48 + n);
-      f.set(whole.subarray(0, 40));
-      f[6] = 44; f[4] = (8 + n) >> 8; f[5] = (8 + n) & 255;
-      f[40] = 17;
-      const more = k < sizes.length - 1;
-      f[42] = off >> 8; f[43] = (off & 0xf8) | (more ? 1 : 0);
-      f.set([0x12, 0x34, 0x56, 0x78], 44);
-      f.set(whole.subarray(40 + off, 40 + off + n), 48);
-      off += n;
-      return decodePacket('ipv6', f);
-    });
+    return ipv6Fragments(whole, sizes, 0x12345678).map((f) => decodePacket('ipv6', f));
   };
 
   it('a reassembled datagram leaves in its original pieces, with a fragment identification of the node\'s own; an atomic fragment leaves whole, without its fragment header', () => {

@@ -75,13 +75,17 @@ export function emitIpv4(h: Ipv4Header, b: Uint8Array, off = 0, fillChecksum = t
   writeU32(b, off + 12, h.src);
   writeU32(b, off + 16, h.dst);
   b.set(h.options, off + 20);
-  const csum = fillChecksum ? 0 : h.checksum;
-  b[off + 10] = csum >>> 8; b[off + 11] = csum & 0xff;
-  if (fillChecksum) {
-    const c = finish(sumBytes(b, off, off + hl));
-    b[off + 10] = c >>> 8; b[off + 11] = c & 0xff;
-  }
+  if (fillChecksum) fillIpv4Checksum(b, off);
+  else { b[off + 10] = h.checksum >>> 8; b[off + 11] = h.checksum & 0xff; }
   return hl;
+}
+
+/** Computes and writes the header checksum of the IPv4 header at `off` (`ip_send_check`). */
+export function fillIpv4Checksum(b: Uint8Array, off = 0): void {
+  const hl = (b[off]! & 0x0f) * 4;
+  b[off + 10] = 0; b[off + 11] = 0;
+  const c = finish(sumBytes(b, off, off + hl));
+  b[off + 10] = c >>> 8; b[off + 11] = c & 0xff;
 }
 
 /** Whether the header checksum at `off` is correct. */

@@ -6,7 +6,7 @@
  * that are not there.
  */
 import type { Family, Words } from '../../engine/net/addr.js';
-import { finish, sumBytes } from '../../engine/wire/checksum.js';
+import { fillIpv4Checksum } from '../../engine/wire/ipv4.js';
 import { parseIpv6 } from '../../engine/wire/ipv6.js';
 import { checksumOffset, fillL4Checksum } from '../../engine/wire/transport.js';
 
@@ -19,9 +19,7 @@ export function fillChecksums(family: Family, d: Uint8Array): ChecksumFill {
     if (d.length < 20 || d[0]! >>> 4 !== 4) return 'unreadable';
     const hl = (d[0]! & 0x0f) * 4;
     if (hl < 20 || d.length < hl) return 'unreadable';
-    d[10] = 0; d[11] = 0;
-    const c = finish(sumBytes(d, 0, hl));
-    d[10] = c >>> 8; d[11] = c & 0xff;
+    fillIpv4Checksum(d);
     const total = (d[2]! << 8) | d[3]!;
     const frag = ((d[6]! << 8) | d[7]!) & 0x3fff;
     const proto = d[9]!;

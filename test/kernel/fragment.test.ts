@@ -1,7 +1,7 @@
 /**
  * Fragmentation on output, judged by the kernel. IPv4: a client sends datagrams without DF longer
  * than the node's route MTU towards a sink, and datagrams already cut into fragments of random
- * sizes (some with IP options, copied and not); the node forwards them (conntrack on, so that it
+ * sizes (some with IP options, copied and not, some with DF on every fragment); the node forwards them (conntrack on, so that it
  * reassembles the fragmented ones first). What the sink receives (tcpdump on its link) must equal,
  * byte for byte and in order, what `natsim replay --write` writes leaving wan0: the slow path's
  * pieces (data space rounded down to 8 bytes), a reassembled datagram's original pieces when they
@@ -21,103 +21,23 @@ import { encapsulate, LINKTYPE } from '../../sim/capture/link.js';
 import { readCaptureBuffer } from '../../sim/capture/reader.js';
 import { CaptureWriter } from '../../sim/capture/writer.js';
 import { rngFor, type Rng } from './generate.js';
-import { buildTopology, kernelSkipReason, settle, type HostModel, type Topology } from './packet/topology.js';
-import { NO_TCPREPLAY, startTcpdump, stopDump } from './replay/common.js';
+import { buildTopology, kernelSkipReason, settle, type Topology } from './packet/topology.js';
+import { NO_TCPREPLAY, NODE_MAC, routerHost, routerModel, startTcpdump, stopDump, WAN_MAC } from './replay/common.js';
+import { ipv4Fragments, ipv6Fragments, withIpv4Options } from '../helpers/fragments.js';
+import { fillIpv4Checksum } from '../../engine/wire/ipv4.js';
 import { record } from './report.js';
 import { activeSeeds } from './seeds.js';
 
 const SKIP = kernelSkipReason() ?? (process.env.NATSIM_KERNEL_REQUIRED ? null : NO_TCPREPLAY);
-const NODE_MAC = '02:00:00:00:00:01', WAN_MAC = '02:00:00:00:00:03';
 const CLIENT_FRAME = { src: Uint8Array.of(2, 0, 0, 0, 0, 2), dst: Uint8Array.of(2, 0, 0, 0, 0, 1) };
 /** Datagrams per case. */
 const DATAGRAMS = 40;
 
-const MODEL6: HostModel = {
-  name: 'fragment6',
-  rules: ['empty.rules'],
-  ipv6: true,
-  node: {
-    forwarding: true,
-    bridgeNfCallIptables: false,
-    interfaces: [{ name: 'lan0', addresses: ['2001:db8:10::1/64'] }, { name: 'wan0', addresses: ['2001:db8:20::1/64'] }],
-    bridges: [],
-    routes: [{ to: 'default', via: '2001:db8:20::2' }],
-  },
-  neighbours: [
-    { name: 'client', address: '2001:db8:10::2/64', attach: 'lan0', gateway: '2001:db8:10::1' },
-    { name: 'sink', address: '2001:db8:20::2/64', attach: 'wan0', gateway: '2001:db8:20::1' },
-  ],
-};
-const host6 = (mtu: number) => ({
-  interfaces: [{ name: 'lan0', addrs: ['2001:db8:10::1/64'], mac: NODE_MAC }, { name: 'wan0', addrs: ['2001:db8:20::1/64'], mac: WAN_MAC }],
-  routes: ['default via 2001:db8:20::2 dev wan0', `2001:db8:30::/48 via 2001:db8:20::2 dev wan0 mtu ${mtu}`],
-  forwarding: true,
-});
 const RULES6 = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -d 2001:db8:30::/48 -m conntrack --ctstate NEW,ESTABLISHED,INVALID -j ACCEPT\n-A FORWARD -m conntrack --ctstate NEW,ESTABLISHED,INVALID -j ACCEPT\nCOMMIT\n';
 
-const MODEL: HostModel = {
-  name: 'fragment',
-  rules: ['empty.rules'],
-  node: {
-    forwarding: true,
-    bridgeNfCallIptables: false,
-    interfaces: [{ name: 'lan0', addresses: ['10.10.0.1/16'] }, { name: 'wan0', addresses: ['10.20.0.1/24'] }],
-    bridges: [],
-    routes: [{ to: 'default', via: '10.20.0.2' }],
-  },
-  neighbours: [
-    { name: 'client', address: '10.10.0.2/16', attach: 'lan0', gateway: '10.10.0.1' },
-    { name: 'sink', address: '10.20.0.2/24', attach: 'wan0', gateway: '10.20.0.1' },
-  ],
-};
-/** natsim's node: the same, with the route MTU the case sets. */
-const host = (mtu: number) => ({
-  interfaces: [{ name: 'lan0', addrs: ['10.10.0.1/16'], mac: NODE_MAC }, { name: 'wan0', addrs: ['10.20.0.1/24'], mac: WAN_MAC }],
-  routes: ['default via 10.20.0.2 dev wan0', `10.30.0.0/16 via 10.20.0.2 dev wan0 mtu ${mtu}`],
-  forwarding: true,
-});
 const RULES = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -m conntrack --ctstate NEW,ESTABLISHED,INVALID -j ACCEPT\nCOMMIT\n';
 
 const addr = (s: string): number[] => [parseIPv4Strict(s)!];
-
-/** An IPv4 header checksum filled in place. */
-function headerSum(b: Uint8Array): void {
-  const hlen = (b[0]! & 15) * 4;
-  b[10] = 0; b[11] = 0;
-  let s = 0;
-  for (let i = 0; i < hlen; i += 2) s += (b[i]! << 8) | b[i + 1]!;
-  while (s >> 16) s = (s & 0xffff) + (s >> 16);
-  s = ~s & 0xffff;
-  b[10] = s >> 8; b[11] = s & 255;
-}
-
-/** `b` with IP options `opts` (a multiple of 4 bytes) after its 20-byte header. */
-function withOptions(b: Uint8Array, opts: readonly number[]): Uint8Array {
-  const out = new Uint8Array(b.length + opts.length);
-  out.set(b.subarray(0, 20));
-  out.set(opts, 20);
-  out.set(b.subarray(20), 20 + opts.length);
-  out[0] = 0x45 + opts.length / 4;
-  out[2] = out.length >> 8; out[3] = out.length & 255;
-  headerSum(out);
-  return out;
-}
-
-/** `whole` cut into fragments with these data sizes (each but the last a multiple of 8). */
-function cut(whole: Uint8Array, sizes: readonly number[]): Uint8Array[] {
-  const hlen = (whole[0]! & 15) * 4;
-  let off = 0;
-  return sizes.map((n, k) => {
-    const f = new Uint8Array(hlen + n);
-    f.set(whole.subarray(0, hlen));
-    f.set(whole.subarray(hlen + off, hlen + off + n), hlen);
-    const fo = (off >> 3) | (k < sizes.length - 1 ? 0x2000 : 0);
-    f[2] = (hlen + n) >> 8; f[3] = (hlen + n) & 255; f[6] = fo >> 8; f[7] = fo & 255;
-    headerSum(f);
-    off += n;
-    return f;
-  });
-}
 
 /** The case's datagrams, as the client's frames. */
 function datagrams(rng: Rng): Uint8Array[] {
@@ -131,8 +51,11 @@ function datagrams(rng: Rng): Uint8Array[] {
     // Whole datagrams fit the client's 1500-byte link (its veth drops longer frames).
     const total = fragmented ? 600 + Math.floor(rng() * 3000) : 1200 + Math.floor(rng() * (301 - opts.length));
     let b = buildPacketBytes({ src: addr('10.10.0.2'), dst: addr(dst), proto: 17, sport: 1024 + k, dport: 9, df: false, ipId: Math.floor(rng() * 65536), payload: Uint8Array.from({ length: total - 28 }, () => Math.floor(rng() * 256)) });
-    if (opts.length > 0) b = withOptions(b, opts);
+    if (opts.length > 0) b = withIpv4Options(b, opts);
     if (!fragmented) { frames.push(b); continue; }
+    // Now and then DF on every fragment: the reassembled datagram keeps it (IPSKB_FRAG_PMTU), and
+    // one whose largest fragment does not fit the way out is refused (fragmentation needed).
+    if (rng() < 0.25) { b[6] = b[6]! | 0x40; fillIpv4Checksum(b); }
     const hlen = (b[0]! & 15) * 4;
     const sizes: number[] = [];
     for (let left = b.length - hlen; left > 0;) {
@@ -141,7 +64,7 @@ function datagrams(rng: Rng): Uint8Array[] {
       sizes.push(n);
       left -= n;
     }
-    frames.push(...cut(b, sizes));
+    frames.push(...ipv4Fragments(b, sizes));
   }
   return frames.map((d) => encapsulate(LINKTYPE.ETHERNET, 'ipv4', d, { ethernet: CLIENT_FRAME }));
 }
@@ -154,21 +77,14 @@ function datagrams6(rng: Rng): Uint8Array[] {
     const total = 700 + Math.floor(rng() * 3000);
     const b = buildPacketBytes({ family: 'ipv6', src: parseIPv6('2001:db8:10::2')!, dst: parseIPv6(dst)!, proto: 17, sport: 1024 + k, dport: 9, payload: Uint8Array.from({ length: total - 48 }, () => Math.floor(rng() * 256)) });
     const id = Math.floor(rng() * 2 ** 32);
-    const data = b.subarray(40);
-    for (let off = 0; off < data.length;) {
+    const sizes: number[] = [];
+    for (let left = b.length - 40; left > 0;) {
       // Pieces of 8-byte multiples, at least 1232 bytes (1280 with the headers) but the last.
-      const n = Math.min(data.length - off, 8 * (154 + Math.floor(rng() * 27)));
-      const f = new Uint8Array(48 + n);
-      f.set(b.subarray(0, 40));
-      f[6] = 44; f[4] = (8 + n) >> 8; f[5] = (8 + n) & 255;
-      f[40] = 17;
-      const more = off + n < data.length;
-      f[42] = off >> 8; f[43] = (off & 0xf8) | (more ? 1 : 0);
-      f[44] = id >>> 24; f[45] = (id >>> 16) & 255; f[46] = (id >>> 8) & 255; f[47] = id & 255;
-      f.set(data.subarray(off, off + n), 48);
-      frames.push(f);
-      off += n;
+      const n = Math.min(left, 8 * (154 + Math.floor(rng() * 27)));
+      sizes.push(n);
+      left -= n;
     }
+    frames.push(...ipv6Fragments(b, sizes, id));
   }
   return frames.map((d) => encapsulate(LINKTYPE.ETHERNET, 'ipv6', d, { ethernet: CLIENT_FRAME }));
 }
@@ -205,7 +121,7 @@ describe.skipIf(SKIP !== null)(SKIP ? `IPv4 fragmentation on output — skipped:
       const rng = rngFor(seed, v6 ? 'fragment6' : 'fragment');
       const mtu = v6 ? [1280, 1400][Math.floor(rng() * 2)]! : [576, 1000, 1280, 1400][Math.floor(rng() * 4)]!;
       topo?.destroy();
-      topo = buildTopology(v6 ? MODEL6 : MODEL, scratch);
+      topo = buildTopology(routerModel(v6 ? 'fragment6' : 'fragment', family), scratch);
       const t = topo;
       const ex = (ns: string, cmd: string, args: string[], input?: string): void => {
         const r = t.exec(ns, cmd, args, input);
@@ -230,7 +146,7 @@ describe.skipIf(SKIP !== null)(SKIP ? `IPv4 fragmentation on output — skipped:
       await new Promise((r) => setTimeout(r, 300));
       await stopDump(dump);
       const hostFile = join(scratch, `${seed}-host.json`);
-      writeFileSync(hostFile, JSON.stringify(v6 ? host6(mtu) : host(mtu)));
+      writeFileSync(hostFile, JSON.stringify(routerHost(family, [v6 ? `2001:db8:30::/48 via 2001:db8:20::2 dev wan0 mtu ${mtu}` : `10.30.0.0/16 via 10.20.0.2 dev wan0 mtu ${mtu}`])));
       const status = await main(['replay', input, '--rules', join(scratch, v6 ? 'node6.rules' : 'node.rules'), '--host', hostFile, '--iface-map', 'x=lan0', '--direction', 'in', '--write', written, '--summary', '--no-color'], { out: () => {}, err: () => {} });
       expect(status).toBe(0);
       const kernel = leaving(sinkFile, family), natsim = leaving(written, family);

@@ -37,7 +37,7 @@ import { parseIPv4Strict } from '../../engine/net/addr.js';
 import { encapsulate, LINKTYPE } from '../../sim/capture/link.js';
 import type { Fragment, Rng } from './generate.js';
 import type { HostModel } from './packet/topology.js';
-import { defineReplaySuite, macOf, NODE_MAC, pick, suiteFragments, WAN_MAC, WAN_MAC_BYTES, type ReplayCapture } from './replay/common.js';
+import { defineReplaySuite, macOf, pick, routerHost, routerModel, suiteFragments, WAN_MAC_BYTES, type ReplayCapture } from './replay/common.js';
 
 /** Destinations of client frames not addressed to lan0, and their source (the capture writer's default). */
 const OTHER_MAC = Uint8Array.of(2, 0, 0, 0, 0, 0x99);
@@ -50,28 +50,9 @@ const PACKETS = 300;
 /** Cases per seed (each its own rules and capture). */
 const VARIANTS = 4;
 
-const MODEL: HostModel = {
-  name: 'replay-router',
-  // An empty filter table to start with (each case restores its own rules).
-  rules: ['empty.rules'],
-  node: {
-    forwarding: true,
-    bridgeNfCallIptables: false,
-    interfaces: [{ name: 'lan0', addresses: ['10.10.0.1/16'] }, { name: 'wan0', addresses: ['10.20.0.1/24'] }],
-    bridges: [],
-    routes: [{ to: 'default', via: '10.20.0.2' }],
-  },
-  neighbours: [
-    { name: 'client', address: '10.10.0.2/16', attach: 'lan0', gateway: '10.10.0.1' },
-    { name: 'sink', address: '10.20.0.2/24', attach: 'wan0', gateway: '10.20.0.1' },
-  ],
-};
+const MODEL: HostModel = routerModel('replay-router', 'ipv4');
 /** The same node for natsim (`--host`). */
-const HOST = {
-  interfaces: [{ name: 'lan0', addrs: ['10.10.0.1/16'], mac: NODE_MAC }, { name: 'wan0', addrs: ['10.20.0.1/24'], mac: WAN_MAC }],
-  routes: ['default via 10.20.0.2 dev wan0'],
-  forwarding: true,
-};
+const HOST = routerHost('ipv4');
 
 /**
  * The capture's sources: five random addresses of 10.10/16 per case, so that no case meets

@@ -35,7 +35,7 @@ import { parseIPv6 } from '../../engine/net/addr.js';
 import { encapsulate, LINKTYPE } from '../../sim/capture/link.js';
 import type { Fragment, Rng } from './generate.js';
 import type { HostModel } from './packet/topology.js';
-import { defineReplaySuite, macOf, NODE_MAC, pick, suiteFragments, WAN_MAC, WAN_MAC_BYTES, type ReplayCapture } from './replay/common.js';
+import { defineReplaySuite, macOf, pick, routerHost, routerModel, suiteFragments, WAN_MAC_BYTES, type ReplayCapture } from './replay/common.js';
 
 /** Packets of the client's first batch. */
 const PACKETS = 300;
@@ -50,29 +50,9 @@ const VARIANTS = 4;
  */
 const TIMING = { packetUs: 1, batchGapMs: 700, waitMs: 700 };
 
-const MODEL: HostModel = {
-  name: 'replay6-router',
-  // An empty IPv4 filter table (each case restores its own IPv6 rules).
-  rules: ['empty.rules'],
-  ipv6: true,
-  node: {
-    forwarding: true,
-    bridgeNfCallIptables: false,
-    interfaces: [{ name: 'lan0', addresses: ['2001:db8:10::1/64'] }, { name: 'wan0', addresses: ['2001:db8:20::1/64'] }],
-    bridges: [],
-    routes: [{ to: 'default', via: '2001:db8:20::2' }],
-  },
-  neighbours: [
-    { name: 'client', address: '2001:db8:10::2/64', attach: 'lan0', gateway: '2001:db8:10::1' },
-    { name: 'sink', address: '2001:db8:20::2/64', attach: 'wan0', gateway: '2001:db8:20::1' },
-  ],
-};
+const MODEL: HostModel = routerModel('replay6-router', 'ipv6');
 /** The same node for natsim (`--host`). */
-const HOST = {
-  interfaces: [{ name: 'lan0', addrs: ['2001:db8:10::1/64'], mac: NODE_MAC }, { name: 'wan0', addrs: ['2001:db8:20::1/64'], mac: WAN_MAC }],
-  routes: ['default via 2001:db8:20::2 dev wan0'],
-  forwarding: true,
-};
+const HOST = routerHost('ipv6');
 
 /**
  * The capture's sources: five random addresses of 2001:db8:10::/64 per case (never the node's

@@ -42,6 +42,47 @@ export const NODE_MAC = '02:00:00:00:00:01';
 /** wan0's MAC address, which the answers from the far side are sent to. */
 export const WAN_MAC = '02:00:00:00:00:03';
 export const WAN_MAC_BYTES = Uint8Array.of(2, 0, 0, 0, 0, 3);
+
+/** The router node the capture-replay and fragmentation suites build, per family: its addresses. */
+const ROUTER = {
+  ipv4: { lan: '10.10.0.1', wan: '10.20.0.1', client: '10.10.0.2', sink: '10.20.0.2', lanLen: 16, wanLen: 24 },
+  ipv6: { lan: '2001:db8:10::1', wan: '2001:db8:20::1', client: '2001:db8:10::2', sink: '2001:db8:20::2', lanLen: 64, wanLen: 64 },
+} as const;
+
+/**
+ * That node as a host model: lan0 to a client, wan0 to a sink, the default route through the
+ * sink, an empty ruleset to start with (each case restores its own); IPv6 on for an IPv6 node.
+ */
+export function routerModel(name: string, family: Family): HostModel {
+  const a = ROUTER[family];
+  return {
+    name,
+    rules: ['empty.rules'],
+    ...(family === 'ipv6' ? { ipv6: true } : {}),
+    node: {
+      forwarding: true,
+      bridgeNfCallIptables: false,
+      interfaces: [{ name: 'lan0', addresses: [`${a.lan}/${a.lanLen}`] }, { name: 'wan0', addresses: [`${a.wan}/${a.wanLen}`] }],
+      bridges: [],
+      routes: [{ to: 'default', via: a.sink }],
+    },
+    neighbours: [
+      { name: 'client', address: `${a.client}/${a.lanLen}`, attach: 'lan0', gateway: a.lan },
+      { name: 'sink', address: `${a.sink}/${a.wanLen}`, attach: 'wan0', gateway: a.wan },
+    ],
+  };
+}
+
+/** The same node for natsim (`--host`), with the MAC addresses the suites give it, and `routes` besides the default route. */
+export function routerHost(family: Family, routes: readonly string[] = []): { interfaces: { name: string; addrs: string[]; mac: string }[]; routes: string[]; forwarding: boolean } {
+  const a = ROUTER[family];
+  return {
+    interfaces: [{ name: 'lan0', addrs: [`${a.lan}/${a.lanLen}`], mac: NODE_MAC }, { name: 'wan0', addrs: [`${a.wan}/${a.wanLen}`], mac: WAN_MAC }],
+    routes: [`default via ${a.sink} dev wan0`, ...routes],
+    forwarding: true,
+  };
+}
+
 /** The tables every case restores rules into. */
 const TABLES = ['raw', 'mangle', 'nat', 'filter'];
 
