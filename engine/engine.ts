@@ -207,7 +207,10 @@ export class Engine {
       this.compiled = compileRuleset(o.ruleset);
     }
     this.checksumsOffloaded = o.checksumsOffloaded ?? false;
-    this.conntrack = new ConntrackTable(this.checksumsOffloaded ? { checksum: false, ...o.conntrack } : o.conntrack ?? {});
+    // The table's tuple hash is seeded from a generator of its own (the kernel seeds its
+    // conntrack hash at boot), so that the statistic match's draws stay as they were.
+    const hashSeed = seedrandom(`${o.seed ?? 'natsim'}/conntrack hash`).int32();
+    this.conntrack = new ConntrackTable({ hashSeed, ...(this.checksumsOffloaded ? { checksum: false } : {}), ...o.conntrack });
     this.now = o.startMs ?? 0;
     this.trace = o.trace ?? false;
     this.generatedCode = o.generatedCode ?? true;

@@ -212,12 +212,13 @@ export async function main(rawArgv: string[], streams: Streams = defaultStreams)
       .option('strict', { describe: 'stop at the first packet that cannot be decoded', type: 'boolean', default: false })
       .option('seed', { describe: 'seed of the random generator', type: 'string', default: 'natsim' })
       .option('conntrack-max', { describe: "the node's nf_conntrack_max (default 262,144; 0 means no limit)", type: 'number' })
+      .option('conntrack-buckets', { describe: "the node's nf_conntrack_buckets, the conntrack hash table's size (default 262,144): a full table early-drops only from the 8 buckets after a new connection's, so a limit far below the bucket count refuses most new connections past it, as on a node", type: 'number' })
       .example('$0 replay dns.pcap --scenario kube-seed --write out.pcapng', 'DNS to the kube-dns cluster IP through the seed node'),
     async (a) => {
       await runReplay({
         capture: a.capture as string, rules: a.rules as string[], ...(a.scenario ? { scenario: a.scenario } : {}), ...(a.host ? { host: a.host } : {}), ...(a.routes ? { routes: a.routes } : {}), ...sysctlArgs(a),
         ifaceMap: a['iface-map'] as string[], direction: a.direction as 'in' | 'out' | 'auto', ...(a.write ? { write: a.write } : {}), writeDropped: a['write-dropped'], asCaptured: a['as-captured'], offloadedChecksums: a['offloaded-checksums'],
-        ...(a['save-counters'] ? { saveCounters: a['save-counters'] } : {}), ...(a['conntrack-max'] !== undefined ? { conntrackMax: conntrackMaxOption(a['conntrack-max']) } : {}), trace: a.trace, summary: a.summary, json: a.json, ndjson: a.ndjson, strict: a.strict, seed: a.seed,
+        ...(a['save-counters'] ? { saveCounters: a['save-counters'] } : {}), ...(a['conntrack-max'] !== undefined ? { conntrackMax: conntrackMaxOption(a['conntrack-max']) } : {}), ...(a['conntrack-buckets'] !== undefined ? { conntrackBuckets: conntrackBucketsOption(a['conntrack-buckets']) } : {}), trace: a.trace, summary: a.summary, json: a.json, ndjson: a.ndjson, strict: a.strict, seed: a.seed,
       }, streams, colours(process.stdout, argv.includes('--no-color')));
     })
     .command('scenarios', 'list the built-in scenarios', () => undefined, () => { streams.out(listScenarios().join('\n') + '\n'); })
@@ -261,6 +262,12 @@ const SYSCTL_FILE_OPTION = { describe: 'the node\'s settings as `sysctl -a` prin
 function sysctlArgs(a: { sysctl?: unknown; 'sysctl-file'?: unknown }): { sysctl?: string[]; sysctlFiles?: string[] } {
   const s = (a.sysctl ?? []) as string[], f = (a['sysctl-file'] ?? []) as string[];
   return { ...(s.length ? { sysctl: s } : {}), ...(f.length ? { sysctlFiles: f } : {}) };
+}
+
+/** `--conntrack-buckets`: a whole number from 1 up (the kernel rounds it up to a multiple of 512). */
+function conntrackBucketsOption(v: number): number {
+  if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) throw new NatsimError('USAGE', `--conntrack-buckets ${v}: expected a whole number of hash buckets, at least 1`, {}, EXIT_BAD_INPUT);
+  return v;
 }
 
 /** `--conntrack-max`: a whole number from 0 (no limit) up. */

@@ -184,6 +184,9 @@ export function applySysctls(host: Host, settings: readonly SysctlSetting[]): Ap
     const nf = b === 'netfilter' && c.length === 3 ? x! : b === 'nf_conntrack_max' && c.length === 2 ? b : null;
     if (nf === null) { skip('not a setting natsim models'); continue; }
     if (nf === 'nf_conntrack_max') conntrack.max = int(0, 2 ** 31 - 1);
+    // The hash table's size (the kernel rounds it up to whole pages of bucket heads): which
+    // buckets early drop searches when the table is full.
+    else if (nf === 'nf_conntrack_buckets') conntrack.buckets = int(1, 2 ** 31 - 1);
     else if (nf === 'nf_conntrack_tcp_max_retrans') conntrack.tcpMaxRetrans = int(0, 255);
     else if (nf in SWITCH_KEYS) conntrack[SWITCH_KEYS[nf]!] = int(0, 1) === 1;
     else if (nf in TIMEOUT_KEYS) conntrack[TIMEOUT_KEYS[nf]!] = int(1, 2 ** 31 - 1);
@@ -196,7 +199,7 @@ export function applySysctls(host: Host, settings: readonly SysctlSetting[]): Ap
 /** A note on stderr's line for the keys a file gave that natsim does not model (empty when none). */
 export function ignoredNote(ignored: readonly { key: string; why: string }[]): string {
   if (ignored.length === 0) return '';
-  const models = 'net.ipv4.ip_forward, net.ipv4.conf.{all,DEV}.{forwarding,route_localnet,rp_filter,send_redirects,drop_unicast_in_l2_multicast}, net.ipv6.conf.all.forwarding, net.ipv6.conf.{all,DEV}.force_forwarding, net.ipv6.conf.DEV.drop_unicast_in_l2_multicast, net.netfilter.nf_conntrack_{max,checksum,tcp_loose,tcp_be_liberal,tcp_ignore_invalid_rst,tcp_max_retrans,*_timeout*}';
+  const models = 'net.ipv4.ip_forward, net.ipv4.conf.{all,DEV}.{forwarding,route_localnet,rp_filter,send_redirects,drop_unicast_in_l2_multicast}, net.ipv6.conf.all.forwarding, net.ipv6.conf.{all,DEV}.force_forwarding, net.ipv6.conf.DEV.drop_unicast_in_l2_multicast, net.netfilter.nf_conntrack_{max,buckets,checksum,tcp_loose,tcp_be_liberal,tcp_ignore_invalid_rst,tcp_max_retrans,*_timeout*}';
   const byWhy = new Map<string, string[]>();
   for (const g of ignored) {
     const list = byWhy.get(g.why) ?? [];

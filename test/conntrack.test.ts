@@ -1,6 +1,6 @@
 /** Conntrack: tuples, the table (lookup, confirm, clashes, expiry, table full), UDP, ICMP, ICMPv6, generic, `conntrack -L` lines. */
 import { describe, expect, it } from 'vitest';
-import { ConntrackTable, NodeIndex, packetTuple, tupleOf, type CtResult } from '../engine/conntrack/table.js';
+import { ConntrackTable, NodeIndex, bucketOf, conntrackBuckets, packetTuple, tupleOf, type CtResult } from '../engine/conntrack/table.js';
 import { CTINFO, IPS, counterOf, remainingSeconds, type ConntrackEntry, type CtPacket } from '../engine/conntrack/entry.js';
 import {
   icmpTuple, invertTuple, makeTuple, readTuple, tupleEqual, tupleHash, tupleKey,
@@ -27,6 +27,37 @@ function pass(t: ConntrackTable, p: CtPacket, now: number): CtResult {
     if (c.kind === 'drop') throw new Error(c.reason);
   }
   return r;
+}
+
+/** The hash seed the early-drop tests give their tables, and their bucket count. */
+const SEED = 99;
+const BUCKETS = 512;
+
+/** The hash buckets of an entry's two nodes (original, reply) in a table seeded `SEED`. */
+function nodeBuckets(e: ConntrackEntry, buckets = BUCKETS): number[] {
+  return [tupleOf(e, 0), tupleOf(e, 1)].map((t) => bucketOf(tupleHash(t, SEED), buckets));
+}
+
+/** The buckets early drop searches for a new flow `p` (its original tuple's bucket and the 7 after). */
+function walkOf(p: CtPacket, buckets = BUCKETS): number[] {
+  const b = bucketOf(tupleHash(packetTuple(p)!, SEED), buckets);
+  return Array.from({ length: 8 }, (_, k) => (b + k) % buckets);
+}
+
+/**
+ * A new UDP flow from `src` whose early-drop walk meets a node of `target` and no node of any
+ * entry in `others` (`target` null: meets none of them).
+ */
+function flowMeeting(target: ConntrackEntry | null, others: readonly ConntrackEntry[], src = '10.0.9.9', buckets = BUCKETS): CtPacket {
+  const avoid = new Set(others.filter((e) => e !== target).flatMap((e) => nodeBuckets(e, buckets)));
+  const want = target ? new Set(nodeBuckets(target, buckets)) : null;
+  for (let port = 1; port < 65536; port++) {
+    const p = udp(`${src}:${port}`, '10.0.0.2:99');
+    const walk = walkOf(p, buckets);
+    if (walk.some((b) => avoid.has(b))) continue;
+    if (want ? walk.some((b) => want.has(b)) : true) return p;
+  }
+  throw new Error('no such flow');
 }
 
 describe('tuples', () => {
@@ -265,52 +296,113 @@ describe('table', () => {
     expect([remainingSeconds(gre, 2), !!(gre.status & IPS.ASSURED)]).toEqual([180, true]);
   });
 
-  it('when full, the oldest unassured entry is evicted, else the packet is dropped', () => {
-    const t = new ConntrackTable({ max: 2 });
+  it('when full, early drop kills the unassured entries of the first of 8 buckets from the new tuple\'s that has any, else the packet is dropped', () => {
+    const t = new ConntrackTable({ max: 2, buckets: BUCKETS, hashSeed: SEED });
     const a = tracked(pass(t, udp('10.0.0.1:1', '10.0.0.2:2'), 0)).entry;
     const b = tracked(pass(t, udp('10.0.0.1:3', '10.0.0.2:4'), 0)).entry;
-    const c = tracked(pass(t, udp('10.0.0.1:5', '10.0.0.2:6'), 0)).entry;
-    expect(t.list(0)).toEqual([b, c]);
-    expect(a.status & IPS.DYING).toBeTruthy();
+    // A new flow whose 8 buckets hold none of a's or b's nodes: nothing to drop, the packet goes.
+    expect(t.in(flowMeeting(null, [a, b]), 0)).toEqual({ kind: 'drop', reason: 'nf_conntrack: table full, dropping packet' });
+    expect([t.stats.tableFull, t.stats.earlyDrop, t.count]).toEqual([1, 0, 2]);
+    // One whose buckets meet b's: b goes (not the older a).
+    const c = tracked(pass(t, flowMeeting(b, [a, b]), 0)).entry;
+    expect(t.list(0)).toEqual([a, c]);
+    expect(b.status & IPS.DYING).toBeTruthy();
     expect(t.stats.earlyDrop).toBe(1);
-    for (const e of [b, c]) e.status |= IPS.ASSURED;
-    expect(t.in(udp('10.0.0.1:7', '10.0.0.2:8'), 0)).toEqual({ kind: 'drop', reason: 'nf_conntrack: table full, dropping packet' });
+    // An assured entry is not taken: the packet is dropped though its buckets meet a.
+    a.status |= IPS.ASSURED;
+    expect(t.in(flowMeeting(a, [a, c]), 0).kind).toBe('drop');
     // Packets of existing connections still pass, and expired entries make room again.
-    expect(t.in(udp('10.0.0.2:4', '10.0.0.1:3'), 0).kind).toBe('tracked');
-    expect(t.in(udp('10.0.0.1:7', '10.0.0.2:8'), 31_000).kind).toBe('tracked');
+    expect(t.in(udp('10.0.0.2:2', '10.0.0.1:1'), 0).kind).toBe('tracked');
+    expect(t.in(flowMeeting(null, [a, c]), 31_000).kind).toBe('tracked');
+  });
+
+  it('early drop takes every unassured entry of the bucket it stops at, so the table falls below its limit', () => {
+    const t = new ConntrackTable({ max: 3, buckets: BUCKETS, hashSeed: SEED });
+    // Two entries with a node in one bucket, and a third elsewhere.
+    const first = tracked(pass(t, udp('10.0.0.1:1', '10.0.0.2:2'), 0)).entry;
+    const shared = nodeBuckets(first)[0]!;
+    let second: ConntrackEntry | null = null;
+    for (let port = 3; second === null; port++) {
+      const p = udp(`10.0.0.1:${port}`, '10.0.0.2:2');
+      if (bucketOf(tupleHash(packetTuple(p)!, SEED), BUCKETS) === shared) second = tracked(pass(t, p, 0)).entry;
+    }
+    const third = tracked(pass(t, flowMeeting(null, [first, second]), 0)).entry;
+    expect(t.count).toBe(3);
+    // A new flow whose walk meets that bucket before any other node: both of its entries go.
+    let p: CtPacket | null = null;
+    for (let port = 1; p === null; port++) {
+      const q = udp(`10.0.8.8:${port}`, '10.0.0.2:99');
+      const walk = walkOf(q);
+      const firstHit = walk.find((bk) => [first, second, third].some((e) => nodeBuckets(e).includes(bk)));
+      if (firstHit === shared && !walk.slice(0, walk.indexOf(shared) + 1).some((bk) => nodeBuckets(third).includes(bk))) p = q;
+    }
+    const fourth = tracked(pass(t, p, 0)).entry;
+    expect(t.stats.earlyDrop).toBe(2);
+    expect(t.list(0)).toEqual([third, fourth]);
+    expect([first.status & IPS.DYING, second.status & IPS.DYING].every(Boolean)).toBe(true);
+  });
+
+  it('with the default 262,144 buckets and a small nf_conntrack_max, most new connections past the limit are dropped (8 buckets mostly hold nothing)', () => {
+    const t = new ConntrackTable({ max: 300 });
+    expect(t.buckets).toBe(262144);
+    for (let i = 0; i < 300; i++) pass(t, udp(`10.0.1.${i & 255}:${1000 + i}`, '10.0.0.2:53'), 0);
+    let tracked = 0;
+    for (let i = 0; i < 2000; i++) if (pass(t, udp(`10.0.2.${i & 255}:${2000 + i}`, '10.0.0.2:53'), 0).kind === 'tracked') tracked++;
+    // 600 nodes in 262,144 buckets: a walk of 8 meets one with probability ≈ 1.8%.
+    expect(tracked).toBeLessThan(100);
+    expect(t.stats.tableFull).toBe(2000 - tracked);
+    // With as many buckets as entries (the kernel's default ratio) nearly every one finds room.
+    const u = new ConntrackTable({ max: 300, buckets: 300 });
+    for (let i = 0; i < 300; i++) pass(u, udp(`10.0.1.${i & 255}:${1000 + i}`, '10.0.0.2:53'), 0);
+    let roomy = 0;
+    for (let i = 0; i < 2000; i++) if (pass(u, udp(`10.0.2.${i & 255}:${2000 + i}`, '10.0.0.2:53'), 0).kind === 'tracked') roomy++;
+    expect(roomy).toBeGreaterThan(1500);
+  });
+
+  it('the bucket of a hash is reciprocal_scale exactly, and bucket counts round up to whole pages of heads', () => {
+    let x = 12345;
+    for (let k = 0; k < 5000; k++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      const h = k < 4 ? [0, 1, 0xffffffff, 0x80000000][k]! : x;
+      const n = k % 3 === 0 ? 2 ** 31 - 1 - (k % 7) : 1 + (Math.imul(x, 2654435761) >>> 1) % (2 ** 31 - 1);
+      expect(bucketOf(h, n)).toBe(Number((BigInt(h) * BigInt(n)) >> 32n));
+    }
+    expect([1, 300, 512, 513, 262144].map(conntrackBuckets)).toEqual([512, 512, 512, 1024, 262144]);
   });
 
   it('recycleDropped: an early-dropped entry is reused only after the caller says nobody holds it, and comes back as new', () => {
-    const t = new ConntrackTable({ max: 2, recycleDropped: true });
+    const t = new ConntrackTable({ max: 2, buckets: BUCKETS, hashSeed: SEED, recycleDropped: true });
     const a = tracked(pass(t, udp('10.0.0.1:1', '10.0.0.2:2'), 0)).entry;
     pass(t, udp('10.0.0.2:2', '10.0.0.1:1'), 1);
     a.mark = 7;
     a.note = 'held';
     const aLine = formatConntrackLine(a, 1);
     const b = tracked(pass(t, udp('10.0.0.1:3', '10.0.0.2:4'), 2)).entry;
-    // a is the oldest unassured entry: dropped for c, and still what it was (a packet may hold it).
-    const c = tracked(pass(t, udp('10.0.0.1:5', '10.0.0.2:6'), 3)).entry;
+    // c's walk meets a: a is dropped for c, and still what it was (a packet may hold it).
+    const c = tracked(pass(t, flowMeeting(a, [a, b], '10.0.9.1'), 3)).entry;
     expect(c).not.toBe(a);
     expect(a.status & IPS.DYING).toBeTruthy();
     expect(formatConntrackLine(a, 1)).toBe(aLine);
     expect(t.stats.earlyDrop).toBe(1);
     // b dropped before recycleDropped(): d is still a fresh object.
-    const d = tracked(pass(t, udp('10.0.0.1:7', '10.0.0.2:8'), 4)).entry;
+    const d = tracked(pass(t, flowMeeting(b, [b, c], '10.0.9.2'), 4)).entry;
     expect([d === a, d === b, t.stats.earlyDrop]).toEqual([false, false, 2]);
     t.recycleDropped();
-    expect(tracked(pass(t, udp('10.0.0.1:11', '10.0.0.2:12'), 5)).entry).toBe(b);
-    const e = tracked(pass(t, udp('10.0.0.1:9', '10.0.0.2:10'), 5)).entry;
+    const e1 = tracked(pass(t, flowMeeting(c, [c, d], '10.0.9.3'), 5)).entry;
+    expect(e1).toBe(b);
+    const e = tracked(pass(t, flowMeeting(d, [d, e1], '10.0.9.4'), 5)).entry;
     expect(e).toBe(a);
+    const et = tupleOf(e, 0);
     expect([e.mark, e.note, e.status & (IPS.DYING | IPS.SEEN_REPLY), e.origPackets, e.replyPackets, e.id > c.id]).toEqual([0, null, 0, 1, 0, true]);
-    expect(formatConntrackLine(e, 5)).toBe('udp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=9 dport=10 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=10 dport=9 mark=0 use=1');
+    expect(formatConntrackLine(e, 5)).toBe(`udp      17 30 src=10.0.9.4 dst=10.0.0.2 sport=${et.sport} dport=99 [UNREPLIED] src=10.0.0.2 dst=10.0.9.4 sport=99 dport=${et.sport} mark=0 use=1`);
     expect(t.list(5)).toEqual([b, e]);
     // Without the option nothing is reused.
-    const plain = new ConntrackTable({ max: 1 });
+    const plain = new ConntrackTable({ max: 1, buckets: BUCKETS, hashSeed: SEED });
     const p1 = tracked(pass(plain, udp('10.0.0.1:1', '10.0.0.2:2'), 0)).entry;
     plain.recycleDropped();
-    pass(plain, udp('10.0.0.1:3', '10.0.0.2:4'), 1);
+    const p2 = tracked(pass(plain, flowMeeting(p1, [p1], '10.0.9.1'), 1)).entry;
     plain.recycleDropped();
-    expect(tracked(pass(plain, udp('10.0.0.1:5', '10.0.0.2:6'), 2)).entry).not.toBe(p1);
+    expect(tracked(pass(plain, flowMeeting(p2, [p2], '10.0.9.2'), 2)).entry).not.toBe(p1);
   });
 
   it("NAT's port index keeps nf_conntrack_tuple_taken's exception: a holder with the asker's own original tuple does not count", () => {
@@ -393,21 +485,33 @@ describe('table', () => {
   });
 
   it('a table with a limit grows to it in one step past 16,384 entries, and every entry stays found through the jump and the early drops after it', () => {
-    const t = new ConntrackTable({ max: 40000 });
+    const t = new ConntrackTable({ max: 40000, buckets: 40000 });
     const flows: ConntrackEntry[] = [];
     const flow = (i: number): CtPacket => udp(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:${1024 + (i % 50000)}`, '10.96.0.10:53');
-    for (let i = 0; i < 45000; i++) flows.push(tracked(pass(t, flow(i), i / 10)).entry);
-    expect([t.count, t.stats.earlyDrop]).toEqual([40000, 5000]);
-    // The 5,000 oldest went; the rest are found in both directions, and listed in order.
-    for (let i = 0; i < 45000; i += 7) {
-      const e = flows[i]!;
-      if (i < 5000) expect(t.find(e.tuple[0], 4500)).toBeNull();
+    let refused = 0;
+    for (let i = 0; i < 45000; i++) {
+      const r = pass(t, flow(i), i / 10);
+      if (r.kind === 'tracked') flows.push(r.entry); else refused++;
+    }
+    // Every new flow past the limit early-dropped one or more entries, or was refused.
+    const dropped = flows.filter((e) => e.status & IPS.DYING);
+    expect(dropped.length).toBe(t.stats.earlyDrop);
+    expect(refused).toBe(t.stats.tableFull);
+    expect(t.count).toBe(flows.length - dropped.length);
+    expect(t.count).toBeLessThanOrEqual(40000);
+    expect([t.stats.earlyDrop > 4000, t.count > 39900]).toEqual([true, true]);
+    // The victims are spread over the table's whole age, not the oldest ones.
+    expect(dropped.filter((e) => e.id > 30000).length).toBeGreaterThan(500);
+    // The survivors are found in both directions, the dropped ones not, and the list keeps its order.
+    for (let k = 0; k < flows.length; k += 7) {
+      const e = flows[k]!;
+      if (e.status & IPS.DYING) expect(t.find(tupleOf(e, 0), 4500)).toBeNull();
       else {
         expect(t.find(e.tuple[0], 4500)).toEqual({ entry: e, dir: 0 });
         expect(t.find(e.tuple[1], 4500)).toEqual({ entry: e, dir: 1 });
       }
     }
-    expect(t.list(4500)).toEqual(flows.slice(5000));
+    expect(t.list(4500)).toEqual(flows.filter((e) => !(e.status & IPS.DYING)));
     // The one step goes to the limit only for limits up to the default; a larger one keeps doubling.
     const capacity = (x: ConntrackTable): number => (x as unknown as { older: Int32Array }).older.length;
     expect(capacity(t)).toBe(40000);
@@ -433,42 +537,52 @@ describe('table', () => {
     expect(t.count).toBe(0);
   });
 
-  it('a full table looks for room among its 128 oldest entries only', () => {
-    const t = new ConntrackTable({ max: 200 });
+  it('a full table collects the expired entries among its 128 oldest before it early-drops', () => {
+    const t = new ConntrackTable({ max: 200, buckets: BUCKETS, hashSeed: SEED });
     const all: ConntrackEntry[] = [];
     for (let i = 0; i < 200; i++) all.push(tracked(pass(t, udp(`10.0.0.1:${1000 + i}`, '10.0.0.2:53'), 0)).entry);
-    // The 128 oldest are assured: no victim among them, though younger unassured entries exist.
-    for (const e of all.slice(0, 128)) e.status |= IPS.ASSURED;
+    for (const e of all) e.status |= IPS.ASSURED;
+    // Everything assured: no room.
     expect(t.in(udp('10.0.0.1:7', '10.0.0.2:8'), 0).kind).toBe('drop');
-    all[127]!.status &= ~IPS.ASSURED;
-    expect(t.in(udp('10.0.0.1:7', '10.0.0.2:8'), 0).kind).toBe('tracked');
-    expect(all[127]!.status & IPS.DYING).toBeTruthy();
-    expect(t.count).toBe(199);
+    // An expired entry past the 128 oldest is not collected (no room); one among them is.
+    all[150]!.timeout = 10;
+    expect(t.in(udp('10.0.0.1:7', '10.0.0.2:8'), 20).kind).toBe('drop');
+    all[100]!.timeout = 10;
+    expect(t.in(udp('10.0.0.1:7', '10.0.0.2:8'), 20).kind).toBe('tracked');
+    expect([all[100]!.index, t.stats.earlyDrop]).toEqual([-1, 0]);
   });
 
-  it('a full table under churn makes room as a plain model of the window rule does (expired first, then the oldest unassured)', () => {
+  it('a full table under churn makes room as a plain model of the kernel\'s rule does (expired among the oldest, then the 8-bucket walk)', () => {
     // Random new flows into a full table, timeouts shortened anywhere in it (as REJECT or a TCP
     // RST does), entries assured, clock steps: after every step the table holds exactly what a
-    // model that scans the 128 oldest entries each time holds, in the same order.
+    // plain model holds — an array, each entry's buckets computed from its tuples — in the same order.
     let seed = 777;
     const rnd = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
     const max = 300;
-    const t = new ConntrackTable({ max });
+    const t = new ConntrackTable({ max, buckets: BUCKETS, hashSeed: SEED });
     let model: ConntrackEntry[] = [];
-    let now = 0, port = 1000, drops = 0, evictions = 0, collected = 0;
+    let now = 0, port = 1000, drops = 0, evictions = 0, collected = 0, multi = 0;
     for (let step = 0; step < 20000; step++) {
       const op = rnd(100);
       if (op < 70) {
+        // Few sources, so that buckets fill (600 nodes in 512 buckets).
         const pkt = udp(`10.0.${rnd(4)}.1:${port++ & 0xffff}`, '10.0.0.2:53');
         let expected: 'drop' | 'tracked' = 'tracked';
         if (model.length + 1 > max) {
-          const window = model.slice(0, 128);
-          const gone = window.filter((e) => e.timeout <= now);
+          const gone = model.slice(0, 128).filter((e) => e.timeout <= now);
           collected += gone.length;
           model = model.filter((e) => !gone.includes(e));
           if (model.length + 1 > max) {
-            const victim = window.find((e) => !gone.includes(e) && !(e.status & IPS.ASSURED));
-            if (victim) { model = model.filter((e) => e !== victim); evictions++; } else { expected = 'drop'; drops++; }
+            let found = false;
+            for (const b of walkOf(pkt)) {
+              const inBucket = model.filter((e) => nodeBuckets(e).includes(b));
+              const expiredHere = inBucket.filter((e) => e.timeout <= now);
+              const victims = inBucket.filter((e) => e.timeout > now && !(e.status & IPS.ASSURED));
+              collected += expiredHere.length;
+              model = model.filter((e) => !expiredHere.includes(e) && !victims.includes(e));
+              if (victims.length > 0) { evictions += victims.length; if (victims.length > 1) multi++; found = true; break; }
+            }
+            if (!found) { expected = 'drop'; drops++; }
           }
         }
         const r = t.in(pkt, now);
@@ -479,20 +593,21 @@ describe('table', () => {
         }
       } else if (op < 80 && model.length > 0) {
         model[rnd(model.length)]!.timeout = now + rnd(3000);
-      } else if (op < 88 && model.length > 0) {
-        model[rnd(model.length)]!.status |= IPS.ASSURED;
       } else if (op < 90 && model.length > 0) {
+        model[rnd(model.length)]!.status |= IPS.ASSURED;
+      } else if (op < 92 && model.length > 0) {
         model[rnd(model.length)]!.status &= ~IPS.ASSURED;
-      } else if (op === 90) {
-        for (const e of model.slice(0, 128)) e.status |= IPS.ASSURED; // the window full of assured entries
+      } else if (op === 92) {
+        for (const e of model) e.status |= IPS.ASSURED; // a table full of established connections
       } else {
         now += rnd(400);
       }
       if (step % 500 === 0 || step === 19999) expect(t.list(now)).toEqual(model.filter((e) => e.timeout > now));
       model = model.filter((e) => e.index >= 0 || e.timeout > now);
     }
+    expect(t.stats.earlyDrop).toBe(evictions);
     // Every path was taken many times.
-    expect([drops > 50, evictions > 1000, collected > 1000]).toEqual([true, true, true]);
+    expect([drops > 50, evictions > 1000, collected > 1000, multi > 20]).toEqual([true, true, true, true]);
   });
 
   it('an entry has the same tuples, timeout and UDP state before, while and after it is in the table, NATed or not, IPv4, ICMP or IPv6', () => {

@@ -79,6 +79,9 @@ describe('a full table early-drops conversations midway: reusing the dropped ent
       await runReplay({
         capture: file, rules: [], scenario: 'kube-seed', ifaceMap: [], direction: 'in', writeDropped: false, trace: false,
         summary: false, json: mode === 'json', ndjson: mode === 'ndjson', strict: false, seed: 'recycle', conntrackMax: 300, recycleEntries,
+        // As many hash buckets as the kernel's minimum (512): early drop finds victims (with the
+        // default 262,144, a table of 300 would mostly refuse new connections instead).
+        sysctl: ['net.netfilter.nf_conntrack_buckets=300'],
       }, { out: (t) => { out += t; }, err: () => undefined }, new Chalk({ level: 0 }));
       return out;
     };

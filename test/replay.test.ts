@@ -112,19 +112,34 @@ describe('natsim replay on the seed node', () => {
     expect(doc.conntrack.map((l) => l.replace(/^(udp {6}17) \d+/, '$1'))).toEqual(text.map((l) => l.replace(/^(udp {6}17) \d+/, '$1')));
   });
 
-  it('--conntrack-max: a full table early-drops the oldest unassured entries, and the summary says how many', () => {
-    const small = run([pcap, '--scenario', 'kube-seed', '--summary', '--conntrack-max', '4']);
-    expect(small.status).toBe(0);
-    // 12 connections, each query followed by its reply: the table keeps 4, 8 were evicted.
-    expect(small.stdout).toContain('  conntrack table full (nf_conntrack_max 4; --conntrack-max sets it): 8 unassured entries early-dropped to make room, 0 packets dropped with no room\n');
-    expect(small.stdout).toContain('conntrack -L (4 entries)');
-    const j = JSON.parse(run([pcap, '--scenario', 'kube-seed', '--json', '--conntrack-max', '4']).stdout) as { conntrackTable: Record<string, number> };
-    expect(j.conntrackTable).toEqual({ max: 4, entries: 4, inserted: 12, earlyDropped: 8, droppedFull: 0, insertFailed: 0, clashResolved: 0 });
+  it('--conntrack-max, --conntrack-buckets: a full table early-drops from 8 hash buckets or refuses the packet, and the summary says how many of each', () => {
+    type Table = { max: number; buckets: number; entries: number; inserted: number; earlyDropped: number; droppedFull: number; insertFailed: number; clashResolved: number };
+    for (const buckets of [undefined, 4]) {
+      const extra = buckets === undefined ? [] : ['--conntrack-buckets', String(buckets)];
+      const j = JSON.parse(run([pcap, '--scenario', 'kube-seed', '--json', '--conntrack-max', '4', ...extra]).stdout) as { conntrackTable: Table; fates: Record<string, { packets: number }>; conntrack: string[] };
+      const t = j.conntrackTable;
+      // The kernel's table size: 262,144 by default; 4 asked for is one page of bucket heads, 512.
+      expect([t.max, t.buckets]).toEqual([4, buckets === undefined ? 262144 : 512]);
+      // Every new connection was inserted or refused; every early drop took an inserted one.
+      expect(t.entries).toBeLessThanOrEqual(4);
+      expect(t.inserted - t.earlyDropped).toBe(t.entries);
+      expect(j.conntrack).toHaveLength(t.entries);
+      expect(j.fates.dropped?.packets ?? 0).toBe(t.droppedFull);
+      // 8 nodes in 262,144 (or 512) buckets: most connections past the limit find nothing to drop.
+      expect(t.droppedFull).toBeGreaterThan(0);
+      const text = run([pcap, '--scenario', 'kube-seed', '--summary', '--conntrack-max', '4', ...extra]);
+      expect(text.status).toBe(0);
+      expect(text.stdout).toContain(`  conntrack table full (nf_conntrack_max 4, nf_conntrack_buckets ${t.buckets.toLocaleString('en-US')}; --conntrack-max and --conntrack-buckets set them): ${t.earlyDropped} unassured entries early-dropped to make room, ${t.droppedFull} packets dropped with no room (early drop looks only in the 8 hash buckets after a new connection's)\n`);
+      expect(text.stdout).toContain(`conntrack -L (${t.entries} entries)`);
+    }
     // Without a limit nothing is said.
     expect(run([pcap, '--scenario', 'kube-seed', '--summary', '--conntrack-max', '0']).stdout).not.toContain('conntrack table full');
     const bad = run([pcap, '--scenario', 'kube-seed', '--conntrack-max', '1.5']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--conntrack-max 1.5: expected a whole number of entries');
+    const badBuckets = run([pcap, '--scenario', 'kube-seed', '--conntrack-buckets', '0']);
+    expect(badBuckets.status).toBe(2);
+    expect(badBuckets.stderr).toContain('--conntrack-buckets 0: expected a whole number of hash buckets, at least 1');
   });
 
   it('a capture taken on the node: what it sent is not replayed again (copies of forwarded packets, its ICMP errors), its own connections are sent', () => {

@@ -26,7 +26,7 @@ describe('sysctl settings', () => {
       'net.ipv4.conf.all.rp_filter = 2', 'net.ipv4.conf.default.rp_filter = 2', 'net.ipv4.conf.lan0.rp_filter = 1',
       'net.ipv4.conf.eth0/100.send_redirects = 0', 'net.ipv4.conf.veth9.rp_filter = 0', 'net.ipv4.ip_forward = 0',
       'net.ipv4.conf.all.route_localnet = 1', 'net.ipv6.conf.all.forwarding = 1',
-      'net.netfilter.nf_conntrack_max = 131072', 'net.netfilter.nf_conntrack_tcp_be_liberal = 1', 'net.netfilter.nf_conntrack_checksum = 0',
+      'net.netfilter.nf_conntrack_max = 131072', 'net.netfilter.nf_conntrack_buckets = 32768', 'net.netfilter.nf_conntrack_tcp_be_liberal = 1', 'net.netfilter.nf_conntrack_checksum = 0',
       'net.netfilter.nf_conntrack_udp_timeout = 60', 'net.netfilter.nf_conntrack_tcp_timeout_established = 86400', '; a comment', '',
     ].join('\n'));
     const settings = readSysctlFile(file);
@@ -40,7 +40,7 @@ describe('sysctl settings', () => {
     // The host given is not changed.
     expect(host.rpFilter).toBeUndefined();
     expect(host.interfaces.get('lan0')!.rpFilter).toBeUndefined();
-    expect(a.conntrack).toMatchObject({ max: 131072, tcpBeLiberal: true, checksum: false, udpTimeout: 60 });
+    expect(a.conntrack).toMatchObject({ max: 131072, buckets: 32768, tcpBeLiberal: true, checksum: false, udpTimeout: 60 });
     expect(a.conntrack.tcpTimeouts!.ESTABLISHED).toBe(86400);
     expect(a.conntrack.tcpTimeouts!.TIME_WAIT).toBe(120);
     expect(a.ignored.map((g) => g.key)).toEqual(['kernel.pid_max', 'net.core.somaxconn', 'net.ipv4.conf.default.rp_filter', 'net.ipv4.conf.veth9.rp_filter']);
@@ -56,6 +56,8 @@ describe('sysctl settings', () => {
     expect(() => parseSysctlArg('rp_filter')).toThrow(/expected KEY=VALUE/);
     // The old name of nf_conntrack_max, and the slashed form sysctl takes too.
     expect(applySysctls(host, [parseSysctlArg('net.nf_conntrack_max=1000')]).conntrack.max).toBe(1000);
+    expect(applySysctls(host, [parseSysctlArg('net.netfilter.nf_conntrack_buckets=1000')]).conntrack.buckets).toBe(1000);
+    expect(() => applySysctls(host, [parseSysctlArg('net.netfilter.nf_conntrack_buckets=0')])).toThrow(/nf_conntrack_buckets = 0: expected a whole number from 1 to 2147483647/);
     expect(applySysctls(host, [parseSysctlArg('net/ipv4/conf/eth0.100/rp_filter=2')]).host.interfaces.get('eth0.100')!.rpFilter).toBe(2);
     const file = join(dir, 'bad.sysctl');
     writeFileSync(file, 'net.ipv4.ip_forward = 1\nnet.ipv4.ip_forward\n');

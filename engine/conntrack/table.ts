@@ -27,13 +27,19 @@
  * the new entry by its reply tuple only with a 1 s fixed timeout and NAT_CLASH (hidden from
  * listings), else drop; TCP and ICMP clashes are dropped.
  *
- * Simplified: the kernel counts unconfirmed entries against `nf_conntrack_max` and, when full,
- * early-drops one non-ASSURED confirmed entry from the 8 hash buckets after the new tuple's
- * bucket (`early_drop`), else drops the packet. Here only confirmed entries count (one packet is
- * in flight at a time), and only the 128 oldest entries are examined (standing in for the kernel's
- * 8 buckets): expired ones among them are collected first (the GC worker's job), then the oldest
- * non-ASSURED one among them is the victim; with none, the packet is dropped. Expiry is
- * lazy (on lookup) plus `expire(now)`; listing order is confirmation order, not hash order.
+ * Early drop as the kernel's (`__nf_conntrack_alloc`, `early_drop`): when a new entry would make
+ * more than `nf_conntrack_max`, the hash buckets from the new tuple's on are searched, up to 8,
+ * until one holds a live non-ASSURED entry; every such entry in that bucket is killed (and every
+ * expired one collected); with none in 8 buckets the packet is dropped ("table full"). The
+ * buckets are `nf_conntrack_buckets` many and a tuple's bucket comes from natsim's tuple hash,
+ * seeded from the engine's seed as the kernel's is at boot: which entries go is as random as on
+ * a node, not the kernel's own choice. With `nf_conntrack_max` far below the bucket count (a max
+ * lowered without the hash size), 8 buckets mostly hold nothing and most new connections past the
+ * limit are dropped — as on a node. Simplified: only confirmed entries
+ * count (one packet is in flight at a time); the GC worker's periodic collection of expired entries
+ * is stood in for by collecting the expired ones among the 128 oldest before early drop, and its
+ * own early drop at 95% (after a table-full drop) is not modelled. Expiry is lazy (on lookup)
+ * plus `expire(now)`; listing order is confirmation order, not hash order.
  * Zones, helpers/expectations, events and the hash-chain length limit are not modelled.
  *
  * Storage: flat typed arrays rather than maps, so that a full table of a quarter of a million
@@ -93,8 +99,34 @@ function timeAt(n: number): number {
 /** Early-dropped entries kept for reuse at most (`recycleDropped`; a packet drops one, or a few). */
 const MAX_SPARE = 64;
 
-/** How many of the oldest entries a full table looks at for expired entries or an early-drop victim. */
+/** How many of the oldest entries a full table looks at for expired ones (standing in for the GC worker). */
 const MAKE_ROOM_WINDOW = 128;
+
+/**
+ * The kernel's default `nf_conntrack_buckets` on a 64-bit machine with more than 4 GiB of memory
+ * (`nf_conntrack_init_start`), and its default `nf_conntrack_max` (one entry per bucket).
+ */
+export const DEFAULT_CONNTRACK_BUCKETS = 262144;
+
+/** How many hash buckets early drop looks at, from the new tuple's on (`NF_CT_EVICTION_RANGE`). */
+const EVICTION_RANGE = 8;
+
+/**
+ * The hash table size the kernel makes of `n` buckets asked for: a whole number of pages of
+ * bucket heads (`nf_ct_alloc_hashtable` rounds up to a multiple of PAGE_SIZE / 8 = 512).
+ */
+export function conntrackBuckets(n: number): number {
+  return Math.ceil(n / 512) * 512;
+}
+
+/**
+ * The bucket of a 32-bit hash among `buckets` (`reciprocal_scale`: the high bits of hash ×
+ * buckets), computed exactly: a product of up to 63 bits does not fit a double, so in two halves.
+ */
+export function bucketOf(hash: number, buckets: number): number {
+  const h = hash >>> 0;
+  return Math.floor(((h >>> 16) * buckets + Math.floor((h & 0xffff) * buckets / 65536)) / 65536);
+}
 
 /** The kernel's default tracker settings. */
 export const DEFAULT_SETTINGS: Readonly<TrackerSettings> = {
@@ -111,9 +143,17 @@ export const DEFAULT_SETTINGS: Readonly<TrackerSettings> = {
   genericTimeout: DEFAULT_GENERIC_TIMEOUT,
 };
 
-/** Table configuration: `nf_conntrack_max` and any tracker setting to override. */
+/** Table configuration: `nf_conntrack_max`, `nf_conntrack_buckets` and any tracker setting to override. */
 export interface ConntrackConfig extends Partial<TrackerSettings> {
   max?: number;
+  /** `nf_conntrack_buckets`, the hash table's size (rounded up as the kernel does; default 262,144). */
+  buckets?: number;
+  /**
+   * The seed of the table's tuple hash (the kernel's is random at boot): it decides which hash
+   * bucket each tuple falls in, and so which entries early drop takes. The engine derives it from
+   * its own seed.
+   */
+  hashSeed?: number;
   /**
    * Entries early-dropped to make room may be reused for later connections, once the caller says
    * nobody holds them any more (`recycleDropped`): for a caller that keeps no entry past the
@@ -297,18 +337,22 @@ export interface Slot {
  * an empty slot) side by side, so that a lookup compares the hashes of the slots it probes — one
  * or two cache lines — and reads a node's record only when its hash matches: a lookup that misses
  * usually touches nothing else. Linear probing, at most half the slots in use; a deletion shifts
- * the slots after it back (Knuth's algorithm R), leaving no tombstones. Which slot a node sits in
- * is natsim's business only (the kernel's hash and bucket order are not modelled: tuples are
- * unique in the table, so what a lookup finds does not depend on them).
+ * the slots after it back (Knuth's algorithm R), leaving no tombstones. A node's home slot is its
+ * hash's high bits (`h >>> shift`), so that the nodes of one kernel hash bucket — the hashes
+ * `reciprocal_scale` maps to it, a contiguous range — sit in a contiguous run of slots, where
+ * early drop finds them (`homeSlots`).
  */
 export class NodeIndex {
   slots: Int32Array;
   mask: number;
+  /** 32 − log2(size): a hash's home slot is `h >>> shift`. */
+  shift: number;
   used = 0;
 
   constructor(size: number) {
     this.slots = new Int32Array(2 * size);
     this.mask = size - 1;
+    this.shift = 32 - Math.log2(size);
   }
 
   get size(): number {
@@ -317,7 +361,7 @@ export class NodeIndex {
 
   add(h: number, n: number): void {
     const s = this.slots, mask = this.mask;
-    let k = h & mask;
+    let k = h >>> this.shift;
     while (s[2 * k + 1] !== 0) k = (k + 1) & mask;
     s[2 * k] = h;
     s[2 * k + 1] = n + 1;
@@ -326,14 +370,14 @@ export class NodeIndex {
 
   /** Takes out node `n` (hash `h`), which must be in. */
   delete(h: number, n: number): void {
-    const s = this.slots, mask = this.mask;
-    let k = h & mask;
+    const s = this.slots, mask = this.mask, shift = this.shift;
+    let k = h >>> shift;
     while (s[2 * k + 1] !== n + 1) k = (k + 1) & mask;
     for (let j = (k + 1) & mask; ; j = (j + 1) & mask) {
       const v = s[2 * j + 1]!;
       if (v === 0) break;
       // The node at j may move back to k unless its home slot lies cyclically in (k, j].
-      const home = s[2 * j]! & mask;
+      const home = s[2 * j]! >>> shift;
       if (k <= j ? home <= k || home > j : home <= k && home > j) {
         s[2 * k] = s[2 * j]!;
         s[2 * k + 1] = v;
@@ -348,7 +392,7 @@ export class NodeIndex {
   /** Whether a lookup of hash `h` reaches node `n` (tests). */
   has(h: number, n: number): boolean {
     const s = this.slots, mask = this.mask;
-    for (let k = h & mask; s[2 * k + 1] !== 0; k = (k + 1) & mask) if (s[2 * k] === h && s[2 * k + 1] === n + 1) return true;
+    for (let k = h >>> this.shift; s[2 * k + 1] !== 0; k = (k + 1) & mask) if (s[2 * k] === h && s[2 * k + 1] === n + 1) return true;
     return false;
   }
 
@@ -357,6 +401,7 @@ export class NodeIndex {
     const old = this.slots;
     this.slots = new Int32Array(2 * size);
     this.mask = size - 1;
+    this.shift = 32 - Math.log2(size);
     this.used = 0;
     for (let k = 0; k < old.length; k += 2) if (old[k + 1] !== 0) this.add(old[k]!, old[k + 1]! - 1);
   }
@@ -584,6 +629,14 @@ export class ConntrackTable {
   readonly settings: TrackerSettings;
   /** `nf_conntrack_max`; 0 means unlimited, as in the kernel. */
   readonly max: number;
+  /** `nf_conntrack_buckets`: the kernel hash table's size, which early drop's bucket walk depends on. */
+  readonly buckets: number;
+  /** The tuple hash's seed (`ConntrackConfig.hashSeed`). */
+  private readonly hashSeed: number;
+  /** The hash `findParts` computed last (the new tuple's, for early drop). */
+  private lastHash = 0;
+  /** Entry indexes early drop found in a bucket: to kill (unassured) or collect (expired). */
+  private readonly bucketVictims: number[] = [];
   /** Event counters. */
   readonly stats: ConntrackStats = { found: 0, invalid: 0, insert: 0, insertFailed: 0, drop: 0, earlyDrop: 0, clashResolve: 0, tableFull: 0, badChecksum: 0 };
   /**
@@ -658,9 +711,14 @@ export class ConntrackTable {
   private readonly ports: PortIndex;
 
   constructor(config: ConntrackConfig = {}) {
-    const { max, portIndexAfter, recycleDropped, ...overrides } = config;
+    const { max, buckets, hashSeed, portIndexAfter, recycleDropped, ...overrides } = config;
     this.settings = { ...DEFAULT_SETTINGS, ...overrides };
     this.max = max ?? DEFAULT_CONNTRACK_MAX;
+    if (buckets !== undefined && !(Number.isInteger(buckets) && buckets >= 1 && buckets <= 2 ** 31 - 1)) {
+      throw new NatsimError('INTERNAL', `conntrack buckets ${buckets}: expected a whole number from 1 to 2147483647`, {}, EXIT_OTHER);
+    }
+    this.buckets = conntrackBuckets(buckets ?? DEFAULT_CONNTRACK_BUCKETS);
+    this.hashSeed = (hashSeed ?? 0) | 0;
     this.ports = new PortIndex(portIndexAfter ?? PORT_INDEX_AFTER);
     this.recycle = recycleDropped ?? false;
     this.ctxPrerouting = { now: 0, hook: 'PREROUTING', settings: this.settings };
@@ -696,7 +754,7 @@ export class ConntrackTable {
       if (n < 0) {
         const reply = invertTuple(tuple);
         if (!reply) return this.invalid('tuple cannot be inverted');
-        if (!this.makeRoom(now)) {
+        if (!this.makeRoom(this.lastHash, now)) {
           this.stats.drop++;
           this.stats.tableFull++;
           return { kind: 'drop', reason: 'nf_conntrack: table full, dropping packet' };
@@ -893,14 +951,15 @@ export class ConntrackTable {
 
   /** `findNode` of the tuple these fields would make, without making it. */
   private findParts(family: Family, proto: number, src: Words, dst: Words, sport: number, dport: number, now: number): number {
-    const h = hashParts(family, proto, src, dst, sport, dport) | 0;
+    const h = hashParts(family, proto, src, dst, sport, dport, this.hashSeed) | 0;
     const v4 = family === 'ipv4';
     const s4 = v4 ? src[0]! | 0 : 0, d4 = v4 ? dst[0]! | 0 : 0;
     const ports = ((sport << 16) | dport) | 0;
     const pf = proto | (v4 ? 0 : 0x100);
     const nodes = this.nodes;
     const slots = this.nodeIndex.slots, mask = this.nodeIndex.mask;
-    for (let k = h & mask; ; k = (k + 1) & mask) {
+    this.lastHash = h;
+    for (let k = h >>> this.nodeIndex.shift; ; k = (k + 1) & mask) {
       const v = slots[2 * k + 1]!;
       if (v === 0) return -1;
       if (slots[2 * k] !== h) continue;
@@ -1019,35 +1078,75 @@ export class ConntrackTable {
     return this.nodeTimes[timeAt(2 * index)]!;
   }
 
-  /** Room for one more entry: collect expired ones, then early-drop the oldest unassured one. */
-  private makeRoom(now: number): boolean {
+  /**
+   * Room for one more entry, the new tuple's hash being `h` (`__nf_conntrack_alloc`): past
+   * `nf_conntrack_max`, expired entries among the oldest are collected first (the GC worker's
+   * job), then `earlyDrop`. False: nothing could go, the packet is dropped.
+   */
+  private makeRoom(h: number, now: number): boolean {
     if (this.max === 0 || this.size + 1 <= this.max) return true;
-    // Look at a bounded window of the oldest entries, as the kernel looks at a few hash buckets:
-    // a full scan per new connection would make a full table quadratic. Expiries are read from
-    // the node records (mirrored there), an entry only until the victim is found.
-    const newer = this.newer, entries = this.entries;
-    let victim = -1;
-    if (now < this.expiryFloor || (this.insertsSinceFloor >= this.size >> 3 && now < this.recomputeExpiryFloor())) {
-      // No entry at all has expired: the window's only question is its oldest unassured entry.
-      for (let i = this.oldest, seen = 0; i >= 0 && seen < MAKE_ROOM_WINDOW; i = newer[i]!, seen++) {
-        if (!(entries[i]!.status & IPS.ASSURED)) { victim = i; break; }
-      }
-    } else {
-      const times = this.nodeTimes, gone = this.goneScratch;
+    // Look at a bounded window of the oldest entries: a full scan per new connection would make a
+    // full table quadratic. Expiries are read from the node records (mirrored there).
+    if (!(now < this.expiryFloor || (this.insertsSinceFloor >= this.size >> 3 && now < this.recomputeExpiryFloor()))) {
+      const times = this.nodeTimes, gone = this.goneScratch, newer = this.newer, entries = this.entries;
       let expired = 0;
       for (let i = this.oldest, seen = 0; i >= 0 && seen < MAKE_ROOM_WINDOW; i = newer[i]!, seen++) {
         if (times[timeAt(2 * i)]! <= now) gone[expired++] = i;
-        else if (victim < 0 && !(entries[i]!.status & IPS.ASSURED)) victim = i;
       }
       for (let k = 0; k < expired; k++) this.remove(entries[gone[k]!]!);
       if (this.size + 1 <= this.max) return true;
     }
-    if (victim < 0) return false;
-    const gone = entries[victim]!;
-    this.kill(gone);
-    if (this.recycle && gone instanceof TableEntry) this.dropped.push(gone);
-    this.stats.earlyDrop++;
-    return true;
+    return this.earlyDrop(h, now);
+  }
+
+  /**
+   * `early_drop`: from the new tuple's hash bucket (`reciprocal_scale(h, buckets)`) on, up to 8
+   * buckets, until one yields a victim; in a bucket every expired entry is collected and every
+   * live unassured one is killed (`early_drop_list`), so one new connection can take several.
+   * A bucket holds the nodes (either direction) whose hash falls in it: with the node index's
+   * homes in hash order they sit in one run of slots, from the bucket's first home slot to the
+   * first empty slot past its last.
+   */
+  private earlyDrop(h: number, now: number): boolean {
+    const buckets = this.buckets;
+    const index = this.nodeIndex, slots = index.slots, mask = index.mask, size = index.size;
+    const times = this.nodeTimes, entries = this.entries, victims = this.bucketVictims;
+    let b = bucketOf(h, buckets);
+    for (let step = 0; step < EVICTION_RANGE; step++, b = (b + 1) % buckets) {
+      // The bucket's home slots, one wider each way than the exact range: each node's own bucket
+      // is checked anyway.
+      const first = Math.max(0, Math.floor(b * size / buckets) - 1);
+      const last = Math.min(size - 1, Math.floor((b + 1) * size / buckets) + 1);
+      victims.length = 0;
+      for (let d = 0; d < size; d++) {
+        const k = (first + d) & mask;
+        const v = slots[2 * k + 1]!;
+        if (v === 0) {
+          if (first + d >= last) break;
+          continue;
+        }
+        if (bucketOf(slots[2 * k]!, buckets) !== b) continue;
+        const i = (v - 1) >> 1;
+        // An entry both of whose nodes are in the bucket is taken once.
+        if (!victims.includes(i)) victims.push(i);
+      }
+      let drops = 0;
+      for (const i of victims) {
+        const e = entries[i]!;
+        if (times[timeAt(2 * i)]! <= now) {
+          this.remove(e);
+        } else if (!(e.status & (IPS.ASSURED | IPS.DYING))) {
+          this.kill(e);
+          if (this.recycle && e instanceof TableEntry) this.dropped.push(e);
+          drops++;
+        }
+      }
+      if (drops > 0) {
+        this.stats.earlyDrop += drops;
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Sets `expiryFloor` to the earliest expiry in the table (a walk over every entry) and returns it. */
@@ -1196,7 +1295,7 @@ export class ConntrackTable {
     const r = n * NODE;
     const v4 = t.family === 'ipv4';
     const nodes = this.nodes;
-    nodes[r + N_HASH] = tupleHash(t) | 0;
+    nodes[r + N_HASH] = tupleHash(t, this.hashSeed) | 0;
     nodes[r + N_SRC] = v4 ? t.src[0]! | 0 : 0;
     nodes[r + N_DST] = v4 ? t.dst[0]! | 0 : 0;
     nodes[r + N_PORTS] = ((t.sport << 16) | t.dport) | 0;

@@ -130,18 +130,20 @@ function avalanche(h: number): number {
 }
 
 /**
- * A deterministic 32-bit hash of the tuple: word at a time in the manner of xxHash32. The
- * kernel's jhash is seeded randomly at boot, so its bucket order cannot be reproduced anyway; only
- * equal tuples must hash equal, and every bit must depend on every part (the table probes slots
- * by the low bits).
+ * A 32-bit hash of the tuple, word at a time in the manner of xxHash32, under `seed`. The kernel
+ * seeds its conntrack hash randomly at boot (`nf_conntrack_hash_rnd`), which decides the hash
+ * bucket of every tuple — and so which entries a full table early-drops for a new one; a table
+ * seeds natsim's from the engine's seed (`ConntrackConfig.hashSeed`). Equal tuples hash equal
+ * under one seed, and every bit depends on every part (the table's node index takes the high
+ * bits, as the kernel's `reciprocal_scale` does for the bucket).
  */
-export function tupleHash(t: Tuple): number {
-  return hashParts(t.family, t.proto, t.src, t.dst, t.sport, t.dport);
+export function tupleHash(t: Tuple, seed = 0): number {
+  return hashParts(t.family, t.proto, t.src, t.dst, t.sport, t.dport, seed);
 }
 
 /** `tupleHash` of the tuple these fields would make, without making it. */
-export function hashParts(family: Family, proto: number, s: Words, d: Words, sport: number, dport: number): number {
-  let h = (0x165667b1 + 24 + (proto | (family === 'ipv4' ? 0 : 0x100))) | 0;
+export function hashParts(family: Family, proto: number, s: Words, d: Words, sport: number, dport: number, seed = 0): number {
+  let h = ((0x165667b1 ^ seed) + 24 + (proto | (family === 'ipv4' ? 0 : 0x100))) | 0;
   for (let i = 0; i < s.length; i++) h = round(h, s[i]!);
   for (let i = 0; i < d.length; i++) h = round(h, d[i]!);
   // Every part mixed in: the table's node index probes linearly, and tuples differing only in a

@@ -53,6 +53,8 @@ export interface ReplayOptions extends NodeOptions {
   saveCounters?: string;
   /** `nf_conntrack_max` of the node (default 262,144; 0: unlimited). */
   conntrackMax?: number;
+  /** `nf_conntrack_buckets` of the node (default 262,144). */
+  conntrackBuckets?: number;
   /** Reuse early-dropped conntrack entries (default true; no CLI option: tests compare with false). */
   recycleEntries?: boolean;
   seed: string;
@@ -85,7 +87,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   const lines = !o.json && !o.summary && !o.ndjson;
   const decisions = lines || (o.write !== undefined && o.write.endsWith('.pcapng'));
   // The replay keeps no conntrack entry past its packet: the table may reuse early-dropped ones.
-  const engine = new Engine({ ruleset, host, seed: o.seed, trace: needSteps, decisions, checksumsOffloaded: o.offloadedChecksums ?? false, conntrack: { ...conntrack, recycleDropped: o.recycleEntries ?? true, ...(o.conntrackMax !== undefined ? { max: o.conntrackMax } : {}) } });
+  const engine = new Engine({ ruleset, host, seed: o.seed, trace: needSteps, decisions, checksumsOffloaded: o.offloadedChecksums ?? false, conntrack: { ...conntrack, recycleDropped: o.recycleEntries ?? true, ...(o.conntrackMax !== undefined ? { max: o.conntrackMax } : {}), ...(o.conntrackBuckets !== undefined ? { buckets: o.conntrackBuckets } : {}) } });
   const map = new Map<string, string>();
   for (const m of o.ifaceMap) {
     const [from, to] = m.split('=');
@@ -333,7 +335,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   }
   const tf = tableFigures(engine);
   if (tf.earlyDropped > 0 || tf.droppedFull > 0) {
-    streams.out(`  conntrack table full (nf_conntrack_max ${tf.max.toLocaleString('en-US')}; --conntrack-max sets it): ${tf.earlyDropped.toLocaleString('en-US')} unassured entries early-dropped to make room, ${tf.droppedFull.toLocaleString('en-US')} packets dropped with no room\n`);
+    streams.out(`  conntrack table full (nf_conntrack_max ${tf.max.toLocaleString('en-US')}, nf_conntrack_buckets ${tf.buckets.toLocaleString('en-US')}; --conntrack-max and --conntrack-buckets set them): ${tf.earlyDropped.toLocaleString('en-US')} unassured entries early-dropped to make room, ${tf.droppedFull.toLocaleString('en-US')} packets dropped with no room (early drop looks only in the 8 hash buckets after a new connection's)\n`);
   }
   if (tf.insertFailed > 0 || tf.clashResolved > 0) {
     streams.out(`  conntrack confirm clashes: ${tf.clashResolved.toLocaleString('en-US')} resolved, ${tf.insertFailed.toLocaleString('en-US')} dropped\n`);
@@ -763,10 +765,10 @@ function checksumFigures(engine: Engine): { offloaded: boolean; wrongTransport: 
 }
 
 /** What the conntrack table did during the replay (its `/proc/net/stat/nf_conntrack` counters). */
-function tableFigures(engine: Engine): { max: number; entries: number; inserted: number; earlyDropped: number; droppedFull: number; insertFailed: number; clashResolved: number } {
+function tableFigures(engine: Engine): { max: number; buckets: number; entries: number; inserted: number; earlyDropped: number; droppedFull: number; insertFailed: number; clashResolved: number } {
   const t = engine.conntrack, st = t.stats;
   return {
-    max: t.max, entries: t.count, inserted: st.insert, earlyDropped: st.earlyDrop,
+    max: t.max, buckets: t.buckets, entries: t.count, inserted: st.insert, earlyDropped: st.earlyDrop,
     droppedFull: st.tableFull, insertFailed: st.insertFailed, clashResolved: st.clashResolve,
   };
 }
