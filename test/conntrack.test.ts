@@ -513,7 +513,7 @@ describe('table', () => {
     }
     expect(t.list(4500)).toEqual(flows.filter((e) => !(e.status & IPS.DYING)));
     // The one step goes to the limit only for limits up to the default; a larger one keeps doubling.
-    const capacity = (x: ConntrackTable): number => (x as unknown as { older: Int32Array }).older.length;
+    const capacity = (x: ConntrackTable): number => (x as unknown as { capacity: number }).capacity;
     expect(capacity(t)).toBe(40000);
     const big = new ConntrackTable({ max: 10_000_000 });
     for (let i = 0; i < 20000; i++) pass(big, flow(i), 0);

@@ -466,6 +466,86 @@ class BucketChains {
 }
 
 /**
+ * The table's entries in confirmation order, for listing and for the oldest entries a full table
+ * looks at: a log of (entry index, sequence number) records appended at each insertion, a record
+ * being current while its index still holds that sequence number (`seqAt`). Taking an entry out
+ * only clears its index's number — no neighbours to relink, which with early drop's random victims
+ * would be two more cache misses each — and stale records are squeezed out when the log fills
+ * (amortised: the log stays between 4/3 and about 3 times the entries it lists).
+ */
+class ConfirmationOrder {
+  private idx = new Int32Array(64);
+  private seqs = new Int32Array(64);
+  private head = 0;
+  private tail = 0;
+  private next = 1;
+  /** By entry index: the sequence number of its current record, 0 when it is not in the table. */
+  private seqAt: Int32Array;
+
+  constructor(capacity: number) {
+    this.seqAt = new Int32Array(capacity);
+  }
+
+  /** Room for entry indexes below `capacity`. */
+  resize(capacity: number): void {
+    const a = new Int32Array(capacity);
+    a.set(this.seqAt);
+    this.seqAt = a;
+  }
+
+  /** Entry `i` was inserted: newest now. */
+  push(i: number): void {
+    if (this.tail === this.idx.length) this.makeRoom();
+    const s = this.next;
+    // Wrapping is harmless: a stale record is squeezed out long before its number comes round.
+    this.next = (s + 1) | 0 || 1;
+    this.idx[this.tail] = i;
+    this.seqs[this.tail++] = s;
+    this.seqAt[i] = s;
+  }
+
+  /** Entry `i` left the table. */
+  drop(i: number): void {
+    this.seqAt[i] = 0;
+  }
+
+  /** Up to `max` of the oldest entries' indexes into `out`, oldest first; how many. */
+  oldest(max: number, out: Int32Array): number {
+    const idx = this.idx, seqs = this.seqs, seqAt = this.seqAt;
+    while (this.head < this.tail && seqAt[idx[this.head]!] !== seqs[this.head]) this.head++;
+    let n = 0;
+    for (let r = this.head; r < this.tail && n < max; r++) if (seqAt[idx[r]!] === seqs[r]) out[n++] = idx[r]!;
+    return n;
+  }
+
+  /** Every entry's index, oldest first (a view, valid until the next insertion). */
+  live(): Int32Array {
+    this.compact();
+    return this.idx.subarray(0, this.tail);
+  }
+
+  private compact(): void {
+    const idx = this.idx, seqs = this.seqs, seqAt = this.seqAt;
+    let w = 0;
+    for (let r = this.head; r < this.tail; r++) {
+      if (seqAt[idx[r]!] !== seqs[r]) continue;
+      idx[w] = idx[r]!;
+      seqs[w++] = seqs[r]!;
+    }
+    this.head = 0;
+    this.tail = w;
+  }
+
+  private makeRoom(): void {
+    this.compact();
+    if (4 * this.tail <= 3 * this.idx.length) return;
+    const grow = (a: Int32Array): Int32Array<ArrayBuffer> => { const b = new Int32Array(2 * a.length); b.set(a); return b; };
+    this.idx = grow(this.idx);
+    this.seqs = grow(this.seqs);
+  }
+}
+
+/**
  * The entries a table makes: plain `ConntrackEntry` fields, except for what the table's node
  * records hold while the entry is in the table, which keeps a full table small and its lookups
  * from reading entries at all:
@@ -645,8 +725,8 @@ export class ConntrackTable {
    * `nodes`: the tuple's hash, whether it is in the index (HASHED, or NOT_HASHED for a node not
    * in the table: a NAT-clash entry's original direction), and the tuple itself for IPv4 (source,
    * destination, ports, protocol) — so a lookup compares one small record, not the entry and its
-   * tuple objects. Entries sit in `entries` by their `index`; `older`/`newer`
-   * link them in confirmation order (listing, and where a full table looks for room).
+   * tuple objects. Entries sit in `entries` by their `index`; `order` keeps them in
+   * confirmation order (listing, and where a full table looks for expired entries).
    */
   private entries: (ConntrackEntry | undefined)[] = [];
   private freeIndexes: number[] = [];
@@ -654,10 +734,9 @@ export class ConntrackTable {
   private nodes = new Int32Array(2 * NODE * INITIAL_CAPACITY);
   /** The same records as float64s: a record's last 8 bytes hold the entry's expiry (original direction) or a UDP entry's stream time (reply direction). */
   private nodeTimes = new Float64Array(this.nodes.buffer);
-  private older = new Int32Array(INITIAL_CAPACITY);
-  private newer = new Int32Array(INITIAL_CAPACITY);
-  private oldest = -1;
-  private newest = -1;
+  private readonly order = new ConfirmationOrder(INITIAL_CAPACITY);
+  /** Room for this many entries (`nodes` and `order` by entry index). */
+  private capacity = INITIAL_CAPACITY;
   private size = 0;
   private nextId = 1;
   private readonly ctxPrerouting: { -readonly [K in keyof TrackerContext]: TrackerContext[K] };
@@ -866,8 +945,9 @@ export class ConntrackTable {
 
   /** Builds key `k`'s port bits from every hashed node (one walk over the table). */
   private indexPorts(k: PortKey): void {
-    const bits = new Uint32Array(2048), nodes = this.nodes;
-    for (let i = this.oldest; i >= 0; i = this.newer[i]!) {
+    const bits = new Uint32Array(2048), nodes = this.nodes, entries = this.entries;
+    for (let i = 0; i < entries.length; i++) {
+      if (entries[i] === undefined) continue;
       for (let n = 2 * i; n <= 2 * i + 1; n++) {
         const r = n * NODE;
         if (nodes[r + N_CHAIN] === NOT_HASHED || nodes[r + N_SRC] !== k.src || nodes[r + N_DST] !== k.dst) continue;
@@ -986,7 +1066,8 @@ export class ConntrackTable {
   expire(now: number): ConntrackEntry[] {
     const gone: ConntrackEntry[] = [];
     if (now < this.expiryFloor) return gone;
-    for (let i = this.oldest; i >= 0; i = this.newer[i]!) if (this.expiryOf(i) <= now) gone.push(this.entries[i]!);
+    const live = this.order.live();
+    for (let k = 0; k < live.length; k++) if (this.expiryOf(live[k]!) <= now) gone.push(this.entries[live[k]!]!);
     for (const e of gone) this.remove(e);
     this.recomputeExpiryFloor();
     return gone;
@@ -1015,8 +1096,9 @@ export class ConntrackTable {
    */
   *listing(now: number): Generator<ConntrackEntry, void, undefined> {
     this.expire(now);
-    for (let i = this.oldest; i >= 0; i = this.newer[i]!) {
-      const e = this.entries[i]!;
+    const live = this.order.live();
+    for (let k = 0; k < live.length; k++) {
+      const e = this.entries[live[k]!]!;
       if (!(e.status & IPS.NAT_CLASH)) yield e;
     }
   }
@@ -1025,14 +1107,16 @@ export class ConntrackTable {
   listedCount(now: number): number {
     this.expire(now);
     let n = 0;
-    for (let i = this.oldest; i >= 0; i = this.newer[i]!) if (!(this.entries[i]!.status & IPS.NAT_CLASH)) n++;
+    const live = this.order.live();
+    for (let k = 0; k < live.length; k++) if (!(this.entries[live[k]!]!.status & IPS.NAT_CLASH)) n++;
     return n;
   }
 
   /** Every entry in the table, oldest first. */
   private all(): ConntrackEntry[] {
     const out: ConntrackEntry[] = [];
-    for (let i = this.oldest; i >= 0; i = this.newer[i]!) out.push(this.entries[i]!);
+    const live = this.order.live();
+    for (let k = 0; k < live.length; k++) out.push(this.entries[live[k]!]!);
     return out;
   }
 
@@ -1088,11 +1172,10 @@ export class ConntrackTable {
     // Look at a bounded window of the oldest entries: a full scan per new connection would make a
     // full table quadratic. Expiries are read from the node records (mirrored there).
     if (!(now < this.expiryFloor || (this.insertsSinceFloor >= this.size >> 3 && now < this.recomputeExpiryFloor()))) {
-      const times = this.nodeTimes, gone = this.goneScratch, newer = this.newer, entries = this.entries;
+      const times = this.nodeTimes, gone = this.goneScratch, entries = this.entries;
+      const n = this.order.oldest(MAKE_ROOM_WINDOW, gone);
       let expired = 0;
-      for (let i = this.oldest, seen = 0; i >= 0 && seen < MAKE_ROOM_WINDOW; i = newer[i]!, seen++) {
-        if (times[timeAt(2 * i)]! <= now) gone[expired++] = i;
-      }
+      for (let k = 0; k < n; k++) if (times[timeAt(2 * gone[k]!)]! <= now) gone[expired++] = gone[k]!;
       for (let k = 0; k < expired; k++) this.remove(entries[gone[k]!]!);
       if (this.size + 1 <= this.max) return true;
     }
@@ -1151,9 +1234,11 @@ export class ConntrackTable {
 
   /** Sets `expiryFloor` to the earliest expiry in the table (a walk over every entry) and returns it. */
   private recomputeExpiryFloor(): number {
-    const times = this.nodeTimes, newer = this.newer;
+    // In index order (memory order); which entry comes first does not matter here.
+    const times = this.nodeTimes, entries = this.entries;
     let floor = Infinity;
-    for (let i = this.oldest; i >= 0; i = newer[i]!) {
+    for (let i = 0; i < entries.length; i++) {
+      if (entries[i] === undefined) continue;
       const t = times[timeAt(2 * i)]!;
       if (t < floor) floor = t;
     }
@@ -1233,7 +1318,7 @@ export class ConntrackTable {
   }
 
   private insert(entry: ConntrackEntry, withOriginal: boolean): void {
-    if (this.size === this.older.length) this.grow();
+    if (this.size === this.capacity) this.grow();
     const expiry = entry.timeout;
     const i = this.freeIndexes.length > 0 ? this.freeIndexes.pop()! : this.entries.length;
     this.entries[i] = entry;
@@ -1262,10 +1347,7 @@ export class ConntrackTable {
       const own = entry.tuple;
       if (own[0].family === 'ipv4' && own[1].family === 'ipv4') entry.own = null;
     }
-    this.older[i] = this.newest;
-    this.newer[i] = -1;
-    if (this.newest >= 0) this.newer[this.newest] = i; else this.oldest = i;
-    this.newest = i;
+    this.order.push(i);
     // At most half the slots in use; the by-source list gets a bucket per entry.
     if (2 * this.nodeIndex.used > this.nodeIndex.size) {
       this.nodeIndex.resize(2 * this.nodeIndex.size);
@@ -1321,7 +1403,7 @@ export class ConntrackTable {
 
   /** Room for twice as many entries (index arrays doubled, contents kept). */
   private grow(): void {
-    let cap = this.older.length * 2;
+    let cap = this.capacity * 2;
     // Past a few thousand entries, room for `nf_conntrack_max` at once, buckets too: each
     // doubling frees the arrays before it, and the C allocator keeps such freed blocks (≈ 6–8 MiB
     // of a full table's peak RSS when it grew step by step to 262,144 entries). Not for a limit
@@ -1331,8 +1413,8 @@ export class ConntrackTable {
     const more = (a: Int32Array, len: number): Int32Array<ArrayBuffer> => { const b = new Int32Array(len); b.set(a); return b; };
     this.nodes = more(this.nodes, 2 * NODE * cap);
     this.nodeTimes = new Float64Array(this.nodes.buffer);
-    this.older = more(this.older, cap);
-    this.newer = more(this.newer, cap);
+    this.order.resize(cap);
+    this.capacity = cap;
     if (this.srcChains !== null) this.srcRecords = more(this.srcRecords, SRC_RECORD * cap);
     if (jump) {
       let size = this.nodeIndex.size;
@@ -1357,9 +1439,7 @@ export class ConntrackTable {
     }
     this.unhashNode(2 * i);
     this.unhashNode(2 * i + 1);
-    const o = this.older[i]!, nw = this.newer[i]!;
-    if (o >= 0) this.newer[o] = nw; else this.oldest = nw;
-    if (nw >= 0) this.older[nw] = o; else this.newest = o;
+    this.order.drop(i);
     this.srcChains?.unlink(this.srcRecords, i);
     this.entries[i] = undefined;
     this.freeIndexes.push(i);
@@ -1370,9 +1450,10 @@ export class ConntrackTable {
   /** Starts keeping the by-source list: every entry with a source manip listed, oldest first (see `srcChains`). */
   private listSources(): BucketChains {
     const chains = new BucketChains(this.nodeIndex.size / 4, SRC_RECORD);
-    this.srcRecords = new Int32Array(SRC_RECORD * this.older.length);
-    for (let i = this.oldest; i >= 0; i = this.newer[i]!) {
-      const e = this.entries[i]!;
+    this.srcRecords = new Int32Array(SRC_RECORD * this.capacity);
+    const live = this.order.live();
+    for (let k = 0; k < live.length; k++) {
+      const i = live[k]!, e = this.entries[i]!;
       if (e.status & IPS.SRC_NAT_DONE) this.listSource(chains, i, tupleOf(e, 0));
       else this.srcRecords[i * SRC_RECORD + NEXT_AT] = NOT_HASHED;
     }
@@ -1411,11 +1492,12 @@ export class ConntrackTable {
   /** How many entries the by-source list holds (tests). */
   get sourceListed(): number {
     let n = 0;
+    const live = this.order.live();
     if (this.srcChains === null) {
-      for (let i = this.oldest; i >= 0; i = this.newer[i]!) if (this.entries[i]!.status & IPS.SRC_NAT_DONE) n++;
+      for (let k = 0; k < live.length; k++) if (this.entries[live[k]!]!.status & IPS.SRC_NAT_DONE) n++;
       return n;
     }
-    for (let i = this.oldest; i >= 0; i = this.newer[i]!) if (this.srcRecords[i * SRC_RECORD + NEXT_AT] !== NOT_HASHED) n++;
+    for (let k = 0; k < live.length; k++) if (this.srcRecords[live[k]! * SRC_RECORD + NEXT_AT] !== NOT_HASHED) n++;
     return n;
   }
 
