@@ -113,7 +113,8 @@ const EVICTION_RANGE = 8;
 
 /**
  * The hash table size the kernel makes of `n` buckets asked for: a whole number of pages of
- * bucket heads (`nf_ct_alloc_hashtable` rounds up to a multiple of PAGE_SIZE / 8 = 512).
+ * bucket heads (`nf_ct_alloc_hashtable` rounds up to a multiple of PAGE_SIZE / 8: 512 with the
+ * 4 KiB pages of x86-64, which natsim takes).
  */
 export function conntrackBuckets(n: number): number {
   return Math.ceil(n / 512) * 512;
