@@ -48,6 +48,27 @@ describe('natsim flows on the seed node', () => {
     expect(t.repliesUnNated).toBe(300);
   });
 
+  it('a full conntrack table refuses connections before the rules see them: counted apart, the split is over the rest', () => {
+    // 300 entries in the default 262,144 buckets: early drop mostly finds nothing, as on a node.
+    const r = runFlows(rs(), sc.host!, { ...base, count: 3000, conntrack: { max: 300 } }, dns, 17);
+    const compared = [...r.observed.values()].reduce((a, b) => a + b, 0);
+    expect(r.refusedTableFull).toBeGreaterThan(2000);
+    expect(compared + r.refusedTableFull).toBe(3000);
+    expect([r.conntrackMax, r.conntrackBuckets]).toEqual([300, 262144]);
+    expect([...r.observed.keys()].sort()).toEqual(['10.244.0.10:53', '10.244.0.5:53', '10.244.0.6:53', '10.244.0.9:53']);
+    expect(r.comparison.connections).toBe(compared);
+    // As many buckets as entries: early drop nearly always finds room.
+    const roomy = runFlows(rs(), sc.host!, { ...base, count: 3000, conntrack: { max: 300, buckets: 300 } }, dns, 17);
+    expect(roomy.refusedTableFull).toBeLessThan(30);
+    const bin = join(import.meta.dirname, '..', 'bin', 'natsim.js');
+    const cli = spawnSync(process.execPath, [bin, 'flows', '--scenario', 'kube-seed', '--to', '10.96.0.10:53', '--count', '3000', '--sysctl', 'net.netfilter.nf_conntrack_max=300', '--no-color'], { encoding: 'utf8' });
+    expect(cli.status).toBe(0);
+    expect(cli.stdout).toMatch(/^[\d,]+ refused by conntrack before any rule saw them: the table was full \(nf_conntrack_max 300, nf_conntrack_buckets 262,144\) .* the split below is over the other [\d,]+$/m);
+    const j = JSON.parse(spawnSync(process.execPath, [bin, 'flows', '--scenario', 'kube-seed', '--to', '10.96.0.10:53', '--count', '3000', '--sysctl', 'net.netfilter.nf_conntrack_max=300', '--json'], { encoding: 'utf8' }).stdout);
+    expect(j.opened).toBe(3000);
+    expect(j.connections + j.refusedTableFull).toBe(3000);
+  });
+
   it('--json prints the fields the issue asks for', () => {
     const bin = join(import.meta.dirname, '..', 'bin', 'natsim.js');
     const r = spawnSync(process.execPath, [bin, 'flows', '--scenario', 'kube-seed', '--to', '10.96.0.10:53', '--proto', 'udp', '--count', '2000', '--json'], { encoding: 'utf8' });

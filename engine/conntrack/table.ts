@@ -108,6 +108,9 @@ const MAKE_ROOM_WINDOW = 128;
  */
 export const DEFAULT_CONNTRACK_BUCKETS = 262144;
 
+/** Why the conntrack hook drops a packet when the table is full and early drop found nothing (the kernel's log line). */
+export const TABLE_FULL = 'nf_conntrack: table full, dropping packet';
+
 /** How many hash buckets early drop looks at, from the new tuple's on (`NF_CT_EVICTION_RANGE`). */
 const EVICTION_RANGE = 8;
 
@@ -837,7 +840,7 @@ export class ConntrackTable {
         if (!this.makeRoom(this.lastHash, now)) {
           this.stats.drop++;
           this.stats.tableFull++;
-          return { kind: 'drop', reason: 'nf_conntrack: table full, dropping packet' };
+          return { kind: 'drop', reason: TABLE_FULL };
         }
         entry = this.allocate(tuple, reply);
         dir = 0;

@@ -6,7 +6,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import seedrandom from 'seedrandom';
-import type { ConntrackConfig } from '../../engine/conntrack/table.js';
+import { TABLE_FULL, type ConntrackConfig } from '../../engine/conntrack/table.js';
 import { Engine } from '../../engine/engine.js';
 import { compileRuleset, type CompiledRuleset } from '../../engine/compile.js';
 import { NatsimError, EXIT_BAD_INPUT } from '../../engine/errors.js';
@@ -49,10 +49,25 @@ export function outcomeKey(o: ConnectionOutcome): string {
   return o.fate === 'delivered' ? 'local' : 'forwarded';
 }
 
+/** Whether a connection's first packet was refused by conntrack for want of room (the table full, nothing to early-drop). */
+function refusedByConntrack(o: ConnectionOutcome): boolean {
+  const f = o.first.fate;
+  return f.kind === 'dropped' && f.by === `conntrack: ${TABLE_FULL}`;
+}
+
 /** The result of a flows run for one destination. */
 export interface FlowsResult {
   destination: string;
   connections: number;
+  /**
+   * Connections conntrack refused before any rule saw them: the table full (`nf_conntrack_max`)
+   * and nothing early drop could take in the 8 buckets after theirs. Not in `observed`: the split
+   * compared is the rules', over the connections that reached them.
+   */
+  refusedTableFull: number;
+  /** The node's `nf_conntrack_max` and `nf_conntrack_buckets`. */
+  conntrackMax: number;
+  conntrackBuckets: number;
   observed: Map<string, number>;
   /** Connections whose later packets went somewhere else than their first (must be 0). */
   unpinned: number;
@@ -128,7 +143,7 @@ export function runFlows(rs: Ruleset, host: Host, o: FlowsOptions, dst: { addr: 
   const perClientFirst: (string | undefined)[] = new Array<string | undefined>(clients.length);
   const perClientMixed = new Uint8Array(clients.length);
   const observed = new Map<string, number>();
-  let unpinned = 0, replies = 0, repliesUnNated = 0;
+  let unpinned = 0, replies = 0, repliesUnNated = 0, refused = 0;
   const from = o.local ? 'local' : o.in ?? [...host.interfaces.keys()].find((n) => n !== 'lo') ?? 'eth0';
   const localSrc = o.local ? host.interfaces.get([...host.interfaces.keys()].find((n) => n !== 'lo')!)?.addrs.find((a) => a.family === family)?.addr : undefined;
   for (let i = 0; i < o.count; i++) {
@@ -137,6 +152,11 @@ export function runFlows(rs: Ruleset, host: Host, o: FlowsOptions, dst: { addr: 
     nextPort[ci] = port >= 65535 ? 1024 : port + 1;
     const src = localSrc ?? clients[ci]!;
     const outc = runConnection(engine, { family, proto: proto as 6 | 17 | 132, src, sport: port, dst: dst.addr, dport: dst.port, from, packets: o.packetsPerConnection, reply: o.reply });
+    if (refusedByConntrack(outc)) {
+      refused++;
+      engine.advance(o.interval);
+      continue;
+    }
     const key = outcomeKey(outc);
     observed.set(key, (observed.get(key) ?? 0) + 1);
     if (perClientN[ci]++ === 0) perClientFirst[ci] = key;
@@ -168,7 +188,7 @@ export function runFlows(rs: Ruleset, host: Host, o: FlowsOptions, dst: { addr: 
     if (perClientMixed[c] === 0) pinned++;
   }
   const pinnedClients = repeat ? pinned / repeat : null;
-  return { destination: dstText, connections: o.count, observed, unpinned, replies, repliesUnNated, clients: clients.length, pinnedClients, comparison: compareSplit(observed, expected) };
+  return { destination: dstText, connections: o.count, refusedTableFull: refused, conntrackMax: engine.conntrack.max, conntrackBuckets: engine.conntrack.buckets, observed, unpinned, replies, repliesUnNated, clients: clients.length, pinnedClients, comparison: compareSplit(observed, expected) };
 }
 
 /** One row of `natsim flows --all-services`. */
@@ -209,10 +229,13 @@ export function runFlowsCommand(o: FlowsOptions, streams: Streams, c: ChalkInsta
   if (!o.allServices) {
     const r = runFlows(ruleset, host, o, first!, protoNum);
     if (o.json) {
-      streams.out(JSON.stringify({ destination: r.destination, proto: o.proto, seed: o.seed, clients: r.clients, pinnedClients: r.pinnedClients, unpinned: r.unpinned, replies: r.replies, repliesUnNated: r.repliesUnNated, ...r.comparison }, null, 2) + '\n');
+      streams.out(JSON.stringify({ destination: r.destination, proto: o.proto, seed: o.seed, opened: r.connections, refusedTableFull: r.refusedTableFull, clients: r.clients, pinnedClients: r.pinnedClients, unpinned: r.unpinned, replies: r.replies, repliesUnNated: r.repliesUnNated, ...r.comparison }, null, 2) + '\n');
       return;
     }
     streams.out(c.bold(`${r.connections.toLocaleString('en-US')} ${o.proto} connections to ${r.destination}${o.local ? ' sent by the node' : ` arriving on ${o.in}`} (seed ${JSON.stringify(o.seed)})`) + '\n');
+    if (r.refusedTableFull > 0) {
+      streams.out(c.yellow(`${r.refusedTableFull.toLocaleString('en-US')} refused by conntrack before any rule saw them: the table was full (nf_conntrack_max ${r.conntrackMax.toLocaleString('en-US')}, nf_conntrack_buckets ${r.conntrackBuckets.toLocaleString('en-US')}) and early drop found no unassured entry in the 8 hash buckets after theirs ("nf_conntrack: table full, dropping packet"); the split below is over the other ${(r.connections - r.refusedTableFull).toLocaleString('en-US')}`) + '\n');
+    }
     streams.out(formatSplit(r.comparison, c) + '\n');
     streams.out(`later packets of every connection stayed on its endpoint: ${r.unpinned === 0 ? c.green('yes') : c.red(`no, ${r.unpinned} connections moved`)}\n`);
     if (r.pinnedClients !== null && r.clients < r.connections) {
