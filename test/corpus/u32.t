@@ -43,3 +43,11 @@
 :INPUT
 -m u32 ! --u32 "6>>24=0x11";-m u32 ! --u32 "0x6>>0x18=0x11";OK
 -m u32 --u32 "0=";;FAIL
+# shifts by 32 or more: refused by the kernel at load (Linux 6.18: EINVAL); 31 is the largest
+-m u32 --u32 "0>>31=0";-m u32 --u32 "0x0>>0x1f=0x0";OK
+-m u32 --u32 "0<<31=0";-m u32 --u32 "0x0<<0x1f=0x0";OK
+-m u32 --u32 "0>>32=0";;FAIL
+-m u32 --u32 "0<<32=0";;FAIL
+-m u32 --u32 "0&0xff>>40=0";;FAIL
+-m u32 --u32 "0=1&&0<<0x100=0";;FAIL
+-m u32 --u32 "0&0xff@32>>3=0";-m u32 --u32 "0x0&0xff@0x20>>0x3=0x0";OK
