@@ -15,10 +15,10 @@ import { NatsimError, EXIT_OTHER } from './errors.js';
 import { ACCEPT, DROP, type HookName, type PacketContext, type TargetVerdict } from './ext/types.js';
 import type { NatRange } from './ext/target/nat-range.js';
 import { attachedConntrack, icmp4Error, icmp6Error, ipErrorAllow, redirectAllow } from './ext/target/reject-packet.js';
-import { firstAddress, forwardMtu, interfaceMtu, lookupRoute, routeMtu, masqueradeSource, type Host, type Route, type RouteResult } from './host/host.js';
+import { firstAddress, forwardMtu, interfaceMtu, lookupRoute, routeMtu, masqueradeSource, subnetRouterAnycast6, type Host, type Route, type RouteResult } from './host/host.js';
 import { HOOK_OPS, type HookOp } from './hooks.js';
 import { icmpReplyTranslation, isRelatedIcmpError, natInitialized, natPacket, nullBinding, setupNat, type Manip } from './nat.js';
-import { applyMask, formatAddr, formatIPv4, isLinkLocal6, isLoopback6, isMulticast6, isZero, maskFromLength, mcScope6, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
+import { formatAddr, formatIPv4, isLinkLocal6, isLoopback6, isMulticast6, isZero, mcScope6, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
 import { decodePacket, PKT_TYPE, type Packet } from './packet.js';
 import { fillIpv4Checksum, ipv4ChecksumOk, writeU16 } from './wire/ipv4.js';
 import { Defragmenter, type ReassemblyRecord } from './defrag.js';
@@ -374,17 +374,7 @@ export class Engine {
    */
   private isSubnetAnycast6(a: Words): boolean {
     if (!this.host.forwarding.ipv6) return false;
-    if (this.anycast6 === null) {
-      this.anycast6 = [];
-      for (const ifc of this.host.interfaces.values()) {
-        if (ifc.linkType === 'loopback') continue;
-        for (const x of ifc.addrs) {
-          if (x.family !== 'ipv6' || x.prefixLen >= 127) continue;
-          const p = applyMask(x.addr, maskFromLength('ipv6', x.prefixLen));
-          if (!isZero(p)) this.anycast6.push(p);
-        }
-      }
-    }
+    this.anycast6 ??= subnetRouterAnycast6(this.host);
     for (const p of this.anycast6) if (p[0] === a[0] && p[1] === a[1] && p[2] === a[2] && p[3] === a[3]) return true;
     return false;
   }

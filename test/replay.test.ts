@@ -108,6 +108,9 @@ describe('natsim replay on the seed node', () => {
     expect(doc).toMatchObject({ packets: 24, translatedReplies: 12, fates: { forwarded: { packets: 24 } }, mappingCount: 12 });
     expect(doc.mappings).toHaveLength(12);
     expect(doc.conntrack).toHaveLength(12);
+    // The conntrack -S counters natsim keeps as the kernel counts them (the kernel suite compares them).
+    expect((doc as unknown as { conntrackStats: Record<string, number> }).conntrackStats).toEqual({ invalid: 0, insert_failed: 0, drop: 0, early_drop: 0, error: 0, clash_resolve: 0 });
+    expect(r.stdout).toContain('  conntrack -S: invalid=0 insert_failed=0 drop=0 early_drop=0 error=0 clash_resolve=0\n');
     const text = r.stdout.slice(r.stdout.indexOf('conntrack -L (')).split('\n').slice(1, 13);
     expect(doc.conntrack.map((l) => l.replace(/^(udp {6}17) \d+/, '$1'))).toEqual(text.map((l) => l.replace(/^(udp {6}17) \d+/, '$1')));
   });

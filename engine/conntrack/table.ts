@@ -317,16 +317,25 @@ export interface InOptions {
 
 /** Counters like `/proc/net/stat/nf_conntrack`. */
 export interface ConntrackStats {
+  /** Lookups that found an entry (natsim's own count; the kernel's `found` counts only `nf_conntrack_tuple_taken`'s finds). */
   found: number;
+  /** As the kernel's `invalid`: packets conntrack gave no entry — no readable or invertible tuple, or refused by their protocol's tracker (an ICMP error with no connection counts in `error` instead). */
   invalid: number;
+  /** Entries confirmed into the table (natsim's own count; the kernel's `insert` counts only entries made through ctnetlink). */
   insert: number;
+  /** As the kernel's `insert_failed`: confirmations that failed (an unresolvable clash, a dying entry). */
   insertFailed: number;
+  /** As the kernel's `drop`: packets conntrack dropped (the table full, an unresolvable clash). */
   drop: number;
+  /** As the kernel's `early_drop`: entries early-dropped to make room. */
   earlyDrop: number;
+  /** As the kernel's `clash_resolve`: clashes at confirmation resolved (merged, or inserted by the reply tuple). */
   clashResolve: number;
+  /** As the kernel's `error`: ICMP and ICMPv6 errors conntrack refused (short, a bad checksum, about no known connection: `nf_conntrack_handle_icmp`). */
+  error: number;
   /** Of `drop`: packets refused because the table was full and nothing could be early-dropped (not a kernel counter of its own). */
   tableFull: number;
-  /** Of `invalid`: packets whose transport checksum was wrong (`nf_conntrack_checksum`; not a kernel counter of its own). */
+  /** Of `invalid` and `error`: packets whose transport checksum was wrong (`nf_conntrack_checksum`; not a kernel counter of its own). */
   badChecksum: number;
 }
 
@@ -722,7 +731,7 @@ export class ConntrackTable {
   /** Entry indexes early drop found in a bucket: to kill (unassured) or collect (expired). */
   private readonly bucketVictims: number[] = [];
   /** Event counters. */
-  readonly stats: ConntrackStats = { found: 0, invalid: 0, insert: 0, insertFailed: 0, drop: 0, earlyDrop: 0, clashResolve: 0, tableFull: 0, badChecksum: 0 };
+  readonly stats: ConntrackStats = { found: 0, invalid: 0, insert: 0, insertFailed: 0, drop: 0, earlyDrop: 0, clashResolve: 0, error: 0, tableFull: 0, badChecksum: 0 };
   /**
    * The hash table, as the kernel's: each confirmed entry has two nodes, `2 * index + dir`
    * (`tuplehash[dir]`), found by hash in `nodeIndex`. A node is a record of `NODE` 32-bit words in
@@ -825,7 +834,12 @@ export class ConntrackTable {
       const err = pkt.family === 'ipv4'
         ? icmpv4Error(pkt, l4.type, l4.quoted, find, ctx)
         : icmpv6Error(pkt, l4.type, l4.quoted, find, ctx);
-      if (err.kind === 'invalid') return this.invalid(err.reason);
+      if (err.kind === 'invalid') {
+        // nf_conntrack_handle_icmp counts it as an error, not as invalid.
+        this.stats.error++;
+        if (err.reason.includes('checksum')) this.stats.badChecksum++;
+        return { kind: 'invalid', reason: err.reason };
+      }
       if (err.kind === 'untracked') return { kind: 'untracked' };
       if (err.kind === 'related') return { kind: 'tracked', entry: err.entry, ctinfo: err.ctinfo, dir: ctinfoDir(err.ctinfo) };
     }

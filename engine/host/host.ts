@@ -5,7 +5,7 @@
  * node, or a short hand-written form for scenarios.
  */
 import { NatsimError, EXIT_BAD_INPUT } from '../errors.js';
-import { applyMask, formatAddr, maskFromLength, parseIPv4Strict, parseIPv6, wordCount, wordsEqual, type Family, type Words } from '../net/addr.js';
+import { applyMask, formatAddr, isZero, maskFromLength, parseIPv4Strict, parseIPv6, wordCount, wordsEqual, type Family, type Words } from '../net/addr.js';
 import { parseMac } from '../wire/ethernet.js';
 
 /** One address on an interface. */
@@ -395,6 +395,25 @@ export function lookupRoute(host: Host, family: Family, dst: Words, strictDev?: 
 export const ADDR_TYPES = ['UNSPEC', 'UNICAST', 'LOCAL', 'BROADCAST', 'ANYCAST', 'MULTICAST', 'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT', 'THROW', 'NAT', 'XRESOLVE'] as const;
 /** An address type name. */
 export type AddrType = (typeof ADDR_TYPES)[number];
+
+/**
+ * The subnet-router anycast addresses a node that forwards IPv6 has joined: the prefix of each of
+ * its IPv6 addresses with the host part zero (`addrconf_join_anycast`: not for a /127 or /128, nor
+ * the all-zero prefix; loopback has none). Empty when the node does not forward IPv6.
+ */
+export function subnetRouterAnycast6(host: Host): Words[] {
+  const out: Words[] = [];
+  if (!host.forwarding.ipv6) return out;
+  for (const ifc of host.interfaces.values()) {
+    if (ifc.linkType === 'loopback') continue;
+    for (const x of ifc.addrs) {
+      if (x.family !== 'ipv6' || x.prefixLen >= 127) continue;
+      const p = applyMask(x.addr, maskFromLength('ipv6', x.prefixLen));
+      if (!isZero(p)) out.push(p);
+    }
+  }
+  return out;
+}
 
 /**
  * The type of an address as `xt_addrtype` sees it. IPv4: 0.0.0.0 and 255.255.255.255 are

@@ -298,7 +298,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
     // As JSON.stringify(…, null, 2) prints it, the conntrack lines (last) written in pieces.
     const now = engine.now;
     const count = engine.conntrack.listedCount(now);
-    const head = JSON.stringify({ packets, notIp, undecodable, translatedReplies, outgoingNotReplayed: { copies: outgoingCopies, ownErrors: outgoingOwnErrors, unmatched: outgoingUnmatched }, otherHost, unjudgedFrames: macs.unjudged, fates: Object.fromEntries(fates), checksums: checksumFigures(engine), mappingCount, mappings, conntrackTable: tableFigures(engine), conntrack: [] }, null, 2);
+    const head = JSON.stringify({ packets, notIp, undecodable, translatedReplies, outgoingNotReplayed: { copies: outgoingCopies, ownErrors: outgoingOwnErrors, unmatched: outgoingUnmatched }, otherHost, unjudgedFrames: macs.unjudged, fates: Object.fromEntries(fates), checksums: checksumFigures(engine), mappingCount, mappings, conntrackTable: tableFigures(engine), conntrackStats: conntrackCounters(engine), conntrack: [] }, null, 2);
     if (count === 0) { streams.out(head + '\n'); return; }
     out.write(head.slice(0, head.length - '[]\n}'.length) + '[\n');
     let i = 0;
@@ -340,6 +340,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   if (tf.insertFailed > 0 || tf.clashResolved > 0) {
     streams.out(`  conntrack confirm clashes: ${tf.clashResolved.toLocaleString('en-US')} resolved, ${tf.insertFailed.toLocaleString('en-US')} dropped\n`);
   }
+  streams.out(`  conntrack -S: ${Object.entries(conntrackCounters(engine)).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
   if (mappingCount) {
     streams.out(c.bold(`NAT mappings (${mappingCount} connections)`) + '\n');
     for (const m of mappings.slice(0, 20)) streams.out(`  ${m}\n`);
@@ -765,6 +766,17 @@ function checksumFigures(engine: Engine): { offloaded: boolean; wrongTransport: 
 }
 
 /** What the conntrack table did during the replay (its `/proc/net/stat/nf_conntrack` counters). */
+/**
+ * The statistics `conntrack -S` prints (summed over the kernel's CPUs) that natsim keeps with the
+ * kernel's meaning: `found` (the kernel counts only NAT's finds of a taken tuple), `insert` (only
+ * ctnetlink's insertions), `search_restart` and `chaintoolong` (lockless-lookup and hash-chain
+ * events natsim has none of) are left out.
+ */
+function conntrackCounters(engine: Engine): { invalid: number; insert_failed: number; drop: number; early_drop: number; error: number; clash_resolve: number } {
+  const st = engine.conntrack.stats;
+  return { invalid: st.invalid, insert_failed: st.insertFailed, drop: st.drop, early_drop: st.earlyDrop, error: st.error, clash_resolve: st.clashResolve };
+}
+
 function tableFigures(engine: Engine): { max: number; buckets: number; entries: number; inserted: number; earlyDropped: number; droppedFull: number; insertFailed: number; clashResolved: number } {
   const t = engine.conntrack, st = t.stats;
   return {

@@ -6,6 +6,7 @@ import { decodePacket, PKT_TYPE, type Packet } from '../../engine/packet.js';
 import { ipv4ChecksumOk } from '../../engine/wire/ipv4.js';
 import { l4ChecksumOk, parseTcp } from '../../engine/wire/transport.js';
 import { parseMac } from '../../engine/wire/ethernet.js';
+import { hostFromSpec } from '../../engine/host/host.js';
 import { packet, testContext, type TestContext } from '../helpers/engine.js';
 import { runRule } from './target-helpers.js';
 
@@ -191,5 +192,26 @@ describe('REJECT (IPv6)', () => {
     expect(parseTcp(q.data, 40)).toMatchObject({ sport: 443, dport: 40000, seq: 0, ack: 42, flags: 0x14, window: 0 });
     expect(checksumsOk(q)).toBe(true);
     expect(reject('-p tcp -j REJECT --reject-with tcp-reset', packet({ src: '2001:db8::7', dst: '2001:db8::1', proto: 6, sport: 1, dport: 2, tcpFlags: 0x14, in: 'eth0' }), ctx6())).toBeNull();
+  });
+
+  it('no reset to or from an IPv4-mapped address (ipv6_addr_type: MAPPED, not UNICAST); an IPv4-compatible one is unicast', () => {
+    // A node with a default route: every source has a route back.
+    const host = hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['2001:db8:10::1/64'] }, { name: 'wan0', addrs: ['2001:db8:20::1/64'] }], routes: ['default via 2001:db8:20::2 dev wan0'], forwarding: true });
+    const rst = (src: string, dst: string) => reject('-p tcp -j REJECT --reject-with tcp-reset', packet({ src, dst, proto: 6, sport: 40000, dport: 443, tcpFlags: 0x02, in: 'wan0' }), testContext({ family: 'ipv6', hook: 'FORWARD', host }));
+    expect(rst('::ffff:10.1.2.3', '2001:db8:10::9')).toBeNull();
+    expect(rst('2001:db8:40::7', '::ffff:10.1.2.3')).toBeNull();
+    expect(rst('::10.1.2.3', '2001:db8:10::9')).not.toBeNull();
+    expect(rst('2001:db8:40::7', '2001:db8:10::9')).not.toBeNull();
+  });
+
+  it('an error about a packet to a subnet-router anycast address the node joined comes from that address (icmp6_send, ipv6_chk_acast_addr_src)', () => {
+    const router = hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['2001:db8:10::1/64'] }, { name: 'wan0', addrs: ['2001:db8:20::1/64'] }], routes: ['default via 2001:db8:20::2 dev wan0'], forwarding: true });
+    const toAnycast = () => packet({ src: '2001:db8:10::7', dst: '2001:db8:20::', proto: 17, sport: 5000, dport: 53, in: 'lan0' });
+    const q = reject('-j REJECT', toAnycast(), testContext({ family: 'ipv6', host: router }))!;
+    expect(formatAddr('ipv6', q.src)).toBe('2001:db8:20::');
+    expect(checksumsOk(q)).toBe(true);
+    // A node that does not forward has joined no such address: the route back's source answers.
+    const host = hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['2001:db8:10::1/64'] }, { name: 'wan0', addrs: ['2001:db8:20::1/64'] }], routes: ['default via 2001:db8:20::2 dev wan0'], forwarding: false });
+    expect(formatAddr('ipv6', reject('-j REJECT', toAnycast(), testContext({ family: 'ipv6', host }))!.src)).toBe('2001:db8:10::1');
   });
 });

@@ -10,8 +10,8 @@
  *   IPv6's (no error to :: or multicast sources, to multicast destinations, or to ICMPv6 errors;
  *   1280 bytes in all; an automatic flow label, hop limit 64).
  * - TCP resets: `nf_send_reset` / `nf_send_reset6` (nf_reject_ipv4.c / nf_reject_ipv6.c): nothing
- *   for fragments, a bad checksum, a RST, or a broadcast/multicast (IPv4) / non-unicast (IPv6)
- *   address; addresses and ports swapped, 20-byte header, window 0, `seq = ack_seq` when ACK was
+ *   for fragments, a bad checksum, a RST, or a broadcast/multicast (IPv4) / non-unicast (IPv6: ::,
+ *   multicast or IPv4-mapped) address; addresses and ports swapped, 20-byte header, window 0, `seq = ack_seq` when ACK was
  *   set, else `ack_seq = seq + SYN + FIN + payload` with ACK; IPv4 DF, id 0, TTL 64; the
  *   connection is set to CLOSE (`nf_ct_set_closing`, 10 s).
  * - ICMP rate limits: the namespace-wide token bucket (`icmp_global_allow`, 1000/s, burst 50, with
@@ -31,8 +31,8 @@
 import { NatsimError, EXIT_OTHER } from '../../errors.js';
 import { CTINFO, IPS, isConfirmed } from '../../conntrack/entry.js';
 import type { TcpState } from '../../conntrack/tcp.js';
-import { addrType, interfaceMtu, lookupRoute, masqueradeSource, type Host } from '../../host/host.js';
-import { isLinkLocal6, isMulticast6, isZero, parseIPv4Strict, type Words } from '../../net/addr.js';
+import { addrType, interfaceMtu, lookupRoute, masqueradeSource, subnetRouterAnycast6, type Host } from '../../host/host.js';
+import { isLinkLocal6, isMulticast6, isZero, parseIPv4Strict, wordsEqual, type Words } from '../../net/addr.js';
 import { PKT_TYPE, type Packet } from '../../packet.js';
 import { finish, pseudoHeaderSum, sumBytes } from '../../wire/checksum.js';
 import { emitIpv4, writeU32 } from '../../wire/ipv4.js';
@@ -401,6 +401,10 @@ export function icmp6Error(pkt: Packet, type: number, code: number, ctx: PacketC
   }
   const loopDev = ctx.hook === 'OUTPUT' || pkt.inIface === 'lo' || ctx.host.interfaces.get(pkt.inIface ?? '')?.linkType === 'loopback';
   const local = addrType(ctx.host, 'ipv6', pkt.dst) === 'LOCAL';
+  // icmp6_send answers from the packet's destination when it is the node's own address or an
+  // anycast address it has joined (ipv6_chk_acast_addr_src: a global one on any device) — a
+  // forwarding node's subnet-router anycast addresses.
+  const toAnycast = !local && subnetRouterAnycast6(ctx.host).some((p) => wordsEqual(p, pkt.dst));
   // To a multicast address or from a link-layer broadcast or multicast frame, only packet too big.
   if ((isMulticast6(pkt.dst) || (pkt.inIface !== null && pkt.pktType !== PKT_TYPE.HOST)) && type !== 2) return null;
   if (isZero(pkt.src) || isMulticast6(pkt.src)) return null;
@@ -427,7 +431,7 @@ export function icmp6Error(pkt: Packet, type: number, code: number, ctx: PacketC
     : lookupRoute(ctx.host, 'ipv6', pkt.src);
   if (!back || !usable(back.type)) return null;
   const backDev = back.type === 'local' ? 'lo' : back.dev;
-  let saddr: Words | null = local ? pkt.dst : back.prefsrc;
+  let saddr: Words | null = local || toAnycast ? pkt.dst : back.prefsrc;
   if (!saddr) saddr = back.type === 'local' ? pkt.src : selectSource6(ctx.host, pkt.inIface ?? backDev, pkt.src);
   if (!saddr) return null;
   if (applyRatelimit) {
@@ -452,9 +456,16 @@ export function icmp6Error(pkt: Packet, type: number, code: number, ctx: PacketC
   return out;
 }
 
+/** Whether `ipv6_addr_type` says IPV6_ADDR_UNICAST: anything but ::, a multicast address or an IPv4-mapped one. */
+function unicast6(a: Words): boolean {
+  return !isZero(a) && !isMulticast6(a) && !(a[0] === 0 && a[1] === 0 && a[2] === 0xffff);
+}
+
 /** The TCP RST for the IPv6 packet (`nf_send_reset6`), or null. */
 export function tcpReset6(pkt: Packet, ctx: PacketContext): Uint8Array | null {
-  if (isZero(pkt.src) || isMulticast6(pkt.src) || isZero(pkt.dst) || isMulticast6(pkt.dst)) return null;
+  // nf_send_reset6: both addresses unicast by ipv6_addr_type — not ::, not multicast, and not an
+  // IPv4-mapped ::ffff:a.b.c.d (typed MAPPED, without UNICAST).
+  if (!unicast6(pkt.src) || !unicast6(pkt.dst)) return null;
   const th = pkt.l4Offset;
   if (pkt.fragOffset !== 0 || pkt.proto !== 6 || th < 0 || pkt.length - th < 20) return null;
   needBytes(pkt, 'answers with a reset and');

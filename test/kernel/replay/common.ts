@@ -265,6 +265,15 @@ function mergeByTime(out: string, files: readonly (readonly [string, string])[])
   w.close();
 }
 
+/** The node's `conntrack -S` counters, summed over its CPUs. */
+function conntrackStats(topo: Topology): Map<string, number> {
+  const r = topo.exec(topo.node, 'conntrack', ['-S']);
+  if (r.status !== 0) throw new Error(`conntrack -S: ${r.stderr}`);
+  const sums = new Map<string, number>();
+  for (const m of r.stdout.matchAll(/ ([a-z_]+)=(\d+)/g)) sums.set(m[1]!, (sums.get(m[1]!) ?? 0) + Number(m[2]));
+  return sums;
+}
+
 /** Defines a suite's cases: one per active seed and variant. */
 export function defineReplaySuite(suite: ReplaySuite): void {
   const v6 = suite.family === 'ipv6';
@@ -393,6 +402,7 @@ export function defineReplaySuite(suite: ReplaySuite): void {
         // test node's doing, not natsim's.
         if (v6) expect(ownIcmp6(topo), 'ICMPv6 the node sent of its own (a test topology problem, not a natsim difference)').toBe(ownBefore);
         const kCt = readConntrack(topo, suite.family).entries;
+        const kStats = conntrackStats(topo);
         if (debug) {
           // The kernel's save, the case's rules and capture, and (below) what natsim sends.
           writeFileSync(debug, kSave);
@@ -400,7 +410,7 @@ export function defineReplaySuite(suite: ReplaySuite): void {
           copyFileSync(cap, `${debug}.pcapng`);
         }
         const hit = [...kSave.matchAll(/^\[(\d+):\d+\] -A /gm)];
-        console.log(`${id}: ${hit.filter((m) => m[1] !== '0').length} of ${hit.length} rules matched packets; ${kCt.length} conntrack entries (${kCt.filter((e) => e.flags.includes('ASSURED')).length} assured; TCP states ${[...new Set(kCt.map((e) => e.state).filter((x) => x))].join(' ') || 'none'})${settings.sysctl.length || settings.routes.length ? `; node ${[...settings.sysctl, ...settings.routes].join(', ')}` : ''}`);
+        console.log(`${id}: ${hit.filter((m) => m[1] !== '0').length} of ${hit.length} rules matched packets; ${kCt.length} conntrack entries (${kCt.filter((e) => e.flags.includes('ASSURED')).length} assured; TCP states ${[...new Set(kCt.map((e) => e.state).filter((x) => x))].join(' ') || 'none'}); conntrack -S ${[...kStats].filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(' ') || 'all 0'}${settings.sysctl.length || settings.routes.length ? `; node ${[...settings.sysctl, ...settings.routes].join(', ')}` : ''}`);
 
         // natsim: the same node, rules and capture.
         // The node model with the case's routes, and its sysctls.
@@ -410,13 +420,18 @@ export function defineReplaySuite(suite: ReplaySuite): void {
         /** natsim replays `capture` (with `args`); what differs from the kernel, each line led by `label`. */
         const compare = async (capture: string, args: string[], label: string): Promise<string[]> => {
           const counters = `${base}${label ? '-node' : ''}.counters`;
+          const problems: string[] = [];
           let out = '', err = '';
           const status = await main(['replay', capture, '--rules', rules, '--host', hostFile, ...settings.sysctl.flatMap((kv) => ['--sysctl', kv]), ...args, '--iface-map', 'lan0=lan0', '--iface-map', 'wan0=wan0', '--as-captured', '--json', '--save-counters', counters, '--no-color'],
             { out: (s) => { out += s; }, err: (s) => { err += s; } });
           expect(status, err).toBe(0);
-          const nCt = parseConntrack((JSON.parse(out) as { conntrack: string[] }).conntrack.join('\n'));
+          const doc = JSON.parse(out) as { conntrack: string[]; conntrackStats: Record<string, number> };
+          const nCt = parseConntrack(doc.conntrack.join('\n'));
+          // The statistics conntrack -S prints that natsim keeps (summed over the kernel's CPUs).
+          for (const [k, v] of Object.entries(doc.conntrackStats)) {
+            if (kStats.get(k) !== v) problems.push(`${label}conntrack -S ${k}: kernel ${kStats.get(k) ?? 'absent'}, natsim ${v}`);
+          }
           const nSave = readFileSync(counters, 'utf8');
-          const problems: string[] = [];
           // Every table either side lists (a table with no rules and no counts is left out).
           const kt = splitTables(kSave), nt = splitTables(nSave);
           for (const table of new Set([...kt.keys(), ...nt.keys()])) {
