@@ -132,7 +132,14 @@ describe('natsim replay on the seed node', () => {
       expect(t.droppedFull).toBeGreaterThan(0);
       const text = run([pcap, '--scenario', 'kube-seed', '--summary', '--conntrack-max', '4', ...extra]);
       expect(text.status).toBe(0);
-      expect(text.stdout).toContain(`  conntrack table full (nf_conntrack_max 4, nf_conntrack_buckets ${t.buckets.toLocaleString('en-US')}; --conntrack-max and --conntrack-buckets set them): ${t.earlyDropped} unassured entries early-dropped to make room, ${t.droppedFull} packets dropped with no room (early drop looks only in the 8 hash buckets after a new connection's)\n`);
+      expect(text.stdout).toContain(`  conntrack table full (nf_conntrack_max 4, nf_conntrack_buckets ${t.buckets.toLocaleString('en-US')}; --conntrack-max and --conntrack-buckets set them): ${t.earlyDropped} unassured entries early-dropped to make room, ${t.droppedFull} packets dropped with no room (early drop looks only in the 8 hash buckets after a new connection's); `);
+      // When it began: the first early drop and the first refusal, by packet index and capture time.
+      const first = (j.conntrackTable as unknown as { firstEarlyDrop: { packet: number; time: string } | null; firstRefused: { packet: number; time: string } | null });
+      expect(first.firstRefused === null).toBe(t.droppedFull === 0);
+      expect(first.firstEarlyDrop === null).toBe(t.earlyDropped === 0);
+      // The first four connections fill the table (each query with its reply: two packets each).
+      for (const e of [first.firstRefused, first.firstEarlyDrop]) if (e) expect(e.packet).toBeGreaterThanOrEqual(8);
+      if (first.firstRefused) expect(text.stdout).toContain(`the first packet refused at packet ${first.firstRefused.packet} (${first.firstRefused.time})`);
       expect(text.stdout).toContain(`conntrack -L (${t.entries} entries)`);
     }
     // Without a limit nothing is said.

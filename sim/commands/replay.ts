@@ -60,6 +60,12 @@ export interface ReplayOptions extends NodeOptions {
   seed: string;
 }
 
+/** A packet of the capture: its index (0-based, as errors give it) and its capture time as the lines print it. */
+interface TableEvent {
+  packet: number;
+  time: string;
+}
+
 /** What replay notes on a conntrack entry (`entry.note`) when it first sees it. */
 interface ConnInfo {
   /** Interface the connection's first packet left by (where its replies come from). */
@@ -146,6 +152,9 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   const watchCopies = o.asCaptured === true && o.direction === 'auto';
   let fallbackIf: string | undefined;
   let lastFate = '', lastFateCount: { packets: number; bytes: number } | null = null;
+  /** When the full conntrack table first early-dropped, and first refused a packet: packet index (0-based) and capture time. */
+  let firstEarlyDrop: TableEvent | null = null, firstRefused: TableEvent | null = null;
+  const ctStats = engine.conntrack.stats;
   try {
     while (await cursor.fill()) {
       while (cursor.next()) {
@@ -233,6 +242,11 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
           if (pkt.pktType === PKT_TYPE.OTHERHOST) { otherHost++; continue; }
           r = engine.receive(pkt, inIf);
         }
+        if ((firstEarlyDrop === null && ctStats.earlyDrop > 0) || (firstRefused === null && ctStats.tableFull > 0)) {
+          const at = { packet: rec.index, time: times.format(rec.tsSec, rec.tsNsec) };
+          if (firstEarlyDrop === null && ctStats.earlyDrop > 0) firstEarlyDrop = at;
+          if (firstRefused === null && ctStats.tableFull > 0) firstRefused = at;
+        }
         const ct = r.conntrack;
         if (ct) {
           seen.add(ct);
@@ -298,7 +312,7 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
     // As JSON.stringify(…, null, 2) prints it, the conntrack lines (last) written in pieces.
     const now = engine.now;
     const count = engine.conntrack.listedCount(now);
-    const head = JSON.stringify({ packets, notIp, undecodable, translatedReplies, outgoingNotReplayed: { copies: outgoingCopies, ownErrors: outgoingOwnErrors, unmatched: outgoingUnmatched }, otherHost, unjudgedFrames: macs.unjudged, fates: Object.fromEntries(fates), checksums: checksumFigures(engine), mappingCount, mappings, conntrackTable: tableFigures(engine), conntrackStats: conntrackCounters(engine), conntrack: [] }, null, 2);
+    const head = JSON.stringify({ packets, notIp, undecodable, translatedReplies, outgoingNotReplayed: { copies: outgoingCopies, ownErrors: outgoingOwnErrors, unmatched: outgoingUnmatched }, otherHost, unjudgedFrames: macs.unjudged, fates: Object.fromEntries(fates), checksums: checksumFigures(engine), mappingCount, mappings, conntrackTable: { ...tableFigures(engine), firstEarlyDrop, firstRefused }, conntrackStats: conntrackCounters(engine), conntrack: [] }, null, 2);
     if (count === 0) { streams.out(head + '\n'); return; }
     out.write(head.slice(0, head.length - '[]\n}'.length) + '[\n');
     let i = 0;
@@ -335,7 +349,11 @@ export async function runReplay(o: ReplayOptions, streams: Streams, c: ChalkInst
   }
   const tf = tableFigures(engine);
   if (tf.earlyDropped > 0 || tf.droppedFull > 0) {
-    streams.out(`  conntrack table full (nf_conntrack_max ${tf.max.toLocaleString('en-US')}, nf_conntrack_buckets ${tf.buckets.toLocaleString('en-US')}; --conntrack-max and --conntrack-buckets set them): ${tf.earlyDropped.toLocaleString('en-US')} unassured entries early-dropped to make room, ${tf.droppedFull.toLocaleString('en-US')} packets dropped with no room (early drop looks only in the 8 hash buckets after a new connection's)\n`);
+    const when = [
+      firstEarlyDrop ? `the first early drop at packet ${firstEarlyDrop.packet.toLocaleString('en-US')} (${firstEarlyDrop.time})` : '',
+      firstRefused ? `the first packet refused at packet ${firstRefused.packet.toLocaleString('en-US')} (${firstRefused.time})` : '',
+    ].filter(Boolean).join(', ');
+    streams.out(`  conntrack table full (nf_conntrack_max ${tf.max.toLocaleString('en-US')}, nf_conntrack_buckets ${tf.buckets.toLocaleString('en-US')}; --conntrack-max and --conntrack-buckets set them): ${tf.earlyDropped.toLocaleString('en-US')} unassured entries early-dropped to make room, ${tf.droppedFull.toLocaleString('en-US')} packets dropped with no room (early drop looks only in the 8 hash buckets after a new connection's); ${when}\n`);
   }
   if (tf.insertFailed > 0 || tf.clashResolved > 0) {
     streams.out(`  conntrack confirm clashes: ${tf.clashResolved.toLocaleString('en-US')} resolved, ${tf.insertFailed.toLocaleString('en-US')} dropped\n`);
