@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConntrackTable, NodeIndex, bucketOf, conntrackBuckets, packetTuple, tupleOf, type CtResult } from '../engine/conntrack/table.js';
 import { CTINFO, IPS, counterOf, remainingSeconds, type ConntrackEntry, type CtPacket } from '../engine/conntrack/entry.js';
 import {
-  icmpTuple, invertTuple, makeTuple, readTuple, tupleEqual, tupleHash, tupleKey,
+  hashParts, hashWords4, icmpTuple, invertTuple, makeTuple, readTuple, tupleEqual, tupleHash, tupleKey,
 } from '../engine/conntrack/tuple.js';
 import { formatConntrackLine, formatConntrackList, conntrackSummary } from '../engine/conntrack/format.js';
 import { ctPacketFromBytes, ctPacketFromPacket } from '../engine/conntrack/packet.js';
@@ -357,6 +357,15 @@ describe('table', () => {
     let roomy = 0;
     for (let i = 0; i < 2000; i++) if (pass(u, udp(`10.0.2.${i & 255}:${2000 + i}`, '10.0.0.2:53'), 0).kind === 'tracked') roomy++;
     expect(roomy).toBeGreaterThan(1500);
+  });
+
+  it('an IPv4 tuple hashes the same from its words as from the tuple (the table recomputes a node\'s hash from its record)', () => {
+    let x = 99;
+    const next = (): number => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
+    for (let k = 0; k < 2000; k++) {
+      const src = next(), dst = next(), sport = next() & 0xffff, dport = next() & 0xffff, seed = next() | 0, proto = [6, 17, 1, 132][k & 3]!;
+      expect(hashWords4(proto, src | 0, dst | 0, ((sport << 16) | dport) | 0, seed)).toBe(hashParts('ipv4', proto, [src], [dst], sport, dport, seed));
+    }
   });
 
   it('the bucket of a hash is reciprocal_scale exactly, and bucket counts round up to whole pages of heads', () => {

@@ -59,7 +59,7 @@ import { DEFAULT_ICMP_TIMEOUT, icmpPacket, icmpv4Error, type TupleFinder } from 
 import { DEFAULT_ICMPV6_TIMEOUT, icmpv6Error, icmpv6Packet } from './icmpv6.js';
 import { DEFAULT_TCP_TIMEOUTS, TCP_STATE, tcpPacket } from './tcp.js';
 import {
-  IPPROTO, hashParts, icmpTuple, invertTuple, isIcmpOf, makeTuple, hasPorts, sourceHash, tupleEqual, tupleHash,
+  IPPROTO, hashParts, hashWords4, icmpTuple, invertTuple, isIcmpOf, makeTuple, hasPorts, sourceHash, tupleEqual, tupleHash,
   type Dir, type Tuple,
 } from './tuple.js';
 import { DEFAULT_UDP_TIMEOUT, DEFAULT_UDP_TIMEOUT_STREAM, udpPacket, udplitePacket } from './udp.js';
@@ -76,21 +76,25 @@ const INITIAL_SLOTS = 64;
 const INITIAL_CAPACITY = 8;
 /** The capacity from which the table makes room for `nf_conntrack_max` entries in one step (a limit up to the default). */
 const JUMP_CAPACITY = 16384;
-/** Record word N_CHAIN of a node (or by-source record) in no index or bucket. */
+/** A by-source record's successor word when it is in no bucket. */
 const NOT_HASHED = -2;
 /**
- * 32-bit words per node record, and their places: hash, whether hashed, IPv4 source and destination,
- * ports, protocol (| 0x100 for IPv6), then a float64: in the original-direction record the
- * entry's expiry, in the reply-direction one a UDP entry's stream time.
+ * 32-bit words per node record, and their places: IPv4 source and destination, ports, protocol
+ * (| 0x100 for IPv6, | `NOT_INDEXED` while the node is not in the node index: a NAT-clash entry's
+ * original direction), then a float64: in the original-direction record the entry's expiry, in the
+ * reply-direction one a UDP entry's stream time. The tuple's hash is not kept: the node index's
+ * slots hold it, and taking a node out recomputes it (`nodeHash`).
  */
-const NODE = 8;
-const N_HASH = 0, N_CHAIN = 1, N_SRC = 2, N_DST = 3, N_PORTS = 4, N_PROTO = 5;
+const NODE = 6;
+const N_SRC = 0, N_DST = 1, N_PORTS = 2, N_PROTO = 3;
+/** Flag in a record's protocol word: the node is not in the node index. */
+const NOT_INDEXED = 0x200;
 /** Where a by-source record keeps its hash and its successor (`BucketChains`). */
-const HASH_AT = N_HASH, NEXT_AT = N_CHAIN;
+const HASH_AT = 0, NEXT_AT = 1;
 /** 32-bit words per by-source record: hash, next. */
 const SRC_RECORD = 2;
-/** The float64's place in a record read as float64s (words 6 and 7). */
-const N_EXPIRY_F64 = 3;
+/** The float64's place in a record read as float64s (words 4 and 5). */
+const N_EXPIRY_F64 = 2;
 /** Where node `n`'s float64 is in the records read as float64s (`nodeTimes`). */
 function timeAt(n: number): number {
   return n * (NODE / 2) + N_EXPIRY_F64;
@@ -420,8 +424,6 @@ export class NodeIndex {
   }
 }
 
-/** Record word N_CHAIN of a node in the node index (else NOT_HASHED). */
-const HASHED = -1;
 
 /**
  * Singly linked bucket chains over fixed-size records in an Int32Array, as the kernel's hlists:
@@ -735,9 +737,9 @@ export class ConntrackTable {
   /**
    * The hash table, as the kernel's: each confirmed entry has two nodes, `2 * index + dir`
    * (`tuplehash[dir]`), found by hash in `nodeIndex`. A node is a record of `NODE` 32-bit words in
-   * `nodes`: the tuple's hash, whether it is in the index (HASHED, or NOT_HASHED for a node not
-   * in the table: a NAT-clash entry's original direction), and the tuple itself for IPv4 (source,
-   * destination, ports, protocol) — so a lookup compares one small record, not the entry and its
+   * `nodes`: the tuple itself for IPv4 (source, destination, ports, protocol; the protocol word
+   * also says when the node is not in the index: a NAT-clash entry's original direction) — so a
+   * lookup compares one small record, not the entry and its
    * tuple objects. Entries sit in `entries` by their `index`; `order` keeps them in
    * confirmation order (listing, and where a full table looks for expired entries).
    */
@@ -968,8 +970,9 @@ export class ConntrackTable {
       if (entries[i] === undefined) continue;
       for (let n = 2 * i; n <= 2 * i + 1; n++) {
         const r = n * NODE;
-        if (nodes[r + N_CHAIN] === NOT_HASHED || nodes[r + N_SRC] !== k.src || nodes[r + N_DST] !== k.dst) continue;
-        const ports = nodes[r + N_PORTS]!, proto = nodes[r + N_PROTO]!;
+        const proto = nodes[r + N_PROTO]!;
+        if (proto & NOT_INDEXED || nodes[r + N_SRC] !== k.src || nodes[r + N_DST] !== k.dst) continue;
+        const ports = nodes[r + N_PORTS]!;
         if (proto > 0xff || recordSportProto(ports, proto) !== k.sportProto) continue;
         bits[(ports & 0xffff) >>> 5]! |= 1 << (ports & 31);
       }
@@ -1033,7 +1036,7 @@ export class ConntrackTable {
     if (o.family !== 'ipv4') return !tupleEqual(o, this.entries[i]!.tuple[0]);
     const r = 2 * i * NODE, nodes = this.nodes;
     return !(nodes[r + N_SRC] === (o.src[0]! | 0) && nodes[r + N_DST] === (o.dst[0]! | 0)
-      && nodes[r + N_PORTS] === (((o.sport << 16) | o.dport) | 0) && nodes[r + N_PROTO] === o.proto);
+      && nodes[r + N_PORTS] === (((o.sport << 16) | o.dport) | 0) && (nodes[r + N_PROTO]! & ~NOT_INDEXED) === o.proto);
   }
 
   /** The confirmed entry holding `tuple`, and in which direction; expired entries are collected. */
@@ -1344,11 +1347,12 @@ export class ConntrackTable {
     this.size++;
     this.insertSeq++;
     this.insertsSinceFloor++;
-    this.writeRecord(2 * i, entry.tuple[0]);
-    this.writeRecord(2 * i + 1, entry.tuple[1]);
-    if (withOriginal) this.hashNode(2 * i);
-    else this.nodes[2 * i * NODE + N_CHAIN] = NOT_HASHED;
-    this.hashNode(2 * i + 1);
+    const [orig, reply] = entry.tuple;
+    this.writeRecord(2 * i, orig);
+    this.writeRecord(2 * i + 1, reply);
+    if (withOriginal) this.hashNode(2 * i, orig);
+    else this.nodes[2 * i * NODE + N_PROTO] |= NOT_INDEXED;
+    this.hashNode(2 * i + 1, reply);
     this.mirrorExpiry(i, expiry);
     if (this.srcChains !== null) {
       if (entry.status & IPS.SRC_NAT_DONE) this.listSource(this.srcChains, i, entry.tuple[0]);
@@ -1373,29 +1377,37 @@ export class ConntrackTable {
     }
   }
 
-  /** Puts node `n` (its record written) in the node index, and NAT's port index. */
-  private hashNode(n: number): void {
+  /** Puts node `n` (its record written, `t` its tuple) in the node index, and NAT's port index. */
+  private hashNode(n: number, t: Tuple): void {
     const r = n * NODE, nodes = this.nodes;
-    nodes[r + N_CHAIN] = HASHED;
-    this.nodeIndex.add(nodes[r + N_HASH]!, n);
+    nodes[r + N_PROTO] &= ~NOT_INDEXED;
+    this.nodeIndex.add(tupleHash(t, this.hashSeed) | 0, n);
     if (this.ports.indexed > 0) this.ports.update(nodes[r + N_SRC]!, nodes[r + N_DST]!, nodes[r + N_PORTS]!, nodes[r + N_PROTO]!, true);
   }
 
   /** Takes node `n` out of the node index and NAT's port index (no-op when it is in none). */
   private unhashNode(n: number): void {
     const r = n * NODE, nodes = this.nodes;
-    if (nodes[r + N_CHAIN] === NOT_HASHED) return;
-    this.nodeIndex.delete(nodes[r + N_HASH]!, n);
-    nodes[r + N_CHAIN] = NOT_HASHED;
-    if (this.ports.indexed > 0) this.ports.update(nodes[r + N_SRC]!, nodes[r + N_DST]!, nodes[r + N_PORTS]!, nodes[r + N_PROTO]!, false);
+    const proto = nodes[r + N_PROTO]!;
+    if (proto & NOT_INDEXED) return;
+    this.nodeIndex.delete(this.nodeHash(n), n);
+    nodes[r + N_PROTO] = proto | NOT_INDEXED;
+    if (this.ports.indexed > 0) this.ports.update(nodes[r + N_SRC]!, nodes[r + N_DST]!, nodes[r + N_PORTS]!, proto, false);
   }
 
-  /** Writes node `n`'s record: the tuple's hash and, for IPv4, the tuple itself. */
+  /** The hash node `n`'s tuple has in the node index: from its record (IPv4), else from its entry's tuple. */
+  private nodeHash(n: number): number {
+    const r = n * NODE, nodes = this.nodes;
+    const proto = nodes[r + N_PROTO]! & ~NOT_INDEXED;
+    if (proto & 0x100) return tupleHash(this.entries[n >> 1]!.tuple[n & 1], this.hashSeed) | 0;
+    return hashWords4(proto, nodes[r + N_SRC]!, nodes[r + N_DST]!, nodes[r + N_PORTS]!, this.hashSeed) | 0;
+  }
+
+  /** Writes node `n`'s record: for IPv4, the tuple itself; for IPv6 its ports and protocol. */
   private writeRecord(n: number, t: Tuple): void {
     const r = n * NODE;
     const v4 = t.family === 'ipv4';
     const nodes = this.nodes;
-    nodes[r + N_HASH] = tupleHash(t, this.hashSeed) | 0;
     nodes[r + N_SRC] = v4 ? t.src[0]! | 0 : 0;
     nodes[r + N_DST] = v4 ? t.dst[0]! | 0 : 0;
     nodes[r + N_PORTS] = ((t.sport << 16) | t.dport) | 0;
@@ -1405,13 +1417,13 @@ export class ConntrackTable {
   /** The IPv4 tuple node `n`'s record holds. */
   recordTuple(n: number): Tuple {
     const r = n * NODE, nodes = this.nodes;
-    return wordsTuple(nodes[r + N_SRC]!, nodes[r + N_DST]!, nodes[r + N_PORTS]!, nodes[r + N_PROTO]!);
+    return wordsTuple(nodes[r + N_SRC]!, nodes[r + N_DST]!, nodes[r + N_PORTS]!, nodes[r + N_PROTO]! & ~NOT_INDEXED);
   }
 
   /** Node `n`'s record words: source, destination, ports, protocol (see `recordWords`). */
   recordWordsAt(n: number, out: Int32Array): void {
     const r = n * NODE, nodes = this.nodes;
-    out[0] = nodes[r + N_SRC]!; out[1] = nodes[r + N_DST]!; out[2] = nodes[r + N_PORTS]!; out[3] = nodes[r + N_PROTO]!;
+    out[0] = nodes[r + N_SRC]!; out[1] = nodes[r + N_DST]!; out[2] = nodes[r + N_PORTS]!; out[3] = nodes[r + N_PROTO]! & ~NOT_INDEXED;
   }
 
   /** The destination address of the IPv4 tuple node `n`'s record holds. */
@@ -1450,7 +1462,7 @@ export class ConntrackTable {
       // Leaving the table, the entry takes back what the records held for it.
       if (entry.own === null) {
         const nodes = this.nodes, r0 = 2 * i * NODE, r1 = r0 + NODE;
-        entry.own = new RecordWords(nodes[r0 + N_SRC]!, nodes[r0 + N_DST]!, nodes[r0 + N_PORTS]!, nodes[r1 + N_SRC]!, nodes[r1 + N_DST]!, nodes[r1 + N_PORTS]!, nodes[r0 + N_PROTO]!);
+        entry.own = new RecordWords(nodes[r0 + N_SRC]!, nodes[r0 + N_DST]!, nodes[r0 + N_PORTS]!, nodes[r1 + N_SRC]!, nodes[r1 + N_DST]!, nodes[r1 + N_PORTS]!, nodes[r0 + N_PROTO]! & ~NOT_INDEXED);
       }
       entry.expiry = this.expiryOf(i);
       if (entry.proto === UDP_IN_TABLE) entry.proto = { kind: 'udp', streamTs: this.nodeTimes[timeAt(2 * i + 1)]! };
@@ -1498,7 +1510,7 @@ export class ConntrackTable {
       if (v4) {
         // The original tuple from its node record (an IPv6 record's protocol carries 0x100).
         const r = 2 * i * NODE;
-        if (nodes[r + N_PROTO] !== t.proto || nodes[r + N_PORTS]! >>> 16 !== t.sport || nodes[r + N_SRC] !== s4) continue;
+        if ((nodes[r + N_PROTO]! & ~NOT_INDEXED) !== t.proto || nodes[r + N_PORTS]! >>> 16 !== t.sport || nodes[r + N_SRC] !== s4) continue;
       } else {
         const o = e.tuple[0];
         if (o.proto !== t.proto || o.sport !== t.sport || o.family !== t.family || !wordsEqual(o.src, t.src)) continue;

@@ -151,6 +151,13 @@ export function hashParts(family: Family, proto: number, s: Words, d: Words, spo
   return avalanche(round(round(h, sport), dport));
 }
 
+/** `hashParts` of an IPv4 tuple from its words: protocol, source, destination, ports (source << 16 | destination). */
+export function hashWords4(proto: number, src: number, dst: number, ports: number, seed = 0): number {
+  let h = ((0x165667b1 ^ seed) + 24 + proto) | 0;
+  h = round(round(h, src), dst);
+  return avalanche(round(round(h, ports >>> 16), ports & 0xffff));
+}
+
 /**
  * A 32-bit hash of a tuple's source side (protocol, source address, source port): the key of
  * NAT's by-source list (`hash_by_src`). A small integer to V8.
