@@ -357,7 +357,7 @@ export interface Slot {
  * the slots after it back (Knuth's algorithm R), leaving no tombstones. A node's home slot is its
  * hash's high bits (`h >>> shift`), so that the nodes of one kernel hash bucket — the hashes
  * `reciprocal_scale` maps to it, a contiguous range — sit in a contiguous run of slots, where
- * early drop finds them (`homeSlots`).
+ * early drop finds them (`ConntrackTable.earlyDrop`).
  */
 export class NodeIndex {
   slots: Int32Array;
