@@ -272,6 +272,21 @@ describe('table', () => {
     expect(t.count).toBe(0);
   });
 
+  it('a tuple that is its own inverse is found as the reply (the kernel\'s bucket lists the reply node first): its second packet makes it SEEN_REPLY', () => {
+    for (const [p, family] of [[other('10.20.0.77', '10.20.0.77', 50), 'ipv4'], [udp('10.0.0.1:53', '10.0.0.1:53'), 'ipv4'], [udp('[fd00::1]:7', '[fd00::1]:7'), 'ipv6']] as const) {
+      const t = new ConntrackTable();
+      const e = tracked(pass(t, p, 0)).entry;
+      expect(e.tuple[0].family).toBe(family);
+      const again = tracked(t.in(p, 1));
+      expect([again.entry, again.dir, again.ctinfo]).toEqual([e, 1, CTINFO.ESTABLISHED_REPLY]);
+      expect(e.status & IPS.SEEN_REPLY).toBeTruthy();
+    }
+    // An ordinary tuple is found in its own direction.
+    const t = new ConntrackTable();
+    const e = tracked(pass(t, udp('10.0.0.1:5000', '10.0.0.1:53'), 0)).entry;
+    expect(tracked(t.in(udp('10.0.0.1:5000', '10.0.0.1:53'), 1))).toMatchObject({ entry: e, dir: 0 });
+  });
+
   it('entries expire on the virtual clock, lazily on lookup or by expire()', () => {
     const t = new ConntrackTable();
     const e = tracked(pass(t, udp('10.0.0.1:1', '10.0.0.2:2'), 1000)).entry;

@@ -1076,8 +1076,21 @@ export class ConntrackTable {
         this.remove(this.entries[n >> 1]!);
         return -1;
       }
-      return n;
+      // A tuple that is its own inverse (same address both ways, and ports if any) is both nodes'
+      // of one entry: the kernel's bucket lists the reply node first (inserted last, at the head),
+      // so a lookup finds that one.
+      return (n & 1) === 0 && this.selfInverse(n) ? n | 1 : n;
     }
+  }
+
+  /** Whether original-direction node `n`'s tuple equals its entry's reply tuple. */
+  private selfInverse(n: number): boolean {
+    const r0 = n * NODE, r1 = r0 + NODE, nodes = this.nodes;
+    const proto = nodes[r0 + N_PROTO]! & ~NOT_INDEXED;
+    if (proto !== (nodes[r1 + N_PROTO]! & ~NOT_INDEXED) || nodes[r0 + N_PORTS] !== nodes[r1 + N_PORTS]) return false;
+    if (!(proto & 0x100)) return nodes[r0 + N_SRC] === nodes[r1 + N_SRC] && nodes[r0 + N_DST] === nodes[r1 + N_DST];
+    const [o, r] = this.entries[n >> 1]!.tuple;
+    return tupleEqual(o, r);
   }
 
   /**
