@@ -348,6 +348,10 @@ defineReplaySuite({
     const sinkMac = macOf(topo, 'sink'), clientMac = macOf(topo, 'client');
     for (const a of ['10.20.0.2', '10.20.0.77', '10.20.0.88']) ex(topo.node, 'ip', ['neigh', 'replace', a, 'lladdr', sinkMac, 'dev', 'wan0', 'nud', 'permanent']);
     for (const a of [...sources, '10.10.200.200']) ex(topo.node, 'ip', ['neigh', 'replace', a, 'lladdr', clientMac, 'dev', 'lan0', 'nud', 'permanent']);
+    // The client's own stack sends nothing (tcpreplay's frames bypass OUTPUT): a rule may rewrite a
+    // flow to its address, and its answer — or the ARP request for it (seed 1225730942) — would
+    // reach the node beside the capture.
+    ex(topo.neighbours.get('client')!, 'iptables-legacy', ['-w', '-A', 'OUTPUT', '-j', 'DROP']);
   },
   nodeSettings,
   onNodeCapture: true,
