@@ -83,8 +83,13 @@ function cmpWords(a: Words, b: Words): number {
   return 0;
 }
 
-/** The address `find_best_ips_proto` chooses from a multi-address range (deterministic jhash2). */
-export function chooseAddress(range: NatRange, t: Tuple): Words {
+/**
+ * The address `find_best_ips_proto` chooses from a multi-address range (deterministic jhash2).
+ * After each word the hash takes in the tuple's destination word — which for a destination manip
+ * is the word just chosen (the kernel writes the choice into the tuple it reads from): an IPv6
+ * DNAT's later words depend on its earlier chosen words, not on the original destination's.
+ */
+export function chooseAddress(range: NatRange, t: Tuple, manip: Manip): Words {
   // Address words are never changed in place, so the range's own array can be shared.
   if (cmpWords(range.minAddr, range.maxAddr) === 0) return range.minAddr;
   const words4 = t.family === 'ipv4' ? [asLeU32(t.src[0]!), 0, 0, 0] : t.src.map(asLeU32);
@@ -104,7 +109,7 @@ export function chooseAddress(range: NatRange, t: Tuple): Words {
     }
     out[i] = (minip + reciprocalScale(j, dist)) >>> 0;
     if (out[i] !== range.maxAddr[i]) full = true;
-    if (!range.persistent) j = (j ^ asLeU32(t.dst[i]!)) >>> 0;
+    if (!range.persistent) j = (j ^ asLeU32(manip === 'dst' ? out[i]! : t.dst[i]!)) >>> 0;
   }
   return out;
 }
@@ -213,7 +218,7 @@ function uniqueTuple(env: NatEnv, orig: Tuple, range: NatRange, manip: Manip, ct
     }
   }
   // The manip side's address: chosen from the range, or kept.
-  const addr = range.mapIps ? chooseAddress(range, orig) : manipAddr(orig, manip);
+  const addr = range.mapIps ? chooseAddress(range, orig, manip) : manipAddr(orig, manip);
   if (random) return uniqueL4(env, orig, addr, range, manip, ct);
   const t = range.mapIps ? withAddr(orig, manip, addr) : orig;
   if (range.protoSpecified) {

@@ -451,6 +451,17 @@ describe('a shifted port map (NF_NAT_RANGE_PROTO_OFFSET) maps every port from it
   });
 });
 
+describe('the address a multi-address NAT range gives (find_best_ips_proto)', () => {
+  it('an IPv6 DNAT hashes in the destination words it has chosen so far, not the original ones (measured on Linux 6.18)', () => {
+    const rules = `*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j DNAT --to-destination 2001:db8::1-2001:db8::9\nCOMMIT\n`;
+    const e = new Engine({ ruleset: loadRuleset([{ text: rules, file: 'range6.rules' }], { family: 'ipv6' }), host: hostFromSpec({ interfaces: [{ name: 'lan0', addrs: ['2001:db8:10::1/64'] }, { name: 'wan0', addrs: ['2001:db8:20::1/64'] }], routes: ['default via 2001:db8:20::2 dev wan0'], forwarding: true }), seed: 'r' });
+    // The kernel suite's capture replay (seed 942430088): the kernel sent this flow to ::8; hashing
+    // in the original destination's words instead gives ::2.
+    const r = e.receive(packet({ src: '2001:db8:10:0:9d66:2812:5805:3124', dst: '2001:db8:40:ff::9', proto: 6, sport: 22, dport: 53, tcpFlags: ACK }), 'lan0');
+    expect(r.after.dst).toBe('2001:db8::8');
+  });
+});
+
 describe('the routing decision drops martians and what it cannot route (ip_route_input)', () => {
   const rules = `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n`;
   const node = (routeLocalnet = false): Engine => new Engine({
