@@ -364,9 +364,6 @@ export class Engine {
     return Math.max(this.host.rpFilter ?? 0, this.host.interfaces.get(dev)?.rpFilter ?? 0);
   }
 
-  /** The subnet-router anycast addresses of the node's links; null until asked. */
-  private anycast6: Words[] | null = null;
-
   /**
    * Whether an IPv6 address is the subnet-router anycast address (the prefix, host part zero) of
    * one of the node's IPv6 addresses — which a forwarding node joins (`addrconf_join_anycast`: not
@@ -374,8 +371,7 @@ export class Engine {
    */
   private isSubnetAnycast6(a: Words): boolean {
     if (!this.host.forwarding.ipv6) return false;
-    this.anycast6 ??= subnetRouterAnycast6(this.host);
-    for (const p of this.anycast6) if (p[0] === a[0] && p[1] === a[1] && p[2] === a[2] && p[3] === a[3]) return true;
+    for (const p of subnetRouterAnycast6(this.host)) if (p[0] === a[0] && p[1] === a[1] && p[2] === a[2] && p[3] === a[3]) return true;
     return false;
   }
 

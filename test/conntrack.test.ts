@@ -381,6 +381,16 @@ describe('table', () => {
       const src = next(), dst = next(), sport = next() & 0xffff, dport = next() & 0xffff, seed = next() | 0, proto = [6, 17, 1, 132][k & 3]!;
       expect(hashWords4(proto, src | 0, dst | 0, ((sport << 16) | dport) | 0, seed)).toBe(hashParts('ipv4', proto, [src], [dst], sport, dport, seed));
     }
+    // hashParts hands IPv4 to hashWords4, so the values themselves are pinned too: these are what
+    // the word-array hash gave before it did (words signed or not, ports split back, any seed).
+    const known: [number, number, number, number, number, number, number][] = [
+      [17, 167772161, 3232235777, 5000, 53, 0, 839175159], [6, 4294967295, 16909060, 65535, 1, -1, 305901045],
+      [1, 2130706433, 2130706433, 0, 2048, 123456789, 3883901728], [132, 2147483648, 174063632, 40000, 8080, -987654321, 654105306],
+    ];
+    for (const [proto, src, dst, sport, dport, seed, h] of known) {
+      expect(hashParts('ipv4', proto, [src], [dst], sport, dport, seed)).toBe(h);
+      expect(hashWords4(proto, src | 0, dst | 0, ((sport << 16) | dport) | 0, seed)).toBe(h);
+    }
   });
 
   it('the bucket of a hash is reciprocal_scale exactly, and bucket counts round up to whole pages of heads', () => {

@@ -143,7 +143,8 @@ export function tupleHash(t: Tuple, seed = 0): number {
 
 /** `tupleHash` of the tuple these fields would make, without making it. */
 export function hashParts(family: Family, proto: number, s: Words, d: Words, sport: number, dport: number, seed = 0): number {
-  let h = ((0x165667b1 ^ seed) + 24 + (proto | (family === 'ipv4' ? 0 : 0x100))) | 0;
+  if (family === 'ipv4') return hashWords4(proto, s[0]!, d[0]!, (sport << 16) | dport, seed);
+  let h = ((0x165667b1 ^ seed) + 24 + (proto | 0x100)) | 0;
   for (let i = 0; i < s.length; i++) h = round(h, s[i]!);
   for (let i = 0; i < d.length; i++) h = round(h, d[i]!);
   // Every part mixed in: the table's node index probes linearly, and tuples differing only in a

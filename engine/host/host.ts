@@ -401,7 +401,16 @@ export type AddrType = (typeof ADDR_TYPES)[number];
  * its IPv6 addresses with the host part zero (`addrconf_join_anycast`: not for a /127 or /128, nor
  * the all-zero prefix; loopback has none). Empty when the node does not forward IPv6.
  */
-export function subnetRouterAnycast6(host: Host): Words[] {
+export function subnetRouterAnycast6(host: Host): readonly Words[] {
+  let out = anycastCache.get(host);
+  if (out === undefined) anycastCache.set(host, (out = joinedAnycast6(host)));
+  return out;
+}
+
+/** `subnetRouterAnycast6`'s answers by host (a host model does not change once made). */
+const anycastCache = new WeakMap<Host, readonly Words[]>();
+
+function joinedAnycast6(host: Host): Words[] {
   const out: Words[] = [];
   if (!host.forwarding.ipv6) return out;
   for (const ifc of host.interfaces.values()) {
