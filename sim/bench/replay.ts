@@ -15,6 +15,7 @@ import { decodeLinkInto, linkSlot } from '../capture/link.js';
 import { CaptureStreamCursor } from '../capture/reader.js';
 import { generateCapture } from './capture.js';
 import { generateConversations } from './conversations.js';
+import { replayFloor } from './replay-floor.js';
 
 /** What the full replay measured. */
 export interface ReplayFigure {
@@ -25,6 +26,10 @@ export interface ReplayFigure {
   /** Median and largest peak RSS of the replay processes, MiB. */
   peakRssMiB: number;
   maxPeakRssMiB: number;
+  /** Median milliseconds of the floor (`replay-floor.ts`) over the same capture, in this process. */
+  floorMs: number;
+  /** Entries the floor early-dropped (the same count each run). */
+  floorEarlyDropped: number;
 }
 
 /** Read the capture as the replay does (streaming cursor, one reused buffer, link decode); returns the packet count. */
@@ -82,10 +87,17 @@ export async function benchReplay(o: { packets?: number; runs: number }): Promis
   const n = o.packets ?? 1_000_000;
   const dir = mkdtempSync(join(tmpdir(), 'natsim-bench-'));
   const file = join(dir, 'replay.pcap');
-  writeFileSync(file, generateCapture(n, 'pcap'));
-  const times: number[] = [], reads: number[] = [], rss: number[] = [];
+  const capture = generateCapture(n, 'pcap');
+  writeFileSync(file, capture);
+  const times: number[] = [], reads: number[] = [], rss: number[] = [], floors: number[] = [];
+  let floorEarlyDropped = 0;
   try {
+    replayFloor(capture); // warm-up
     for (let r = 0; r < o.runs; r++) {
+      const fl = replayFloor(capture);
+      if (fl.packets !== n) throw new Error(`floor read ${fl.packets} of ${n} packets`);
+      floors.push(fl.ms);
+      floorEarlyDropped = fl.earlyDropped;
       const t = performance.now();
       const k = await readAll(file);
       reads.push(performance.now() - t);
@@ -97,7 +109,7 @@ export async function benchReplay(o: { packets?: number; runs: number }): Promis
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { packets: n, replayMs: median(times), readMs: median(reads), peakRssMiB: median(rss), maxPeakRssMiB: Math.max(...rss) };
+  return { packets: n, replayMs: median(times), readMs: median(reads), peakRssMiB: median(rss), maxPeakRssMiB: Math.max(...rss), floorMs: median(floors), floorEarlyDropped };
 }
 
 /** What the conversations replay measured. */
