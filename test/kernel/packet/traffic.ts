@@ -137,7 +137,7 @@ export interface PingRun {
 /** Whether iputils `ping` is installed; null when it is, else why ICMP is skipped. */
 export function pingSkipReason(): string | null {
   const r = run('ping', ['-V']);
-  if (r.status !== 0) return 'iputils ping is not installed (apt-get install iputils-ping): ICMP echo skipped';
+  if (r.status !== 0) return 'iputils ping is not installed (apt-get install iputils-ping)';
   return null;
 }
 
