@@ -341,6 +341,35 @@ describe("NAT's port index gives the hash table's answers", () => {
     expect(taken).toBeGreaterThan(1000);
     expect(indexed.conntrack.stats).toEqual(plain.conntrack.stats);
     expect(indexed.conntrack.stats.earlyDrop).toBeGreaterThan(0);
+    // Every probe of a taken port counts as the kernel's `found` (nf_conntrack_tuple_taken), told
+    // by the index or by the hash table alike.
+    expect(indexed.conntrack.stats.found).toBeGreaterThan(taken);
+  });
+});
+
+describe("conntrack -S's found: NAT candidates found taken (nf_conntrack_tuple_taken)", () => {
+  const client = (src: string, sport: number) => packet({ src, dst: '198.51.100.5', proto: 17, sport, dport: 53 });
+
+  it('one source port for every client: each later client finds it taken once, and its clash at confirm drops it', () => {
+    const e = snatNode('-o wan0 -p udp -j SNAT --to-source 203.0.113.2:7000', 'found');
+    const fates = ['192.168.1.10', '192.168.1.11', '192.168.1.12'].map((src) => e.receive(client(src, 4000), 'lan0'));
+    expect(fates[0]!.after.sport).toBe(7000);
+    expect(fates.slice(1).map((r) => r.fate.kind)).toEqual(['dropped', 'dropped']);
+    const st = e.conntrack.stats;
+    expect([st.found, st.insert, st.insertFailed, st.drop, st.confirmed]).toEqual([2, 0, 2, 2, 1]);
+  });
+
+  it('a source keeping its port finds nothing; a second connection from another client with the same port finds it taken once, then a free one', () => {
+    const e = snatNode('-o wan0 -p udp -j MASQUERADE', 'found-2');
+    expect(e.receive(client('192.168.1.10', 4000), 'lan0').after.sport).toBe(4000);
+    expect(e.conntrack.stats.found).toBe(0);
+    const second = e.receive(client('192.168.1.11', 4000), 'lan0');
+    expect(second.fate.kind).toBe('forwarded');
+    expect(second.after.sport).not.toBe(4000);
+    // The original tuple taken (1); then the search from a random offset over 1024-65535 with
+    // one port held: that port can be hit only by the first probe.
+    expect(e.conntrack.stats.found === 1 || (e.conntrack.stats.found === 2 && second.after.sport === 4001)).toBe(true);
+    expect(e.conntrack.stats.confirmed).toBe(2);
   });
 });
 

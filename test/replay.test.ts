@@ -109,8 +109,8 @@ describe('natsim replay on the seed node', () => {
     expect(doc.mappings).toHaveLength(12);
     expect(doc.conntrack).toHaveLength(12);
     // The conntrack -S counters natsim keeps as the kernel counts them (the kernel suite compares them).
-    expect((doc as unknown as { conntrackStats: Record<string, number> }).conntrackStats).toEqual({ invalid: 0, insert_failed: 0, drop: 0, early_drop: 0, error: 0, clash_resolve: 0 });
-    expect(r.stdout).toContain('  conntrack -S: invalid=0 insert_failed=0 drop=0 early_drop=0 error=0 clash_resolve=0\n');
+    expect((doc as unknown as { conntrackStats: Record<string, number> }).conntrackStats).toEqual({ found: 0, invalid: 0, insert: 0, insert_failed: 0, drop: 0, early_drop: 0, error: 0, clash_resolve: 0 });
+    expect(r.stdout).toContain('  conntrack -S: found=0 invalid=0 insert=0 insert_failed=0 drop=0 early_drop=0 error=0 clash_resolve=0\n');
     const text = r.stdout.slice(r.stdout.indexOf('conntrack -L (')).split('\n').slice(1, 13);
     expect(doc.conntrack.map((l) => l.replace(/^(udp {6}17) \d+/, '$1'))).toEqual(text.map((l) => l.replace(/^(udp {6}17) \d+/, '$1')));
   });

@@ -321,12 +321,20 @@ export interface InOptions {
 
 /** Counters like `/proc/net/stat/nf_conntrack`. */
 export interface ConntrackStats {
-  /** Lookups that found an entry (natsim's own count; the kernel's `found` counts only `nf_conntrack_tuple_taken`'s finds). */
+  /**
+   * As the kernel's `found`: NAT's candidate tuples found taken by another connection
+   * (`nf_conntrack_tuple_taken` answering yes — the original-tuple check, `find_appropriate_src`'s
+   * candidate, and each port or ICMP id the search probes, except the last probes of a new TCP
+   * connection, which `nf_nat_used_tuple_harder` looks up without counting). A busy SNAT or
+   * MASQUERADE port range shows here first.
+   */
   found: number;
   /** As the kernel's `invalid`: packets conntrack gave no entry — no readable or invertible tuple, or refused by their protocol's tracker (an ICMP error with no connection counts in `error` instead). */
   invalid: number;
-  /** Entries confirmed into the table (natsim's own count; the kernel's `insert` counts only entries made through ctnetlink). */
+  /** As the kernel's `insert`, which counts only entries made through ctnetlink (`nf_conntrack_hash_check_insert`): 0 here, where packets make every entry. */
   insert: number;
+  /** Entries confirmed into the table by a packet (natsim's own count, not a kernel counter). */
+  confirmed: number;
   /** As the kernel's `insert_failed`: confirmations that failed (an unresolvable clash, a dying entry). */
   insertFailed: number;
   /** As the kernel's `drop`: packets conntrack dropped (the table full, an unresolvable clash). */
@@ -733,7 +741,7 @@ export class ConntrackTable {
   /** Entry indexes early drop found in a bucket: to kill (unassured) or collect (expired). */
   private readonly bucketVictims: number[] = [];
   /** Event counters. */
-  readonly stats: ConntrackStats = { found: 0, invalid: 0, insert: 0, insertFailed: 0, drop: 0, earlyDrop: 0, clashResolve: 0, error: 0, tableFull: 0, badChecksum: 0 };
+  readonly stats: ConntrackStats = { found: 0, invalid: 0, insert: 0, confirmed: 0, insertFailed: 0, drop: 0, earlyDrop: 0, clashResolve: 0, error: 0, tableFull: 0, badChecksum: 0 };
   /**
    * The hash table, as the kernel's: each confirmed entry has two nodes, `2 * index + dir`
    * (`tuplehash[dir]`), found by hash in `nodeIndex`. A node is a record of `NODE` 32-bit words in
@@ -863,7 +871,6 @@ export class ConntrackTable {
         this.missEntry = entry;
         this.missSeq = this.insertSeq;
       } else {
-        this.stats.found++;
         entry = this.entries[n >> 1]!;
         dir = (n & 1) as Dir;
       }
@@ -911,7 +918,7 @@ export class ConntrackTable {
     entry.timeout += now;
     entry.status |= IPS.CONFIRMED;
     this.insert(entry, true);
-    this.stats.insert++;
+    this.stats.confirmed++;
     return { kind: 'accept', entry, ctinfo };
   }
 
@@ -930,12 +937,16 @@ export class ConntrackTable {
    */
   natUsedTuple(candidate: Tuple, ignoring: ConntrackEntry | null, now: number): boolean {
     const c = candidate;
+    let taken: boolean;
     if (!isIcmpOf(c.family, c.proto)) {
       // The inverse is the candidate with sides swapped: look it up without building it.
-      return this.takenNode(this.findParts(c.family, c.proto, c.dst, c.src, c.dport, c.sport, now), ignoring);
+      taken = this.takenNode(this.findParts(c.family, c.proto, c.dst, c.src, c.dport, c.sport, now), ignoring);
+    } else {
+      const reply = invertTuple(candidate);
+      taken = reply !== null && this.tupleTaken(reply, ignoring, now);
     }
-    const reply = invertTuple(candidate);
-    return reply !== null && this.tupleTaken(reply, ignoring, now);
+    if (taken) this.stats.found++;
+    return taken;
   }
 
   /**
@@ -954,13 +965,18 @@ export class ConntrackTable {
           }
           // Held. By a live entry when none can have expired yet; not by the asker's twin (an
           // entry with its original tuple) when the asker is the entry made after nobody held it.
-          if (now < this.expiryFloor && (ignoring === null || (ignoring === this.missEntry && this.missSeq === this.insertSeq))) return true;
+          if (now < this.expiryFloor && (ignoring === null || (ignoring === this.missEntry && this.missSeq === this.insertSeq))) {
+            this.stats.found++;
+            return true;
+          }
         } else if (this.ports.due(k)) {
           this.indexPorts(k);
         }
       }
     }
-    return this.takenNode(this.findCandidate(family, proto, src, dst, sport, dport, now), ignoring);
+    const taken = this.takenNode(this.findCandidate(family, proto, src, dst, sport, dport, now), ignoring);
+    if (taken) this.stats.found++;
+    return taken;
   }
 
   /** Builds key `k`'s port bits from every hashed node (one walk over the table). */

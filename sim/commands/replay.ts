@@ -786,19 +786,21 @@ function checksumFigures(engine: Engine): { offloaded: boolean; wrongTransport: 
 /** What the conntrack table did during the replay (its `/proc/net/stat/nf_conntrack` counters). */
 /**
  * The statistics `conntrack -S` prints (summed over the kernel's CPUs) that natsim keeps with the
- * kernel's meaning: `found` (the kernel counts only NAT's finds of a taken tuple), `insert` (only
- * ctnetlink's insertions), `search_restart` and `chaintoolong` (lockless-lookup and hash-chain
- * events natsim has none of) are left out.
+ * kernel's meaning, in its order: `insert` counts only ctnetlink's insertions, so it stays 0;
+ * `search_restart` (a lockless lookup that met an entry moved to another chain) and
+ * `chaintoolong` (a hash chain past the kernel's random limit at confirmation) are left out —
+ * natsim runs one packet at a time, and its hash, unlike the kernel's boot-time siphash key, does
+ * not give the kernel's chains.
  */
-function conntrackCounters(engine: Engine): { invalid: number; insert_failed: number; drop: number; early_drop: number; error: number; clash_resolve: number } {
+function conntrackCounters(engine: Engine): { found: number; invalid: number; insert: number; insert_failed: number; drop: number; early_drop: number; error: number; clash_resolve: number } {
   const st = engine.conntrack.stats;
-  return { invalid: st.invalid, insert_failed: st.insertFailed, drop: st.drop, early_drop: st.earlyDrop, error: st.error, clash_resolve: st.clashResolve };
+  return { found: st.found, invalid: st.invalid, insert: st.insert, insert_failed: st.insertFailed, drop: st.drop, early_drop: st.earlyDrop, error: st.error, clash_resolve: st.clashResolve };
 }
 
 function tableFigures(engine: Engine): { max: number; buckets: number; entries: number; inserted: number; earlyDropped: number; droppedFull: number; insertFailed: number; clashResolved: number } {
   const t = engine.conntrack, st = t.stats;
   return {
-    max: t.max, buckets: t.buckets, entries: t.count, inserted: st.insert, earlyDropped: st.earlyDrop,
+    max: t.max, buckets: t.buckets, entries: t.count, inserted: st.confirmed, earlyDropped: st.earlyDrop,
     droppedFull: st.tableFull, insertFailed: st.insertFailed, clashResolved: st.clashResolve,
   };
 }

@@ -270,7 +270,8 @@ function conntrackStats(topo: Topology): Map<string, number> {
   const r = topo.exec(topo.node, 'conntrack', ['-S']);
   if (r.status !== 0) throw new Error(`conntrack -S: ${r.stderr}`);
   const sums = new Map<string, number>();
-  for (const m of r.stdout.matchAll(/ ([a-z_]+)=(\d+)/g)) sums.set(m[1]!, (sums.get(m[1]!) ?? 0) + Number(m[2]));
+  // Each CPU's line: `cpu=N<TAB>found=… invalid=… …` (the first counter follows a tab).
+  for (const m of r.stdout.matchAll(/(?<=[ \t])([a-z_]+)=(\d+)/g)) sums.set(m[1]!, (sums.get(m[1]!) ?? 0) + Number(m[2]));
   return sums;
 }
 
