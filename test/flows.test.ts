@@ -3,6 +3,8 @@
  * exact split; same seed, same sample; replies un-NATed; session affinity with --clients.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileRuleset } from '../engine/compile.js';
@@ -103,6 +105,30 @@ describe('session affinity (kube-proxy ClientIP) with --clients', () => {
     const r = runFlows(rs(), host, { ...base, proto: 'tcp', count: 200, clients: 10, from: '192.168.0.0/24' }, to, 6);
     expect([...r.observed.values()].reduce((a, b) => a + b, 0)).toBe(200);
     expect(r.observed.size).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('a crowded MASQUERADE port range', () => {
+  // 64 source ports for every connection from the pods to one DNS server.
+  const text = '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -o eth0 -p udp -j MASQUERADE --to-ports 20000-20063\nCOMMIT\n';
+  const host = hostFromSpec({ interfaces: [{ name: 'eth0', addrs: ['192.168.0.2/24'] }, { name: 'cni0', addrs: ['10.0.0.1/24'] }], routes: ['default via 192.168.0.1 dev eth0', '10.0.0.0/8 dev cni0'] });
+  const to = { addr: [parseIPv4Strict('198.51.100.5')!], port: 53, family: 'ipv4' as const };
+
+  it('past 64 connections every new one finds all 64 ports taken and is dropped at confirmation; conntrack -S says so', () => {
+    const r = runFlows(loadRuleset([{ text, file: 'masq.rules' }]), host, { ...base, count: 100, in: 'cni0', from: '10.0.0.0/24' }, to, 17);
+    expect(r.insertFailed).toBe(36);
+    expect(r.observed.get('dropped')).toBe(36);
+    expect(r.observed.get('forwarded')).toBe(64);
+    // Each of the 36 probed all 64 ports; the first 64 found some of theirs taken on the way.
+    expect(r.natFound).toBeGreaterThanOrEqual(36 * 64);
+    expect(r.natFound).toBeLessThan(36 * 64 + 64 * 64);
+    const bin = join(import.meta.dirname, '..', 'bin', 'natsim.js');
+    const dir = mkdtempSync(join(tmpdir(), 'natsim-flows-'));
+    writeFileSync(join(dir, 'masq.rules'), text);
+    writeFileSync(join(dir, 'host.json'), JSON.stringify({ interfaces: [{ name: 'eth0', addrs: ['192.168.0.2/24'] }, { name: 'cni0', addrs: ['10.0.0.1/24'] }], routes: ['default via 192.168.0.1 dev eth0', '10.0.0.0/8 dev cni0'] }));
+    const cli = spawnSync(process.execPath, [bin, 'flows', '--rules', join(dir, 'masq.rules'), '--host', join(dir, 'host.json'), '--in', 'cni0', '--from', '10.0.0.0/24', '--to', '198.51.100.5:53', '--count', '100', '--no-color'], { encoding: 'utf8' });
+    expect(cli.stderr).toBe('');
+    expect(cli.stdout).toMatch(/^36 dropped by conntrack after the rules: their NAT mapping clashed .* \(NAT found [\d,]+ candidates taken, conntrack -S found\)/m);
   });
 });
 

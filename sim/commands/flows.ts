@@ -65,6 +65,13 @@ export interface FlowsResult {
    * compared is the rules', over the connections that reached them.
    */
   refusedTableFull: number;
+  /**
+   * The run's `conntrack -S` NAT figures: candidate tuples NAT found taken (`found`), and
+   * connections dropped at confirmation because their mapping clashed with another's
+   * (`insert_failed`): what a crowded SNAT/MASQUERADE port range does.
+   */
+  natFound: number;
+  insertFailed: number;
   /** The node's `nf_conntrack_max` and `nf_conntrack_buckets`. */
   conntrackMax: number;
   conntrackBuckets: number;
@@ -188,7 +195,7 @@ export function runFlows(rs: Ruleset, host: Host, o: FlowsOptions, dst: { addr: 
     if (perClientMixed[c] === 0) pinned++;
   }
   const pinnedClients = repeat ? pinned / repeat : null;
-  return { destination: dstText, connections: o.count, refusedTableFull: refused, conntrackMax: engine.conntrack.max, conntrackBuckets: engine.conntrack.buckets, observed, unpinned, replies, repliesUnNated, clients: clients.length, pinnedClients, comparison: compareSplit(observed, expected) };
+  return { destination: dstText, connections: o.count, refusedTableFull: refused, natFound: engine.conntrack.stats.found, insertFailed: engine.conntrack.stats.insertFailed, conntrackMax: engine.conntrack.max, conntrackBuckets: engine.conntrack.buckets, observed, unpinned, replies, repliesUnNated, clients: clients.length, pinnedClients, comparison: compareSplit(observed, expected) };
 }
 
 /** One row of `natsim flows --all-services`. */
@@ -229,12 +236,17 @@ export function runFlowsCommand(o: FlowsOptions, streams: Streams, c: ChalkInsta
   if (!o.allServices) {
     const r = runFlows(ruleset, host, o, first!, protoNum);
     if (o.json) {
-      streams.out(JSON.stringify({ destination: r.destination, proto: o.proto, seed: o.seed, opened: r.connections, refusedTableFull: r.refusedTableFull, clients: r.clients, pinnedClients: r.pinnedClients, unpinned: r.unpinned, replies: r.replies, repliesUnNated: r.repliesUnNated, ...r.comparison }, null, 2) + '\n');
+      streams.out(JSON.stringify({ destination: r.destination, proto: o.proto, seed: o.seed, opened: r.connections, refusedTableFull: r.refusedTableFull, conntrackStats: { found: r.natFound, insert_failed: r.insertFailed }, clients: r.clients, pinnedClients: r.pinnedClients, unpinned: r.unpinned, replies: r.replies, repliesUnNated: r.repliesUnNated, ...r.comparison }, null, 2) + '\n');
       return;
     }
     streams.out(c.bold(`${r.connections.toLocaleString('en-US')} ${o.proto} connections to ${r.destination}${o.local ? ' sent by the node' : ` arriving on ${o.in}`} (seed ${JSON.stringify(o.seed)})`) + '\n');
     if (r.refusedTableFull > 0) {
       streams.out(c.yellow(`${r.refusedTableFull.toLocaleString('en-US')} refused by conntrack before any rule saw them: the table was full (nf_conntrack_max ${r.conntrackMax.toLocaleString('en-US')}, nf_conntrack_buckets ${r.conntrackBuckets.toLocaleString('en-US')}) and early drop found no unassured entry in the 8 hash buckets after theirs ("nf_conntrack: table full, dropping packet"); the split below is over the other ${(r.connections - r.refusedTableFull).toLocaleString('en-US')}`) + '\n');
+    }
+    if (r.insertFailed > 0) {
+      streams.out(c.yellow(`${r.insertFailed.toLocaleString('en-US')} dropped by conntrack after the rules: their NAT mapping clashed with another connection's at confirmation (conntrack -S insert_failed) — the port range had no free port left (NAT found ${r.natFound.toLocaleString('en-US')} candidates taken, conntrack -S found); they count as dropped below`) + '\n');
+    } else if (r.natFound > 0) {
+      streams.out(`NAT found ${r.natFound.toLocaleString('en-US')} candidate ${r.natFound === 1 ? 'tuple' : 'tuples'} taken and searched on (conntrack -S found); every connection got a mapping\n`);
     }
     streams.out(formatSplit(r.comparison, c) + '\n');
     streams.out(`later packets of every connection stayed on its endpoint: ${r.unpinned === 0 ? c.green('yes') : c.red(`no, ${r.unpinned} connections moved`)}\n`);
