@@ -18,7 +18,7 @@ import { attachedConntrack, icmp4Error, icmp6Error, ipErrorAllow, redirectAllow 
 import { firstAddress, forwardMtu, interfaceMtu, lookupRoute, routeMtu, masqueradeSource, subnetRouterAnycast6, type Host, type Route, type RouteResult } from './host/host.js';
 import { HOOK_OPS, type HookOp } from './hooks.js';
 import { icmpReplyTranslation, isRelatedIcmpError, natInitialized, natPacket, nullBinding, setupNat, type Manip } from './nat.js';
-import { formatAddr, formatIPv4, isLinkLocal6, isLoopback6, isMulticast6, isZero, mcScope6, parseIPv4Strict, parseIPv6, type Family, type Words } from './net/addr.js';
+import { formatAddr, formatIPv4, isLinkLocal6, isLoopback6, isMulticast6, isZero, mcScope6, parseIPv4Strict, parseIPv6, wordsEqual, type Family, type Words } from './net/addr.js';
 import { decodePacket, PKT_TYPE, type Packet } from './packet.js';
 import { fillIpv4Checksum, ipv4ChecksumOk, writeU16 } from './wire/ipv4.js';
 import { Defragmenter, type ReassemblyRecord } from './defrag.js';
@@ -370,9 +370,7 @@ export class Engine {
    * for a /127 or /128, nor the all-zero prefix) and delivers to itself.
    */
   private isSubnetAnycast6(a: Words): boolean {
-    if (!this.host.forwarding.ipv6) return false;
-    for (const p of subnetRouterAnycast6(this.host)) if (p[0] === a[0] && p[1] === a[1] && p[2] === a[2] && p[3] === a[3]) return true;
-    return false;
+    return subnetRouterAnycast6(this.host).some((p) => wordsEqual(p, a));
   }
 
   /** `IN_DEV_TX_REDIRECTS`: send_redirects of all or of the device is on. */

@@ -89,6 +89,10 @@ const NODE = 6;
 const N_SRC = 0, N_DST = 1, N_PORTS = 2, N_PROTO = 3;
 /** Flag in a record's protocol word: the node is not in the node index. */
 const NOT_INDEXED = 0x200;
+/** The protocol word of the record at `r` (protocol, | 0x100 for IPv6) without `NOT_INDEXED`. */
+function protoWord(nodes: Int32Array, r: number): number {
+  return nodes[r + N_PROTO]! & ~NOT_INDEXED;
+}
 /** Where a by-source record keeps its hash and its successor (`BucketChains`). */
 const HASH_AT = 0, NEXT_AT = 1;
 /** 32-bit words per by-source record: hash, next. */
@@ -116,7 +120,7 @@ export const DEFAULT_CONNTRACK_BUCKETS = 262144;
 export const TABLE_FULL = 'nf_conntrack: table full, dropping packet';
 
 /** How many hash buckets early drop looks at, from the new tuple's on (`NF_CT_EVICTION_RANGE`). */
-const EVICTION_RANGE = 8;
+export const EVICTION_RANGE = 8;
 
 /**
  * The hash table size the kernel makes of `n` buckets asked for: a whole number of pages of
@@ -331,8 +335,6 @@ export interface ConntrackStats {
   found: number;
   /** As the kernel's `invalid`: packets conntrack gave no entry — no readable or invertible tuple, or refused by their protocol's tracker (an ICMP error with no connection counts in `error` instead). */
   invalid: number;
-  /** As the kernel's `insert`, which counts only entries made through ctnetlink (`nf_conntrack_hash_check_insert`): 0 here, where packets make every entry. */
-  insert: number;
   /** Entries confirmed into the table by a packet (natsim's own count, not a kernel counter). */
   confirmed: number;
   /** As the kernel's `insert_failed`: confirmations that failed (an unresolvable clash, a dying entry). */
@@ -412,6 +414,28 @@ export class NodeIndex {
     s[2 * k] = 0;
     s[2 * k + 1] = 0;
     this.used--;
+  }
+
+  /**
+   * The nodes whose hash falls in kernel hash bucket `b` of `buckets` (`bucketOf`), into `out`
+   * (emptied first). Homes are the hash's high bits, so the bucket's hashes — a contiguous range —
+   * have their homes in one run of slots: from the bucket's first home slot to the first empty
+   * slot past its last (taken one wider each way; every node's own bucket is checked).
+   */
+  bucketNodes(b: number, buckets: number, out: number[]): void {
+    const s = this.slots, mask = this.mask, size = this.size;
+    const first = Math.max(0, Math.floor((b * size) / buckets) - 1);
+    const last = Math.min(size - 1, Math.floor(((b + 1) * size) / buckets) + 1);
+    out.length = 0;
+    for (let d = 0; d < size; d++) {
+      const k = (first + d) & mask;
+      const v = s[2 * k + 1]!;
+      if (v === 0) {
+        if (first + d >= last) break;
+        continue;
+      }
+      if (bucketOf(s[2 * k]!, buckets) === b) out.push(v - 1);
+    }
   }
 
   /** Whether a lookup of hash `h` reaches node `n` (tests). */
@@ -738,10 +762,11 @@ export class ConntrackTable {
   private readonly hashSeed: number;
   /** The hash `findParts` computed last (the new tuple's, for early drop). */
   private lastHash = 0;
-  /** Entry indexes early drop found in a bucket: to kill (unassured) or collect (expired). */
+  /** The nodes of the bucket early drop looks at, and their entries' indexes (each once): to kill (unassured) or collect (expired). */
+  private readonly bucketNodes: number[] = [];
   private readonly bucketVictims: number[] = [];
   /** Event counters. */
-  readonly stats: ConntrackStats = { found: 0, invalid: 0, insert: 0, confirmed: 0, insertFailed: 0, drop: 0, earlyDrop: 0, clashResolve: 0, error: 0, tableFull: 0, badChecksum: 0 };
+  readonly stats: ConntrackStats = { found: 0, invalid: 0, confirmed: 0, insertFailed: 0, drop: 0, earlyDrop: 0, clashResolve: 0, error: 0, tableFull: 0, badChecksum: 0 };
   /**
    * The hash table, as the kernel's: each confirmed entry has two nodes, `2 * index + dir`
    * (`tuplehash[dir]`), found by hash in `nodeIndex`. A node is a record of `NODE` 32-bit words in
@@ -1052,7 +1077,7 @@ export class ConntrackTable {
     if (o.family !== 'ipv4') return !tupleEqual(o, this.entries[i]!.tuple[0]);
     const r = 2 * i * NODE, nodes = this.nodes;
     return !(nodes[r + N_SRC] === (o.src[0]! | 0) && nodes[r + N_DST] === (o.dst[0]! | 0)
-      && nodes[r + N_PORTS] === (((o.sport << 16) | o.dport) | 0) && (nodes[r + N_PROTO]! & ~NOT_INDEXED) === o.proto);
+      && nodes[r + N_PORTS] === (((o.sport << 16) | o.dport) | 0) && protoWord(nodes, r) === o.proto);
   }
 
   /** The confirmed entry holding `tuple`, and in which direction; expired entries are collected. */
@@ -1102,8 +1127,8 @@ export class ConntrackTable {
   /** Whether original-direction node `n`'s tuple equals its entry's reply tuple. */
   private selfInverse(n: number): boolean {
     const r0 = n * NODE, r1 = r0 + NODE, nodes = this.nodes;
-    const proto = nodes[r0 + N_PROTO]! & ~NOT_INDEXED;
-    if (proto !== (nodes[r1 + N_PROTO]! & ~NOT_INDEXED) || nodes[r0 + N_PORTS] !== nodes[r1 + N_PORTS]) return false;
+    const proto = protoWord(nodes, r0);
+    if (proto !== protoWord(nodes, r1) || nodes[r0 + N_PORTS] !== nodes[r1 + N_PORTS]) return false;
     if (!(proto & 0x100)) return nodes[r0 + N_SRC] === nodes[r1 + N_SRC] && nodes[r0 + N_DST] === nodes[r1 + N_DST];
     const [o, r] = this.entries[n >> 1]!.tuple;
     return tupleEqual(o, r);
@@ -1236,32 +1261,18 @@ export class ConntrackTable {
    * `early_drop`: from the new tuple's hash bucket (`reciprocal_scale(h, buckets)`) on, up to 8
    * buckets, until one yields a victim; in a bucket every expired entry is collected and every
    * live unassured one is killed (`early_drop_list`), so one new connection can take several.
-   * A bucket holds the nodes (either direction) whose hash falls in it: with the node index's
-   * homes in hash order they sit in one run of slots, from the bucket's first home slot to the
-   * first empty slot past its last.
+   * A bucket holds the nodes (either direction) whose hash falls in it (`NodeIndex.bucketNodes`).
    */
   private earlyDrop(h: number, now: number): boolean {
-    const buckets = this.buckets;
-    const index = this.nodeIndex, slots = index.slots, mask = index.mask, size = index.size;
+    const buckets = this.buckets, nodes = this.bucketNodes;
     const times = this.nodeTimes, entries = this.entries, victims = this.bucketVictims;
     let b = bucketOf(h, buckets);
     for (let step = 0; step < EVICTION_RANGE; step++, b = (b + 1) % buckets) {
-      // The bucket's home slots, one wider each way than the exact range: each node's own bucket
-      // is checked anyway.
-      const first = Math.max(0, Math.floor(b * size / buckets) - 1);
-      const last = Math.min(size - 1, Math.floor((b + 1) * size / buckets) + 1);
+      this.nodeIndex.bucketNodes(b, buckets, nodes);
       victims.length = 0;
-      for (let d = 0; d < size; d++) {
-        const k = (first + d) & mask;
-        const v = slots[2 * k + 1]!;
-        if (v === 0) {
-          if (first + d >= last) break;
-          continue;
-        }
-        if (bucketOf(slots[2 * k]!, buckets) !== b) continue;
-        const i = (v - 1) >> 1;
+      for (const n of nodes) {
         // An entry both of whose nodes are in the bucket is taken once.
-        if (!victims.includes(i)) victims.push(i);
+        if (!victims.includes(n >> 1)) victims.push(n >> 1);
       }
       let drops = 0;
       for (const i of victims) {
@@ -1427,7 +1438,7 @@ export class ConntrackTable {
   /** The hash node `n`'s tuple has in the node index: from its record (IPv4), else from its entry's tuple. */
   private nodeHash(n: number): number {
     const r = n * NODE, nodes = this.nodes;
-    const proto = nodes[r + N_PROTO]! & ~NOT_INDEXED;
+    const proto = protoWord(nodes, r);
     if (proto & 0x100) return tupleHash(this.entries[n >> 1]!.tuple[n & 1], this.hashSeed) | 0;
     return hashWords4(proto, nodes[r + N_SRC]!, nodes[r + N_DST]!, nodes[r + N_PORTS]!, this.hashSeed) | 0;
   }
@@ -1446,13 +1457,13 @@ export class ConntrackTable {
   /** The IPv4 tuple node `n`'s record holds. */
   recordTuple(n: number): Tuple {
     const r = n * NODE, nodes = this.nodes;
-    return wordsTuple(nodes[r + N_SRC]!, nodes[r + N_DST]!, nodes[r + N_PORTS]!, nodes[r + N_PROTO]! & ~NOT_INDEXED);
+    return wordsTuple(nodes[r + N_SRC]!, nodes[r + N_DST]!, nodes[r + N_PORTS]!, protoWord(nodes, r));
   }
 
   /** Node `n`'s record words: source, destination, ports, protocol (see `recordWords`). */
   recordWordsAt(n: number, out: Int32Array): void {
     const r = n * NODE, nodes = this.nodes;
-    out[0] = nodes[r + N_SRC]!; out[1] = nodes[r + N_DST]!; out[2] = nodes[r + N_PORTS]!; out[3] = nodes[r + N_PROTO]! & ~NOT_INDEXED;
+    out[0] = nodes[r + N_SRC]!; out[1] = nodes[r + N_DST]!; out[2] = nodes[r + N_PORTS]!; out[3] = protoWord(nodes, r);
   }
 
   /** The destination address of the IPv4 tuple node `n`'s record holds. */
@@ -1491,7 +1502,7 @@ export class ConntrackTable {
       // Leaving the table, the entry takes back what the records held for it.
       if (entry.own === null) {
         const nodes = this.nodes, r0 = 2 * i * NODE, r1 = r0 + NODE;
-        entry.own = new RecordWords(nodes[r0 + N_SRC]!, nodes[r0 + N_DST]!, nodes[r0 + N_PORTS]!, nodes[r1 + N_SRC]!, nodes[r1 + N_DST]!, nodes[r1 + N_PORTS]!, nodes[r0 + N_PROTO]! & ~NOT_INDEXED);
+        entry.own = new RecordWords(nodes[r0 + N_SRC]!, nodes[r0 + N_DST]!, nodes[r0 + N_PORTS]!, nodes[r1 + N_SRC]!, nodes[r1 + N_DST]!, nodes[r1 + N_PORTS]!, protoWord(nodes, r0));
       }
       entry.expiry = this.expiryOf(i);
       if (entry.proto === UDP_IN_TABLE) entry.proto = { kind: 'udp', streamTs: this.nodeTimes[timeAt(2 * i + 1)]! };
@@ -1539,7 +1550,7 @@ export class ConntrackTable {
       if (v4) {
         // The original tuple from its node record (an IPv6 record's protocol carries 0x100).
         const r = 2 * i * NODE;
-        if ((nodes[r + N_PROTO]! & ~NOT_INDEXED) !== t.proto || nodes[r + N_PORTS]! >>> 16 !== t.sport || nodes[r + N_SRC] !== s4) continue;
+        if (protoWord(nodes, r) !== t.proto || nodes[r + N_PORTS]! >>> 16 !== t.sport || nodes[r + N_SRC] !== s4) continue;
       } else {
         const o = e.tuple[0];
         if (o.proto !== t.proto || o.sport !== t.sport || o.family !== t.family || !wordsEqual(o.src, t.src)) continue;

@@ -23,7 +23,7 @@
  * conntrack table's memory traffic alone, measured on the same machine in the same run.
  */
 import seedrandom from 'seedrandom';
-import { bucketOf, DEFAULT_CONNTRACK_BUCKETS, DEFAULT_CONNTRACK_MAX, NodeIndex } from '../../engine/conntrack/table.js';
+import { bucketOf, DEFAULT_CONNTRACK_BUCKETS, DEFAULT_CONNTRACK_MAX, EVICTION_RANGE, NodeIndex } from '../../engine/conntrack/table.js';
 import { hashWords4 } from '../../engine/conntrack/tuple.js';
 import { parseIPv4Strict } from '../../engine/net/addr.js';
 import { decodeLinkInto, linkSlot } from '../capture/link.js';
@@ -52,7 +52,7 @@ export function replayFloor(capture: Uint8Array, o: { seed?: string; max?: numbe
   for (let i = 0; i < max; i++) free[i] = max - 1 - i;
   let freeTop = max, count = 0, earlyDropped = 0, refused = 0, expired = 0;
   const rng = seedrandom(o.seed ?? 'bench');
-  const victims = new Int32Array(64);
+  const victims: number[] = [];
   /** Reply ports held, a bit each, per (endpoint, protocol): 2,048 words a key. */
   const held = new Uint32Array(ENDPOINTS.length * 2 * 2048);
   const heldWord = (endpoint: number, proto: number, port: number): number => (ENDPOINTS.indexOf(endpoint) * 2 + (proto === 6 ? 1 : 0)) * 2048 + (port >>> 5);
@@ -71,28 +71,15 @@ export function replayFloor(capture: Uint8Array, o: { seed?: string; max?: numbe
     const r = n * REC;
     return hashWords4(rec[r + 3]!, rec[r]!, rec[r + 1]!, rec[r + 2]!) | 0;
   };
+  const bucket: number[] = [];
   const earlyDrop = (h: number, now: number): boolean => {
-    const s = index.slots, mask = index.mask, size = index.size;
     let b = bucketOf(h, buckets);
-    for (let step = 0; step < 8; step++, b = (b + 1) % buckets) {
-      const first = Math.max(0, Math.floor((b * size) / buckets) - 1);
-      const last = Math.min(size - 1, Math.floor(((b + 1) * size) / buckets) + 1);
-      let nv = 0;
-      for (let d = 0; d < size; d++) {
-        const k = (first + d) & mask, v = s[2 * k + 1]!;
-        if (v === 0) {
-          if (first + d >= last) break;
-          continue;
-        }
-        if (bucketOf(s[2 * k]!, buckets) !== b) continue;
-        const i = (v - 1) >> 1;
-        let seen = false;
-        for (let q = 0; q < nv; q++) if (victims[q] === i) seen = true;
-        if (!seen) victims[nv++] = i;
-      }
+    for (let step = 0; step < EVICTION_RANGE; step++, b = (b + 1) % buckets) {
+      index.bucketNodes(b, buckets, bucket);
+      victims.length = 0;
+      for (const n of bucket) if (!victims.includes(n >> 1)) victims.push(n >> 1);
       // Nothing in this capture is ever assured: every live entry of the bucket goes.
-      for (let q = 0; q < nv; q++) {
-        const i = victims[q]!;
+      for (const i of victims) {
         if (expiry[i]! <= now) expired++;
         index.delete(nodeHash(2 * i), 2 * i);
         index.delete(nodeHash(2 * i + 1), 2 * i + 1);
@@ -101,8 +88,8 @@ export function replayFloor(capture: Uint8Array, o: { seed?: string; max?: numbe
         free[freeTop++] = i;
         count--;
       }
-      if (nv > 0) {
-        earlyDropped += nv;
+      if (victims.length > 0) {
+        earlyDropped += victims.length;
         return true;
       }
     }

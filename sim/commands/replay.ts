@@ -783,7 +783,6 @@ function checksumFigures(engine: Engine): { offloaded: boolean; wrongTransport: 
   return { offloaded: engine.checksumsOffloaded, wrongTransport: engine.conntrack.stats.badChecksum, wrongIpv4Header: engine.headerChecksumDrops };
 }
 
-/** What the conntrack table did during the replay (its `/proc/net/stat/nf_conntrack` counters). */
 /**
  * The statistics `conntrack -S` prints (summed over the kernel's CPUs) that natsim keeps with the
  * kernel's meaning, in its order: `insert` counts only ctnetlink's insertions, so it stays 0;
@@ -794,9 +793,10 @@ function checksumFigures(engine: Engine): { offloaded: boolean; wrongTransport: 
  */
 function conntrackCounters(engine: Engine): { found: number; invalid: number; insert: number; insert_failed: number; drop: number; early_drop: number; error: number; clash_resolve: number } {
   const st = engine.conntrack.stats;
-  return { found: st.found, invalid: st.invalid, insert: st.insert, insert_failed: st.insertFailed, drop: st.drop, early_drop: st.earlyDrop, error: st.error, clash_resolve: st.clashResolve };
+  return { found: st.found, invalid: st.invalid, insert: 0, insert_failed: st.insertFailed, drop: st.drop, early_drop: st.earlyDrop, error: st.error, clash_resolve: st.clashResolve };
 }
 
+/** What the conntrack table did during the replay (its `/proc/net/stat/nf_conntrack` counters). */
 function tableFigures(engine: Engine): { max: number; buckets: number; entries: number; inserted: number; earlyDropped: number; droppedFull: number; insertFailed: number; clashResolved: number } {
   const t = engine.conntrack, st = t.stats;
   return {
